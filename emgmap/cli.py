@@ -1,0 +1,46 @@
+"""``emgmap`` command line: one module per command in :mod:`emgmap.commands`.
+
+Errors a user can cause end in one line on stderr and exit status 2; nothing
+prints a traceback for them.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .types import EmgmapError
+
+# Each module has register(subparsers) that sets `func` on its parser.
+COMMANDS = ("check", "devices")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emgmap", description="Live surface-EMG muscle-imbalance assessment.")
+    parser.add_argument("--version", action="version", version=f"emgmap {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"emgmap.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except EmgmapError as e:
+        print(f"emgmap: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("emgmap: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``emgmap`` command; each has ``register(subparsers)``."""

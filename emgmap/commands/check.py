@@ -1,0 +1,86 @@
+"""``emgmap check``: stream for a while and print a per-channel signal check."""
+from __future__ import annotations
+
+import sys
+
+from ..drivers import open_driver
+from ..montage import Montage
+from ..quality import channel_quality
+from ..session import Session, State
+
+RATE_TOLERANCE = 0.05  # measured rate within 5 % of nominal
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="stream for a few seconds and print a per-channel signal check",
+                       description="Stream from a device and print one row per channel; exit 0 when the "
+                                   "stream was healthy, 1 with a one-line reason otherwise.")
+    p.add_argument("--device", default="sim", help="device spec (default: sim)")
+    p.add_argument("--seconds", type=float, default=5.0, help="how long to stream (default 5)")
+    p.add_argument("--montage", help="montage TOML (default: the device's own)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    driver = open_driver(args.device)
+    montage = Montage.load(args.montage) if args.montage else None
+    session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0)
+    fs, seconds = session.fs, args.seconds
+    tty = sys.stderr.isatty()
+    session.start()
+    try:
+        def done(s: Session) -> bool:
+            st = s.status
+            if tty:
+                print(f"\rstreaming {min(st.elapsed_s, seconds):4.1f}/{seconds:g} s, {st.samples} samples",
+                      end="", file=sys.stderr, flush=True)
+            # enough samples, or the device fell silent / slow well past the time asked
+            return st.samples >= seconds * fs or st.elapsed_s >= seconds + 2.0
+        session.wait_until(done, timeout=seconds + 30.0)
+    finally:
+        session.stop()
+        if tty:
+            print(file=sys.stderr)
+    st = session.status
+    raw = session.rings.raw.latest(int(seconds * fs))
+    print(f"device   {driver.spec.device}  ({driver.spec.device_model}, {fs:g} Hz nominal)")
+    for w in st.warnings:
+        print(f"warning  {w}")
+    rate = f"measured {st.measured_rate:.1f} Hz" if driver.paced else "unpaced"
+    print(f"streamed {st.elapsed_s:.1f} s: {st.samples} samples, {rate}, "
+          f"{st.dropped_samples} dropped in {st.gaps} gaps"
+          + "".join(f", {v} {k}" for k, v in st.counters.items()))
+    quality = channel_quality(raw, fs, power_line_hz=driver.spec.power_line_hz, range_uv=driver.spec.range_uv) \
+        if raw.shape[0] else []
+    if quality:
+        print()
+        print(f"{'channel':<10}{'muscle':<8}{'side':<9}{'rate Hz':>9}{'RMS µV':>10}{'mains µV':>10}"
+              f"{'mains %':>9}{'dropped':>9}  flags")
+        for ch, q in zip(session.montage.channels, quality):
+            print(f"{ch.name:<10}{ch.muscle:<8}{ch.side.value:<9}{st.measured_rate if driver.paced else fs:>9.1f}{q.rms_uv:>10.1f}"
+                  f"{q.mains_uv:>10.1f}{q.mains_fraction * 100:>8.0f}%{st.dropped_samples:>9}  "
+                  f"{', '.join(q.flags) or 'ok'}")
+    reason = unhealthy_reason(session, quality)
+    print()
+    print(f"unhealthy: {reason}" if reason else "healthy")
+    return 1 if reason else 0
+
+
+def unhealthy_reason(session: Session, quality) -> str | None:
+    st = session.status
+    if st.state in (State.ERROR, State.LOST):
+        return st.message
+    if st.samples == 0:
+        return f"{session.spec.device} sent no samples; check that the board is on and streaming"
+    if session.driver.paced and abs(st.measured_rate - session.fs) > RATE_TOLERANCE * session.fs:
+        return (f"measured rate {st.measured_rate:.1f} Hz is not the nominal {session.fs:g} Hz; "
+                "check the board's sample-rate setting and the connection")
+    if st.dropped_samples:
+        return f"{st.dropped_samples} samples were lost in {st.gaps} gaps; check the radio link or cable"
+    bad = [(ch.name, flag) for ch, q in zip(session.montage.channels, quality)
+           for flag in q.flags if flag in ("railed", "flat", "too short")]
+    if bad:
+        name, flag = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        return f"channel {name} is {flag}{more}; check its electrodes and lead"
+    return None

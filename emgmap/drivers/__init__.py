@@ -1,0 +1,32 @@
+"""Device drivers: ``open_driver(spec)`` turns a device spec string into a :class:`Driver`.
+
+Each kind lives in its own module, imported only when used, so that opening
+the simulator never loads BrainFlow or pyserial.
+"""
+from __future__ import annotations
+
+import importlib
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..types import DeviceSpecError
+from .base import Driver
+from .spec import DeviceSpec, parse_spec, valid_forms_text
+
+# kind -> "module:function(spec: DeviceSpec, clock: Clock) -> Driver"
+OPENERS = {
+    "sim": "emgmap.drivers.sim:open_sim",
+}
+KINDS = ("sim", "brainflow", "serial", "replay")
+
+
+def open_driver(spec: str, *, clock: Clock = SYSTEM_CLOCK) -> Driver:
+    """A driver for ``spec`` (not started). Raises DeviceSpecError listing the valid forms."""
+    parsed = parse_spec(spec or "sim", KINDS)
+    target = OPENERS.get(parsed.kind)
+    if target is None:
+        raise DeviceSpecError(f"device kind {parsed.kind!r} is not available in this version; {valid_forms_text()}")
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)(parsed, clock)
+
+
+__all__ = ["Driver", "DeviceSpec", "open_driver", "parse_spec", "OPENERS", "KINDS"]

@@ -1,0 +1,110 @@
+"""``sim`` devices: the built-in simulator, paced by a clock or unpaced."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..sim import SimConfig, Simulator
+from ..sim.schedule import Schedule
+from ..types import DeviceLost, SampleBlock, StreamSpec
+from .base import Driver
+from .spec import DeviceSpec
+
+PARAMS = ("scenario", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
+          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "fast")
+
+
+def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
+    """The :class:`SimConfig` and the ``fast`` flag of a ``sim:?...`` spec."""
+    if spec.target:
+        raise spec._err("the simulator takes no target; write sim:?key=value")
+    d = SimConfig()
+    cfg = SimConfig(
+        scenario=spec.take_str("scenario", d.scenario),
+        exercise=spec.take_str("exercise", d.exercise),
+        fs=spec.take_float("fs", d.fs, 100, 20000),
+        channels=spec.take_int("channels", d.channels, 1, 18),
+        seed=spec.take_int("seed", d.seed, 0),
+        scatter=spec.take_float("scatter", d.scatter, 0, 1),
+        fatigue=spec.take_float("fatigue", d.fatigue, 0, 1),
+        artifacts=spec.take_bool("artifacts", d.artifacts),
+        power_line_hz=spec.take_float("mains", d.power_line_hz),
+        mains_uv=spec.take_float("mains_uv", d.mains_uv, 0, 10000),
+        drop_rate=spec.take_float("drop_rate", d.drop_rate, 0, 0.99),
+        disconnect_at=spec.take_float("disconnect_at", None, 0),
+        saturate_at=spec.take_float("saturate_at", None, 0),
+        counter=spec.take_bool("counter", d.counter),
+    )
+    fast = spec.take_bool("fast", False)
+    spec.finish(PARAMS)
+    return cfg, fast
+
+
+class SimDriver(Driver):
+    """Streams a :class:`~emgmap.sim.Simulator`.
+
+    Paced: samples become available as ``clock`` time passes (a
+    :class:`~emgmap.clock.ManualClock` makes that instant in tests). Unpaced
+    (``fast``): every read returns the next ``block_s`` seconds at once.
+    Timestamps are ``t0 + index / fs`` on the clock's time line.
+    """
+
+    def __init__(self, config: SimConfig, *, device: str = "sim", fast: bool = False,
+                 clock: Clock = SYSTEM_CLOCK, schedule: Schedule | None = None, block_s: float = 0.05):
+        self.sim = Simulator(config, schedule=schedule)
+        self.montage = self.sim.montage
+        self.spec = StreamSpec(fs=config.fs, channel_names=self.montage.names, device=device,
+                               device_model="emgmap simulator", range_uv=config.range_uv,
+                               power_line_hz=config.power_line_hz)
+        self.paced = not fast
+        self.clock = clock
+        self._frames_per_read = max(1, int(round(block_s * config.fs / self.sim.frame_len)))
+        self._t0: float | None = None
+        self._pending: tuple[int, np.ndarray] | None = None
+
+    @property
+    def truth(self):
+        return self.sim.truth
+
+    def start(self) -> None:
+        self._t0 = self.clock.now()
+
+    def stop(self) -> None:
+        self._t0 = None
+
+    def read(self) -> SampleBlock | None:
+        if self._t0 is None:
+            raise RuntimeError("read() before start()")
+        fs, L = self.sim.fs, self.sim.frame_len
+        if not self.paced:
+            n_frames = self._frames_per_read
+        else:
+            due = int((self.clock.now() - self._t0) * fs)  # samples that exist by now
+            n_frames = (due - self.sim._next) // L
+            if n_frames <= 0:
+                self.clock.sleep(min(0.1, (self.sim._next + L - due) / fs))
+                return None
+            n_frames = min(n_frames, int(fs // L) + 1)  # at most ~1 s per read
+        cfg = self.sim.config
+        if cfg.disconnect_at is not None and self.sim._next / fs >= cfg.disconnect_at:
+            raise DeviceLost(f"the simulator was told to disconnect at {cfg.disconnect_at:g} s")
+        first, parts = None, []
+        for _ in range(n_frames):
+            start, x = self.sim.next_frame()
+            if x is None:  # dropped: end this block here, the next one starts after the gap
+                if parts:
+                    break
+                continue
+            if first is None:
+                first = start
+            parts.append(x)
+        if not parts:
+            return None
+        data = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        ts = self._t0 + (first + np.arange(data.shape[0])) / fs
+        return SampleBlock(data, ts, first)
+
+
+def open_sim(spec: DeviceSpec, clock: Clock) -> SimDriver:
+    cfg, fast = sim_config(spec)
+    return SimDriver(cfg, device=spec.text, fast=fast, clock=clock)

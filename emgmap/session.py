@@ -1,0 +1,249 @@
+"""A live session: one acquisition thread from a driver into ring buffers.
+
+The worker reads the driver, checks sample continuity (a jump in the device
+index is a counted gap and a ``gap`` event, never bridged), writes the rings
+and publishes an immutable :class:`Status`. The GUI and the recorder only
+read rings, events and status; nothing here touches Qt.
+"""
+from __future__ import annotations
+
+import collections
+import enum
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from .clock import SYSTEM_CLOCK, Clock
+from .drivers.base import Driver
+from .montage import Montage
+from .ringbuffer import RingBuffer
+from .types import DeviceLost, EmgmapError, MontageError, SampleBlock
+
+
+class State(str, enum.Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    LOST = "device lost"
+    ERROR = "error"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of /events (DESIGN §3): onset and duration in session seconds."""
+    onset_s: float
+    duration_s: float
+    kind: str      # marker | rest | mvc | set | rep | cue | gap
+    label: str
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    state: State = State.IDLE
+    message: str = ""               # error / lost text, one sentence
+    samples: int = 0                # samples received
+    measured_rate: float = 0.0      # samples/s over the last ~2 s of clock time
+    dropped_samples: int = 0        # samples missing from device-index gaps
+    gaps: int = 0
+    elapsed_s: float = 0.0          # clock time since start
+    counters: dict[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+class Rings:
+    """The session's aligned ring buffers, written in this order per block:
+    ``t`` (s since session start), ``index`` (device sample index), ``raw`` (µV)."""
+
+    def __init__(self, capacity: int, n_channels: int):
+        self.t = RingBuffer(capacity)
+        self.index = RingBuffer(capacity, dtype=np.int64)
+        self.raw = RingBuffer(capacity, n_channels)
+
+    @property
+    def total(self) -> int:
+        """Samples present in every ring (the last-written ring's counter)."""
+        return self.raw.total
+
+
+class Session:
+    """Acquisition from one driver.
+
+    Parameters
+    ----------
+    driver : an opened-but-not-started :class:`~emgmap.drivers.Driver`.
+    montage : channel -> muscle; defaults to the driver's own.
+    ring_seconds : how much history the rings hold.
+    clock : the time line for rates and session time (inject a ManualClock in tests).
+    """
+
+    def __init__(self, driver: Driver, montage: Montage | None = None, *, ring_seconds: float = 60.0,
+                 clock: Clock = SYSTEM_CLOCK):
+        self.driver = driver
+        self.spec = driver.spec
+        montage = montage or driver.montage
+        if montage is None:
+            raise MontageError(f"{driver.spec.device}: no montage given; pass --montage FILE.toml")
+        if len(montage) != self.spec.n_channels:
+            raise MontageError(
+                f"the montage has {len(montage)} channels but {self.spec.device} streams "
+                f"{self.spec.n_channels}; edit the montage to match the board")
+        self.montage = montage
+        self.fs = self.spec.fs
+        self.clock = clock
+        self.rings = Rings(max(1, int(ring_seconds * self.fs)), self.spec.n_channels)
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._status = Status()
+        self._t0 = 0.0
+        self._next_index: int | None = None
+        self._first_index = 0
+        self._rate_window: collections.deque[tuple[float, int]] = collections.deque()
+        self._dropped = 0
+        self._gaps = 0
+        self._listeners: list[Callable[[SampleBlock], None]] = []
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("session already started")
+        self._publish(arrived=False, state=State.CONNECTING)
+        self._thread = threading.Thread(target=self._run, name="emgmap-acquisition", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop acquisition and the device; returns when the worker has exited."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            if self._status.state not in (State.ERROR, State.LOST):
+                self._status = replace(self._status, state=State.STOPPED)
+            self._changed.notify_all()
+
+    def __enter__(self) -> "Session":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- worker ----------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self.driver.start()
+        except EmgmapError as e:
+            self._publish(arrived=False, state=State.ERROR, message=str(e))
+            return
+        except Exception as e:  # a driver bug: still one sentence, never swallowed
+            self._publish(arrived=False, state=State.ERROR, message=f"{self.spec.device} failed to start: {e!r}")
+            return
+        self._t0 = self.clock.now()
+        self._publish(arrived=False, state=State.STREAMING, message="")
+        try:
+            while not self._stop.is_set():
+                block = self.driver.read()
+                if block is not None and block.n:
+                    self._ingest(block)
+                else:
+                    self._publish(arrived=False)
+        except DeviceLost as e:
+            self._publish(arrived=False, state=State.LOST, message=str(e))
+        except EmgmapError as e:
+            self._publish(arrived=False, state=State.ERROR, message=str(e))
+        except Exception as e:
+            self._publish(arrived=False, state=State.ERROR, message=f"acquisition from {self.spec.device} failed: {e!r}")
+        finally:
+            try:
+                self.driver.stop()
+            except Exception:  # the device may already be gone; stopping must not mask the cause
+                pass
+
+    def _ingest(self, block: SampleBlock) -> None:
+        if block.data.shape[1] != self.spec.n_channels:
+            raise EmgmapError(f"{self.spec.device} sent {block.data.shape[1]} channels, expected "
+                              f"{self.spec.n_channels}")
+        if self._next_index is None:
+            self._first_index = block.first_index
+        elif block.first_index != self._next_index:
+            missing = block.first_index - self._next_index
+            if missing > 0:
+                self._dropped += missing
+                self._gaps += 1
+                onset = float(block.timestamps[0] - self._t0) - missing / self.fs
+                self.add_event("gap", f"{missing} samples lost", onset, missing / self.fs)
+            # a backwards jump (device reset) is a discontinuity too; indices restart from here
+        self._next_index = block.end_index
+        rings = self.rings
+        rings.t.write(block.timestamps - self._t0)
+        rings.index.write(np.arange(block.first_index, block.end_index, dtype=np.int64))
+        rings.raw.write(block.data)
+        for fn in self._listeners:
+            fn(block)
+        for idx, label in block.markers:
+            self.add_event("marker", label, float((idx - self._first_index) / self.fs))
+        self._publish()
+
+    # -- status ----------------------------------------------------------------------
+    def _publish(self, arrived: bool = True, **changes) -> None:
+        now = self.clock.now()
+        total = self.rings.total
+        w = self._rate_window
+        if arrived:  # rate between block arrivals only, so idle reads do not skew it
+            w.append((now, total))
+            while len(w) > 2 and now - w[0][0] > 2.0:
+                w.popleft()
+        rate = (w[-1][1] - w[0][1]) / (w[-1][0] - w[0][0]) if len(w) > 1 and w[-1][0] > w[0][0] else 0.0
+        with self._lock:
+            self._status = replace(
+                self._status, samples=total, measured_rate=rate, dropped_samples=self._dropped,
+                gaps=self._gaps, elapsed_s=now - self._t0 if self._t0 else 0.0,
+                counters=dict(self.driver.counters), warnings=tuple(self.driver.warnings), **changes)
+            self._changed.notify_all()
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    def wait_until(self, predicate: Callable[["Session"], bool], timeout: float) -> bool:
+        """Block until ``predicate(self)`` holds or the worker stopped; returns the predicate.
+        Woken on every block, so no polling; ``timeout`` is wall time, a safety net."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: predicate(self) or self._status.state in (State.ERROR, State.LOST, State.STOPPED),
+                timeout) and predicate(self)
+
+    def add_listener(self, fn: Callable[[SampleBlock], None]) -> None:
+        """Call ``fn(block)`` on the acquisition thread after each block is in the rings."""
+        self._listeners.append(fn)
+
+    # -- events ------------------------------------------------------------------------
+    def add_event(self, kind: str, label: str, onset_s: float | None = None, duration_s: float = 0.0,
+                  channel: str = "") -> Event:
+        """Append an event; ``onset_s`` defaults to the newest sample's session time."""
+        if onset_s is None:
+            onset_s = self.now_s()
+        ev = Event(float(onset_s), float(duration_s), kind, label, channel)
+        with self._lock:
+            self._events.append(ev)
+        return ev
+
+    def events(self, since: int = 0) -> list[Event]:
+        """Events from position ``since`` on (readers keep their own position)."""
+        with self._lock:
+            return self._events[since:]
+
+    def now_s(self) -> float:
+        """Session time of the newest sample (0 before any)."""
+        t = self.rings.t.latest(1)
+        return float(t[0]) if t.size else 0.0

@@ -1,0 +1,106 @@
+import threading
+
+import numpy as np
+import pytest
+
+from emgmap.clock import ManualClock
+from emgmap.drivers.base import Driver
+from emgmap.drivers.sim import SimDriver
+from emgmap.montage import default_montage
+from emgmap.session import Session, State
+from emgmap.sim import SimConfig
+from emgmap.types import DeviceError, MontageError, StreamSpec
+
+
+def acquisition_threads():
+    return [t for t in threading.enumerate() if t.name == "emgmap-acquisition"]
+
+
+def run_until(session, n_samples, timeout=30):
+    assert session.wait_until(lambda s: s.rings.total >= n_samples, timeout), session.status
+    session.stop()
+
+
+@pytest.mark.parametrize("drop_rate", [0.0, 0.1])
+def test_no_sample_lost_or_duplicated(drop_rate):
+    clock = ManualClock()
+    driver = SimDriver(SimConfig(counter=True, drop_rate=drop_rate, seed=5), clock=clock)
+    session = Session(driver, ring_seconds=60, clock=clock)
+    session.start()
+    run_until(session, int(20 * 2000))
+    total = session.rings.total
+    counter = session.rings.raw.read_range(0, total)[:, -1]
+    index = session.rings.index.read_range(0, total)
+    t = session.rings.t.read_range(0, total)
+    assert np.array_equal(counter, index)                    # each sample is the one the device sent
+    assert np.all(np.diff(index) >= 1)                       # never duplicated, always in order
+    np.testing.assert_allclose(t, index / 2000.0, atol=1e-9)  # session time from the device clock
+    lost = int((np.diff(index) - 1).sum())
+    st = session.status
+    assert st.dropped_samples == lost
+    assert lost == sum(e - s for s, e in driver.truth.dropped if e <= index[-1])
+    gaps = [e for e in session.events() if e.kind == "gap"]
+    assert len(gaps) == st.gaps == int((np.diff(index) > 1).sum())
+    if drop_rate:
+        assert lost > 0 and gaps[0].label.endswith("samples lost")
+    assert st.state == State.STOPPED
+    assert st.measured_rate == pytest.approx(2000 * (1 - drop_rate), rel=0.15)
+    assert not acquisition_threads()
+
+
+def test_device_lost_moves_to_lost_state_and_keeps_data():
+    clock = ManualClock()
+    session = Session(SimDriver(SimConfig(disconnect_at=2.0), clock=clock), clock=clock)
+    session.start()
+    session.wait_until(lambda s: False, timeout=30)
+    st = session.status
+    assert st.state == State.LOST and "disconnect at 2 s" in st.message
+    assert session.rings.total == 4000
+    session.stop()
+    assert session.status.state == State.LOST
+    assert not acquisition_threads()
+
+
+class FailingDriver(Driver):
+    def __init__(self):
+        self.spec = StreamSpec(1000.0, ("a",), "serial:/dev/nothing", "test")
+        self.montage = default_montage().with_names  # unused
+        self.stopped = False
+
+    def start(self):
+        raise DeviceError("cannot open /dev/nothing: no such port; run `emgmap devices` to list ports")
+
+    def read(self):
+        raise AssertionError("never read")
+
+    def stop(self):
+        self.stopped = True
+
+
+def test_driver_that_fails_to_start_gives_an_error_state():
+    from emgmap.montage import Channel, Montage, Side
+    d = FailingDriver()
+    session = Session(d, Montage((Channel("a", "gmed", Side.LEFT),)))
+    session.start()
+    assert session.wait_until(lambda s: s.status.state == State.ERROR, timeout=10)
+    assert session.status.message.startswith("cannot open /dev/nothing")
+    session.stop()
+    assert not acquisition_threads()
+
+
+def test_montage_must_match_the_channel_count():
+    with pytest.raises(MontageError, match="montage has 8 channels but sim streams 4"):
+        Session(SimDriver(SimConfig(channels=4)), default_montage())
+
+
+def test_events_and_listeners():
+    clock = ManualClock()
+    session = Session(SimDriver(SimConfig(), clock=clock), clock=clock)
+    seen = []
+    session.add_listener(lambda b: seen.append(b.n))
+    session.start()
+    session.wait_until(lambda s: s.rings.total >= 2000, timeout=30)
+    ev = session.add_event("marker", "knee valgus")
+    session.stop()
+    assert ev.onset_s >= 1.0 - 1 / 2000 and session.events() == [ev] and session.events(1) == []
+    assert sum(seen) == session.rings.total
