@@ -135,6 +135,12 @@ class Session:
         self.stop()
 
     @property
+    def t0(self) -> float:
+        """Clock time of session time 0: a sample at ``rings.t`` value ``t`` arrived
+        stamped ``t0 + t`` on ``clock`` (the dashboard's sample-to-screen latency)."""
+        return self._t0
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

@@ -1,0 +1,380 @@
+"""The main window: device bar, traces, activation map, index gauges, recording.
+
+Views pull from the session on one QTimer (``fps``, default 60 Hz): traces
+every frame, the activation map at 20 Hz, numbers, gauges and status at 4 Hz
+(numbers that change 60 times a second cannot be read), channel quality once
+a second. The session's worker never touches Qt; closing the window stops the
+timer, the recorder and the session.
+"""
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                             QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..montage import Montage, MusclePair
+from ..quality import channel_quality
+from ..session import Session, State
+from ..types import EmgmapError, Side
+from . import connection, settings as settings_mod
+from .bodymap import ActivationBars, BodyMap
+from .devicebar import DeviceBar, MontageEditor
+from .gauges import GaugePanel
+from .model import IndicesModel, Zones, raw_rms_levels
+from .recordbar import RecordBar
+from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
+from .traces import TracesView, nice_scale
+
+LEVEL_WINDOW_S = 0.1   # raw RMS window for the activation level before the session has an envelope
+
+
+class Banner(QWidget):
+    """A clear one-line message across the window (errors in vermillion, notes in blue)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel()
+        self.label.setFont(font(MEDIUM_PT, bold=True))
+        self.label.setWordWrap(True)
+        close = QPushButton("✕")
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        close.setFixedWidth(36)
+        close.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.setAutoFillBackground(True)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        colour = OKABE_ITO["vermillion"] if kind == "error" else OKABE_ITO["blue"]
+        self.setStyleSheet(f"background: {colour}; color: white;")
+        self.label.setText(text)
+        self.kind = kind
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """The dashboard. ``device``: connect to it at once (None: do not connect).
+
+    ``trace_method``: see :class:`~emgmap.gui.traces.TracesView`. ``pairs`` and
+    ``zones`` come from a protocol when one is given; else the montage's pairs.
+    """
+
+    def __init__(self, device: str | None = "sim", *, settings: settings_mod.GuiSettings | None = None,
+                 clock: Clock = SYSTEM_CLOCK, fps: float = 60.0, trace_method: str = "minmax",
+                 pairs: tuple[MusclePair, ...] | None = None, zones: Zones = Zones()):
+        super().__init__()
+        self.settings = settings or settings_mod.GuiSettings()
+        self.theme = THEMES[self.settings.theme]
+        self.clock = clock
+        self.pairs, self.zones = pairs, zones
+        self.session: Session | None = None
+        self.model: IndicesModel | None = None
+        self.recorder = None
+        self._frame = 0
+        self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
+        self._level_peak = 0.0
+        self._level_scale = 0.0
+        self._stopped_shown = False
+        self.setWindowTitle("emgmap")
+
+        self.device_bar = DeviceBar(self.theme)
+        self.device_bar.connect_requested.connect(self.connect_device)
+        self.device_bar.disconnect_requested.connect(self.disconnect_device)
+        self.device_bar.montage_requested.connect(self.edit_montage)
+        self.banner = Banner()
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(6, 0, 6, 0)
+        self.view_picker = QComboBox()
+        self.view_picker.addItem("raw", "raw")
+        self.view_picker.addItem("filtered", "filtered")
+        self.view_picker.currentIndexChanged.connect(self._view_changed)
+        self.window_spin = QDoubleSpinBox()
+        self.window_spin.setRange(2.0, 30.0)
+        self.window_spin.setSingleStep(1.0)
+        self.window_spin.setDecimals(0)
+        self.window_spin.setSuffix(" s")
+        self.window_spin.setValue(self.settings.window_s)
+        self.window_spin.valueChanged.connect(self._window_changed)
+        self.theme_picker = QComboBox()
+        for name in THEMES:
+            self.theme_picker.addItem(f"{name} theme", name)
+        self.theme_picker.setCurrentIndex(self.theme_picker.findData(self.theme.name))
+        self.theme_picker.currentIndexChanged.connect(lambda i: self.set_theme(self.theme_picker.itemData(i)))
+        for w in (self.view_picker, self.window_spin, self.theme_picker):
+            w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        controls.addWidget(QLabel("Traces"))
+        controls.addWidget(self.view_picker)
+        controls.addWidget(QLabel("window"))
+        controls.addWidget(self.window_spin)
+        controls.addStretch(1)
+        self.norm_label = QLabel()
+        self.norm_label.setFont(font(MEDIUM_PT, bold=True))
+        controls.addWidget(self.norm_label)
+        controls.addStretch(1)
+        controls.addWidget(self.theme_picker)
+
+        self.traces = TracesView(self.theme, method=trace_method)
+        self.traces.painted.append(self._painted)
+        self.body = BodyMap(self.theme)
+        self.bars = ActivationBars(self.theme)
+        self.gauges = GaugePanel(self.theme)
+        gauge_scroll = QScrollArea()
+        gauge_scroll.setWidgetResizable(True)
+        gauge_scroll.setWidget(self.gauges)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.body)
+        right.addWidget(self.bars)
+        right.addWidget(gauge_scroll)
+        right.setSizes([330, 200, 470])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.traces)
+        split.addWidget(right)
+        split.setSizes([900, 700])
+        self.record_bar = RecordBar()
+        self.record_bar.record_requested.connect(self.start_recording)
+        self.record_bar.stop_requested.connect(self.stop_recording)
+        self.record_bar.marker_requested.connect(self.add_marker)
+        self.record_bar.set_available(False, "recording arrives with emgmap.recordings")
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.device_bar)
+        lay.addWidget(self.banner)
+        lay.addLayout(controls)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.record_bar)
+        self.setCentralWidget(central)
+        self.resize(1600, 1000)
+
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(max(1, int(1000 / fps)))  # 16 ms: 62.5 Hz, never under 60
+        self.timer.timeout.connect(self.tick)
+        self.set_theme(self.theme.name)
+        if device is not None:
+            self.device_bar.set_spec(device)
+            self.connect_device(device)
+
+    # -- connection --------------------------------------------------------------------
+    def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
+        """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
+        montage, show why and stay usable."""
+        self.disconnect_device()
+        ring_s = self.window_spin.maximum() + 5.0
+        try:
+            session, origin = connection.connect(spec, montage, ring_seconds=ring_s, clock=self.clock,
+                                                 driver=driver)
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return False
+        self.session = session
+        self._stopped_shown = False
+        self.banner.hide()
+        if origin == "guessed":
+            self.banner.show_message(f"{spec}: the montage is a guess (first {len(session.montage)} muscles); "
+                                     "check it with Montage…", kind="note")
+        self.settings.device = spec
+        self.device_bar.set_connected(True)
+        self.setWindowTitle(f"emgmap · {spec}")
+        self._setup_views()
+        self.timer.start()
+        return True
+
+    def disconnect_device(self) -> None:
+        if self.recorder is not None:
+            self.stop_recording()
+        if self.session is not None:
+            self.session.stop()
+        self.device_bar.set_connected(False)
+        self._update_status()
+
+    def _setup_views(self) -> None:
+        s = self.session
+        montage = s.montage
+        has_filtered = hasattr(s.rings, "filtered")
+        item = self.view_picker.model().item(1)
+        item.setEnabled(has_filtered)
+        if not has_filtered and self.settings.view == "filtered":
+            self.settings.view = "raw"
+        self.view_picker.blockSignals(True)
+        self.view_picker.setCurrentIndex(self.view_picker.findData(self.settings.view))
+        self.view_picker.blockSignals(False)
+        self._set_trace_source()
+        self.model = IndicesModel(montage, self.zones, pairs=self._pairs_for(montage))
+        self.gauges.set_model(self.model)
+        self.body.set_montage(montage)
+        self.bars.set_montage(montage)
+        self._level_peak = self._level_scale = 0.0
+        self._latencies.clear()
+
+    def _pairs_for(self, montage: Montage) -> tuple[MusclePair, ...] | None:
+        if self.pairs is None:
+            return None
+        muscles = {c.muscle for c in montage.channels}
+        return tuple(p for p in self.pairs if set(p.muscles) <= muscles)
+
+    def _set_trace_source(self) -> None:
+        s = self.session
+        view = self.settings.view
+        ring = getattr(s.rings, view) if view == "filtered" else s.rings.raw
+        self.traces.set_source(ring, s.fs, s.montage, self.settings.window_s,
+                               "filtered µV" if view == "filtered" else "raw µV")
+
+    def _view_changed(self, i: int) -> None:
+        self.settings.view = self.view_picker.itemData(i)
+        if self.session is not None:
+            self._set_trace_source()
+
+    def _window_changed(self, value: float) -> None:
+        self.settings.window_s = float(value)
+        if self.session is not None:
+            self.traces.set_window(float(value))
+
+    def edit_montage(self) -> None:
+        if self.session is None:
+            self.banner.show_message("connect a device first, then edit its montage", kind="note")
+            return
+        if self.recorder is not None:
+            self.banner.show_message("stop the recording before changing the montage", kind="note")
+            return
+        dlg = MontageEditor(self.session.montage, self)
+        if dlg.exec() and dlg.result_montage is not None:
+            spec = self.settings.device
+            path = settings_mod.remember_montage(spec, dlg.result_montage)
+            self.connect_device(spec, dlg.result_montage)
+            self.banner.show_message(f"montage saved to {path}", kind="note")
+
+    # -- per frame ---------------------------------------------------------------------
+    def tick(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        self._frame += 1
+        self.traces.refresh()
+        if self._frame % 3 == 0:
+            self._update_levels(numbers=self._frame % 15 == 0)
+        if self._frame % 15 == 0:
+            self._update_status()
+            self._update_recording()
+        if self._frame % 60 == 0:
+            self._update_quality()
+
+    def _painted(self, index: int) -> None:
+        s = self.session
+        if s is None or index < s.rings.t.oldest:
+            return
+        t = s.rings.t.read_range(index, index + 1)[0]
+        now = self.clock.now()
+        self._latencies.append((now, now - (s.t0 + t)))
+
+    def latency_ms(self, last_s: float = 1.0) -> float | None:
+        """Median sample-to-screen latency over the last ``last_s`` seconds of paints."""
+        if not self._latencies:
+            return None
+        now = self._latencies[-1][0]
+        recent = [lat for t, lat in self._latencies if now - t <= last_s]
+        return float(np.median(recent)) * 1000.0
+
+    def current_levels(self) -> tuple[np.ndarray, str]:
+        """One activation level per channel and its unit."""
+        s = self.session
+        n = max(1, int(LEVEL_WINDOW_S * s.fs))
+        return raw_rms_levels(s.rings.raw.latest(n)), "µV"
+
+    def _update_levels(self, numbers: bool) -> None:
+        s = self.session
+        if s.rings.total == 0:
+            return
+        levels, unit = self.current_levels()
+        montage = s.montage
+        if unit == "%MVC":
+            full = 100.0
+        else:  # µV: a 1-2-5 full scale that follows the peak of the last ~10 s
+            self._level_peak = max(self._level_peak * 0.985, float(levels.max()))
+            self._level_scale = nice_scale(self._level_peak, self._level_scale)
+            full = self._level_scale
+        by_muscle = {(c.muscle, c.side): float(v) for c, v in zip(montage.channels, levels)}
+        self.body.set_levels({k: v / full for k, v in by_muscle.items()}, unit)
+        if numbers:
+            self.bars.set_levels(by_muscle, full, unit)
+            self.model.update(s.now_s(), levels, unit)
+            self.norm_label.setText("levels: %MVC" if unit == "%MVC" else
+                                    "levels: µV RMS (not calibrated)")
+
+    def _update_status(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        st = s.status
+        self.device_bar.show_status(st, self.latency_ms(), s.fs, s.driver.paced)
+        if st.state in (State.ERROR, State.LOST) and not self._stopped_shown:
+            self._stopped_shown = True
+            self.banner.show_message(f"{st.message}", kind="error")
+            self.device_bar.set_connected(False)
+
+    def _update_quality(self) -> None:
+        s = self.session
+        raw = s.rings.raw.latest(int(s.fs))
+        if raw.shape[0] < int(0.25 * s.fs):
+            return
+        q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
+        self.traces.set_flags([c.flags for c in q])
+
+    # -- recording and markers ---------------------------------------------------------
+    def start_recording(self) -> None:
+        self.banner.show_message("recording is not available in this version", kind="note")
+
+    def stop_recording(self) -> None:
+        self.recorder = None
+        self.record_bar.set_recording(False)
+
+    def _update_recording(self) -> None:
+        pass
+
+    def add_marker(self, label: str = "") -> None:
+        if self.session is None:
+            return
+        ev = self.session.add_event("marker", label)
+        self.record_bar.show_marker(ev.onset_s, label)
+
+    def keyPressEvent(self, ev) -> None:
+        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+            self.record_bar.request_marker()
+            return
+        super().keyPressEvent(ev)
+
+    # -- look and lifecycle ------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        from PyQt6.QtWidgets import QApplication
+        self.theme = THEMES[name]
+        self.settings.theme = name
+        app = QApplication.instance()
+        if app is not None:
+            apply(app, self.theme)
+        self.device_bar.theme = self.theme
+        self.traces.apply_theme(self.theme)
+        self.traces._set_title()
+        self.body.set_theme(self.theme)
+        self.bars.set_theme(self.theme)
+        self.gauges.set_theme(self.theme)
+
+    def closeEvent(self, ev) -> None:
+        self.timer.stop()
+        self.disconnect_device()
+        try:
+            self.settings.save()
+        except OSError:  # an unwritable config folder must not block closing
+            pass
+        super().closeEvent(ev)
