@@ -54,6 +54,8 @@ def test_round_trip_loses_no_sample(drop_rate):
     assert driver.spec.fs == 2000 and driver.spec.channel_names == sender.montage.names
     assert driver.montage == sender.montage.__class__(sender.montage.channels)  # muscles and sides travel
     receiver = Session(driver, ring_seconds=30)
+    env_inlet = pylsl.StreamInlet(pylsl.resolve_byprop("name", f"{name} envelope", timeout=5)[0], max_buflen=30)
+    env_inlet.open_stream(timeout=5)
     receiver.start()
     assert receiver.wait_until(lambda s: s.status.state == State.STREAMING, 10)
     publisher.start()
@@ -63,8 +65,15 @@ def test_round_trip_loses_no_sample(drop_rate):
     sender.stop()
     sent = sender.rings.total
     assert receiver.wait_until(lambda s: s.rings.total >= sent, 30), (receiver.status, sent)
-    receiver.stop()   # inlet closed before the outlet
+    env = []
+    while sum(len(e) for e in env) < sent:
+        chunk, _ = env_inlet.pull_chunk(timeout=5, max_samples=sent, min_samples=1)
+        assert len(chunk), "envelope stream stalled"
+        env.append(np.asarray(chunk))
+    receiver.stop()   # inlets closed before the outlets
+    env_inlet.close_stream()
     publisher.stop()
+    np.testing.assert_allclose(np.concatenate(env), sender.rings.envelope.read_range(0, sent), rtol=1e-6)
     got = receiver.rings.raw.read_range(0, receiver.rings.total)
     sent_idx = sender.rings.index.read_range(0, sent)
     assert receiver.rings.total == sent == publisher.pushed and publisher.overruns == 0

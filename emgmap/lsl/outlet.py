@@ -1,4 +1,4 @@
-"""Publish a running session over LSL: raw EMG and a Markers stream.
+"""Publish a running session over LSL: raw EMG, its envelope and a Markers stream.
 
 A publisher thread reads the session's rings through a lossless cursor (so a
 slow network never stalls acquisition) and pushes chunks with per-sample
@@ -16,8 +16,9 @@ from .channels import describe
 
 
 class LslPublisher:
-    """Outlets for ``session``: ``<name>`` (type EMG, µV) and ``<name> markers``
-    (type Markers, one string per event: ``<kind>: <label>``)."""
+    """Outlets for ``session``: ``<name>`` (type EMG, µV), ``<name> envelope``
+    (type Envelope, µV, the pipeline's envelope) and ``<name> markers`` (type
+    Markers, one string per event: ``<kind>: <label>``)."""
 
     def __init__(self, session: Session, name: str = "emgmap", source_id: str | None = None):
         pylsl = require_pylsl()
@@ -31,12 +32,17 @@ class LslPublisher:
         acq.append_child_value("manufacturer", spec.device_model)
         acq.append_child_value("device", spec.device)
         self.raw = pylsl.StreamOutlet(info, chunk_size=0, max_buffered=60)
+        einfo = pylsl.StreamInfo(f"{name} envelope", "Envelope", spec.n_channels, spec.fs, pylsl.cf_float32,
+                                 uid + "-envelope")
+        describe(einfo, session.montage, ch_type="EMG envelope")
+        self.envelope = pylsl.StreamOutlet(einfo, chunk_size=0, max_buffered=60)
         minfo = pylsl.StreamInfo(f"{name} markers", "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
                                  uid + "-markers")
         self.markers = pylsl.StreamOutlet(minfo)
         self.overruns = 0
         self.pushed = 0
-        self._cursor = session.rings.raw.cursor(0)
+        # the envelope ring is written last: what it holds, every ring holds
+        self._cursor = session.rings.envelope.cursor(0)
         self._events_seen = 0
         self._offset: float | None = None
         self._stop = threading.Event()
@@ -51,7 +57,7 @@ class LslPublisher:
         self._stop.set()
         self._thread.join()
         self._push()
-        del self.raw, self.markers
+        del self.raw, self.envelope, self.markers
 
     def to_lsl(self, t: np.ndarray | float):
         """Session seconds -> LSL clock seconds (both monotonic; offset taken once)."""
@@ -60,15 +66,20 @@ class LslPublisher:
         return t + self._offset
 
     def _push(self) -> None:
-        rows, first = self._cursor.read()
-        if rows.shape[0]:
+        env, first = self._cursor.read()
+        n = env.shape[0]
+        if n:
+            rings = self.session.rings
             try:
-                t = self.session.rings.t.read_range(first, first + rows.shape[0])
-            except IndexError:  # the ring moved on between the two reads: lost, and counted
-                self.overruns += rows.shape[0]
+                t = rings.t.read_range(first, first + n)
+                raw = rings.raw.read_range(first, first + n)
+            except IndexError:  # the rings moved on between the reads: lost, and counted
+                self.overruns += n
             else:
-                self.raw.push_chunk(rows.astype(np.float32), self.to_lsl(t).tolist())
-                self.pushed += rows.shape[0]
+                stamps = self.to_lsl(t).tolist()
+                self.raw.push_chunk(raw.astype(np.float32), stamps)
+                self.envelope.push_chunk(env.astype(np.float32), stamps)
+                self.pushed += n
         self.overruns += self._cursor.overruns
         self._cursor.overruns = 0
         events = self.session.events(self._events_seen)
