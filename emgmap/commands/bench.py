@@ -7,7 +7,10 @@ import importlib
 
 # name -> module. GUI benchmarks live under emgmap.gui and import Qt inside run(), so that
 # building the parser stays headless (tests/test_headless.py).
-BENCHMARKS: dict[str, str] = {"gui": "emgmap.gui.bench"}
+BENCHMARKS: dict[str, str] = {
+    "lsl": "emgmap.bench.lsl",
+    "gui": "emgmap.gui.bench",
+}
 
 
 def register(sub) -> None:
