@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..types import ConfigError, EmgmapError
+from ..types import EmgmapError
 
 NO_DISPLAY = ("no display is available for the dashboard (DISPLAY and WAYLAND_DISPLAY are unset); "
               "use `emgmap check` or `emgmap record` in a terminal, or run on a desktop session")
@@ -33,9 +33,8 @@ def run(device: str | None, *, protocol: str | None = None, quit_after: float | 
     problem = display_problem()
     if problem:
         raise EmgmapError(problem)
-    if protocol is not None:
-        raise ConfigError(f"protocol {protocol!r}: protocols are not available in this version yet; "
-                          "start without --protocol (the montage's pairs are used)")
+    from ..protocols import load_protocol
+    proto = load_protocol(protocol) if protocol is not None else None  # a bad name: one sentence, before Qt
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
@@ -45,7 +44,7 @@ def run(device: str | None, *, protocol: str | None = None, quit_after: float | 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("emgmap")
     settings = GuiSettings.load()
-    window = MainWindow(device or settings.device, settings=settings)
+    window = MainWindow(device or settings.device, settings=settings, protocol=proto)
     window.show()
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)

@@ -4,8 +4,10 @@ whose muscles fill with their live level, and a left/right bar per muscle.
 Shapes are smooth closed paths through hand-placed points in a 100 x 200 box
 per view (y down: waist at the top, knees at the bottom). The back view shows
 the patient from behind, so the patient's left is on the viewer's left. Fill
-colour is the cividis map (Nuñez et al. 2018, designed for colour-vision
-deficiency) of level / full scale; muscles not on the montage are left blank.
+colour is the viridis map (van der Walt & Smith 2015: perceptually uniform,
+readable with colour-vision deficiency, dark = low, bright = high) of
+level / full scale, with a colour bar below; muscles not on the montage are
+dashed outlines.
 """
 from __future__ import annotations
 
@@ -72,12 +74,13 @@ class BodyMap(QWidget):
     def __init__(self, theme: Theme, parent=None):
         super().__init__(parent)
         self.theme = theme
-        cmap = pg.colormap.get("cividis")
+        cmap = pg.colormap.get("viridis")
         self.lut = [cmap.map(i / 255, mode="qcolor") for i in range(256)]  # mapping per paint is slow
         self.montage: Montage | None = None
         self.fractions: dict[tuple[str, Side], float] = {}
         self.unit = "µV"
-        self.setMinimumSize(360, 260)
+        self.full_scale = 100.0
+        self.setMinimumSize(300, 260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # Build the paths once (in view coordinates) so painting only transforms them.
         self._shapes = []
@@ -98,10 +101,10 @@ class BodyMap(QWidget):
         self.fractions = {}
         self.update()
 
-    def set_levels(self, fractions: dict[tuple[str, Side], float], unit: str) -> None:
-        """``fractions``: (muscle, side) -> level / full scale, 0..1."""
+    def set_levels(self, fractions: dict[tuple[str, Side], float], unit: str, full_scale: float) -> None:
+        """``fractions``: (muscle, side) -> level / ``full_scale`` (in ``unit``), 0..1."""
         self.fractions = fractions
-        self.unit = unit
+        self.unit, self.full_scale = unit, full_scale
         self.update()
 
     def colour(self, fraction: float) -> QColor:
@@ -114,8 +117,8 @@ class BodyMap(QWidget):
         th = self.theme
         p.fillRect(self.rect(), th.qcolor("bg"))
         w, h = self.width(), self.height()
-        title_h = 26
-        scale = min(w / (3 * 100 + 40), (h - title_h - 8) / 200)
+        title_h, legend_h = 26, 30
+        scale = min(w / (3 * 100 + 40), (h - title_h - legend_h - 8) / 200)
         x0 = (w - scale * 300 - 40 * scale) / 2
         on = {(c.muscle, c.side) for c in self.montage.channels} if self.montage else set()
         outline_pen = QPen(th.qcolor("body"), 1.5)
@@ -142,6 +145,17 @@ class BodyMap(QWidget):
                 p.setPen(pen)
                 p.drawPath(path)
             p.restore()
+        # colour bar: what a fill means
+        y = title_h + 200 * scale + 6
+        bar_w = min(300.0, w - 120)
+        bx = (w - bar_w) / 2
+        for i in range(64):
+            p.fillRect(QRectF(bx + i * bar_w / 64, y, bar_w / 64 + 1, 10), self.lut[i * 4])
+        p.setFont(font(SMALL_PT))
+        p.setPen(th.qcolor("fg"))
+        p.drawText(QRectF(bx - 60, y - 4, 54, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
+        p.drawText(QRectF(bx + bar_w + 6, y - 4, 120, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   f"{self.full_scale:g} {self.unit}")
         p.end()
 
 
@@ -182,7 +196,7 @@ class ActivationBars(QWidget):
         w = self.width()
         head = 24
         row_h = min(40.0, (self.height() - head) / len(self.rows))
-        name_w, num_w = 64, 70
+        name_w, num_w = 64, 44
         cx = name_w + (w - name_w) / 2
         half = (w - name_w) / 2 - num_w
         p.setFont(font(SMALL_PT, bold=True))

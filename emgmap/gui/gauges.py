@@ -1,8 +1,9 @@
 """Index gauges: a big number, its zone word and colour, a scale with the zone
 bands and a marker, and a 30 s trend line; fed by :class:`~emgmap.gui.model.IndicesModel`.
 
-Symmetry gauges span SI -50..+50 % (linear); ratio gauges 0.25..4 on a log
-scale, so that 0.5 and 2 sit equally far from 1.
+Symmetry gauges span SI -50..+50 % (linear); ratio gauges 0.2..5 on a log
+scale, so that 0.5 and 2 sit equally far from 1. Zone bands follow the
+protocol's zones; a ratio without an expected range has none.
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PyQt6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from .model import Gauge, IndicesModel, Zones
+from ..protocols import Zones
+from .model import Gauge, IndicesModel
 from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_WORDS, Theme, font
 
 SI_RANGE = 50.0
-RATIO_RANGE = (0.25, 4.0)
+RATIO_RANGE = (0.2, 5.0)
 
 
 def gauge_position(kind: str, value: float) -> float:
@@ -29,16 +31,19 @@ def gauge_position(kind: str, value: float) -> float:
     return min(1.0, max(0.0, u))
 
 
-def zone_bands(kind: str, zones: Zones) -> list[tuple[float, float, str]]:
-    """(from, to, zone) along the gauge, 0..1."""
-    if kind == "symmetry":
-        g, a = zones.si_green, zones.si_amber
+def zone_bands(gauge: Gauge, zones: Zones) -> list[tuple[float, float, str]]:
+    """(from, to, zone) along the gauge, 0..1, as :class:`~emgmap.protocols.Zones` classifies."""
+    if gauge.kind == "symmetry":
+        g, a = zones.symmetry_green, zones.symmetry_amber
         edges = [(-SI_RANGE, -a, "red"), (-a, -g, "amber"), (-g, g, "green"), (g, a, "amber"), (a, SI_RANGE, "red")]
+    elif gauge.expected is not None:
+        lo, hi = gauge.expected
+        f = zones.ratio_amber
+        edges = [(RATIO_RANGE[0], lo * (1 - f), "red"), (lo * (1 - f), lo, "amber"), (lo, hi, "green"),
+                 (hi, hi * (1 + f), "amber"), (hi * (1 + f), RATIO_RANGE[1], "red")]
     else:
-        lo, hi = RATIO_RANGE
-        edges = [(lo, zones.ratio_amber, "red"), (zones.ratio_amber, zones.ratio_green, "amber"),
-                 (zones.ratio_green, hi, "green")]
-    return [(gauge_position(kind, a), gauge_position(kind, b), z) for a, b, z in edges]
+        return []
+    return [(gauge_position(gauge.kind, a), gauge_position(gauge.kind, b), z) for a, b, z in edges if b > a]
 
 
 def format_value(kind: str, value: float) -> str:
@@ -53,7 +58,7 @@ class GaugeWidget(QWidget):
     def __init__(self, gauge: Gauge, zones: Zones, trend_s: float, theme: Theme, parent=None):
         super().__init__(parent)
         self.gauge, self.zones, self.trend_s, self.theme = gauge, zones, trend_s, theme
-        self.setMinimumSize(250, 170)
+        self.setMinimumSize(250, 160)
 
     def paintEvent(self, ev) -> None:
         g, th = self.gauge, self.theme
@@ -89,7 +94,7 @@ class GaugeWidget(QWidget):
         y += 22
         # scale with zone bands and the marker
         bar_h = 10
-        for a, b, z in zone_bands(g.kind, self.zones):
+        for a, b, z in zone_bands(g, self.zones):
             c = QColor(ZONE_COLOURS[z])
             c.setAlpha(150)
             p.fillRect(QRectF(x + a * w, y, (b - a) * w, bar_h), c)
@@ -100,7 +105,7 @@ class GaugeWidget(QWidget):
         y += bar_h + 8
         # trend: the last trend_s seconds, zone bands faint behind
         trend = QRectF(x, y, w, max(20.0, r.bottom() - y - 6))
-        for a, b, z in zone_bands(g.kind, self.zones):
+        for a, b, z in zone_bands(g, self.zones):
             c = QColor(ZONE_COLOURS[z])
             c.setAlpha(40)
             p.fillRect(QRectF(trend.x(), trend.bottom() - b * trend.height(), trend.width(),

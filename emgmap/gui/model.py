@@ -9,8 +9,10 @@ unit (``%MVC`` once calibrated, ``µV`` before), at a session time. From them
 - agonist:antagonist ratio per montage/protocol pair and side,
   mean(agonist levels) / mean(antagonist levels);
 
-each classified into a zone by :class:`Zones` and kept as a trend over the
-last ``trend_s`` seconds. Views subscribe with :meth:`IndicesModel.subscribe`.
+each classified into a zone by the protocol's
+:class:`~emgmap.protocols.Zones` (ratios only against the protocol's expected
+range for the pair; without one a ratio has no colour) and kept as a trend over
+the last ``trend_s`` seconds. Views subscribe with :meth:`IndicesModel.subscribe`.
 """
 from __future__ import annotations
 
@@ -22,49 +24,12 @@ from typing import Callable
 import numpy as np
 
 from ..montage import Montage, MusclePair
-from ..types import ConfigError, Side
+from ..protocols import Zones
+from ..types import Side
 
-ZONE_NAMES = ("green", "amber", "red", "none")
-
-
-@dataclass(frozen=True)
-class Zones:
-    """Gauge colour zones; a display convention, configurable (protocols set their own).
-
-    symmetry: |SI| <= ``si_green`` is green, <= ``si_amber`` amber, beyond red
-    (the 10-15 % "symmetric" band is a convention, reference §3).
-    ratio: agonist:antagonist >= ``ratio_green`` is green, >= ``ratio_amber``
-    amber, below red (the agonist should lead the exercise).
-    Below ``min_level`` on both sides (rest) an index is not computed: a ratio of
-    two noise floors means nothing.
-    """
-    si_green: float = 10.0
-    si_amber: float = 20.0
-    ratio_green: float = 1.0
-    ratio_amber: float = 0.67
-    min_level_mvc: float = 5.0     # %MVC
-    min_level_uv: float = 10.0     # µV
-
-    def __post_init__(self) -> None:
-        if not 0 < self.si_green <= self.si_amber:
-            raise ConfigError(f"symmetry zones need 0 < si_green <= si_amber, got {self.si_green}, {self.si_amber}")
-        if not 0 < self.ratio_amber <= self.ratio_green:
-            raise ConfigError(f"ratio zones need 0 < ratio_amber <= ratio_green, got {self.ratio_amber}, "
-                              f"{self.ratio_green}")
-
-    def symmetry_zone(self, si: float) -> str:
-        if not math.isfinite(si):
-            return "none"
-        a = abs(si)
-        return "green" if a <= self.si_green else "amber" if a <= self.si_amber else "red"
-
-    def ratio_zone(self, r: float) -> str:
-        if not math.isfinite(r):
-            return "none"
-        return "green" if r >= self.ratio_green else "amber" if r >= self.ratio_amber else "red"
-
-    def min_level(self, unit: str) -> float:
-        return self.min_level_mvc if unit == "%MVC" else self.min_level_uv
+# Below this level on both sides (rest) an index is not computed: a ratio of two
+# noise floors means nothing. Per unit of the levels.
+MIN_LEVEL = {"%MVC": 5.0, "µV": 10.0}
 
 
 def symmetry_index(left: float, right: float) -> float:
@@ -82,6 +47,7 @@ class Gauge:
     value: float = float("nan")
     zone: str = "none"
     detail: str = ""
+    expected: tuple[float, float] | None = None   # ratio: the protocol's expected range
     trend_t: collections.deque = field(default_factory=collections.deque)
     trend_v: collections.deque = field(default_factory=collections.deque)
 
@@ -93,11 +59,15 @@ class IndicesModel:
     ----------
     montage : which channel is which muscle and side; its pairs are used unless
         ``pairs`` is given.
-    zones : colour zones.
+    zones : colour zones (a protocol's).
+    expected : pair name -> expected ratio range (a protocol's), for the ratio zones.
+    muscles : symmetry gauges for these muscles only (a protocol's); default: every
+        muscle recorded on both sides.
     trend_s : how much history each gauge's trend keeps.
     """
 
     def __init__(self, montage: Montage, zones: Zones = Zones(), *, pairs: tuple[MusclePair, ...] | None = None,
+                 expected: dict[str, tuple[float, float]] | None = None, muscles: tuple[str, ...] | None = None,
                  trend_s: float = 30.0):
         self.montage = montage
         self.zones = zones
@@ -106,11 +76,14 @@ class IndicesModel:
         self.unit = "µV"
         self.gauges: list[Gauge] = []
         for m in montage.bilateral_muscles():
+            if muscles is not None and m not in muscles:
+                continue
             self.gauges.append(Gauge(f"si {m}", f"{m} L/R", "symmetry"))
         for p in self.pairs:
             for side in (Side.LEFT, Side.RIGHT):
                 if all(montage.index(m, side) is not None for m in p.muscles):
-                    self.gauges.append(Gauge(f"ratio {p.name} {side.value}", f"{p.name} {side.short}", "ratio"))
+                    self.gauges.append(Gauge(f"ratio {p.name} {side.value}", f"{p.name} {side.short}", "ratio",
+                                             expected=(expected or {}).get(p.name)))
         self._listeners: list[Callable[["IndicesModel"], None]] = []
 
     def subscribe(self, fn: Callable[["IndicesModel"], None]) -> None:
@@ -124,15 +97,15 @@ class IndicesModel:
         """Recompute every gauge from ``levels`` (one per channel, in ``unit``) at session time ``t``."""
         levels = np.asarray(levels, dtype=float)
         self.unit = unit
-        floor = self.zones.min_level(unit)
-        fmt = "{:.0f}" if unit == "µV" else "{:.0f}"
+        floor = MIN_LEVEL[unit]
+        fmt = "{:.0f}"
         for g in self.gauges:
             if g.kind == "symmetry":
                 m = g.key.split(" ", 1)[1]
                 L, R = self._level(levels, m, Side.LEFT), self._level(levels, m, Side.RIGHT)
                 active = max(L, R) >= floor
                 g.value = symmetry_index(L, R) if active else float("nan")
-                g.zone = self.zones.symmetry_zone(g.value)
+                g.zone = self.zones.symmetry(g.value) if math.isfinite(g.value) else "none"
                 lr = L / R if R > 0 else float("nan")
                 g.detail = (f"L {fmt.format(L)}  R {fmt.format(R)} {unit}  L/R {lr:.2f}" if active
                             else f"at rest (< {floor:g} {unit})")
@@ -144,7 +117,7 @@ class IndicesModel:
                 an = np.mean([self._level(levels, m, s) for m in pair.antagonists])
                 active = max(ag, an) >= floor
                 g.value = ag / an if active and an > 0 else float("nan")
-                g.zone = self.zones.ratio_zone(g.value)
+                g.zone = (self.zones.ratio(g.value, g.expected) or "none") if math.isfinite(g.value) else "none"
                 g.detail = (f"{'+'.join(pair.agonists)} {fmt.format(ag)} : {'+'.join(pair.antagonists)} "
                             f"{fmt.format(an)} {unit}" if active else f"at rest (< {floor:g} {unit})")
             g.trend_t.append(t)
@@ -154,12 +127,3 @@ class IndicesModel:
                 g.trend_v.popleft()
         for fn in self._listeners:
             fn(self)
-
-
-def raw_rms_levels(raw: np.ndarray) -> np.ndarray:
-    """Per-channel RMS of a short raw window (n, C) around its mean, µV: the
-    activation level shown until the session provides an envelope."""
-    if raw.shape[0] == 0:
-        return np.zeros(raw.shape[1])
-    x = raw - raw.mean(axis=0)
-    return np.sqrt(np.mean(x * x, axis=0))

@@ -35,6 +35,7 @@ class RecordBar(QWidget):
         self.marker_button.clicked.connect(self.request_marker)
         self.label = QLineEdit()
         self.label.setPlaceholderText("marker label (optional)")
+        self.label.setMinimumWidth(260)
         self.label.returnPressed.connect(self.request_marker)
         self.last_marker = QLabel("")
         for b in (self.record_button, self.marker_button):

@@ -33,13 +33,13 @@ class GuiSettings:
     device: str = "sim"
     theme: str = "dark"
     window_s: float = 10.0        # trace window, 2-30 s
-    view: str = "raw"             # traces: raw | filtered
+    view: str = "filtered"        # traces: raw | filtered
 
     def __post_init__(self) -> None:
         if self.theme not in THEMES:
             self.theme = "dark"
         if self.view not in VIEWS:
-            self.view = "raw"
+            self.view = "filtered"
         self.window_s = min(30.0, max(2.0, float(self.window_s)))
 
     @classmethod

@@ -19,6 +19,7 @@ from .decimate import MinMaxTrace
 from .theme import MEDIUM_PT, Theme, font
 
 METHODS = ("minmax", "pyqtgraph")
+FLAG_WORDS = {"mains-heavy": "mains", "too short": "short"}   # short enough for the fixed label column
 LANE_HALF = 0.45          # a channel uses ±0.45 of its unit-high lane; clipped there
 SCALE_STEPS_UV = np.array([b * 10.0 ** e for e in range(0, 6) for b in (1, 2, 5)])
 
@@ -85,6 +86,8 @@ class TracesView(pg.PlotWidget):
         for ax in ("left", "bottom"):
             pi.getAxis(ax).setStyle(tickFont=font(MEDIUM_PT))
         pi.getAxis("bottom").setLabel("seconds before now")
+        # fixed label width: a quality flag appearing must not resize the plot (no jumps)
+        pi.getAxis("left").setWidth(220)
         self.setAntialiasing(False)
         self.apply_theme(theme)
 
@@ -145,7 +148,7 @@ class TracesView(pg.PlotWidget):
 
     def _set_ticks(self) -> None:
         C = len(self.labels)
-        ticks = [(C - 1 - i, f"{lab}  ⚠ {', '.join(f)}" if f else lab)
+        ticks = [(C - 1 - i, f"{lab} ⚠ {', '.join(FLAG_WORDS.get(x, x) for x in f)}" if f else lab)
                  for i, (lab, f) in enumerate(zip(self.labels, self.flags))]
         self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self._set_title()

@@ -17,7 +17,8 @@ from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMa
                              QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..montage import Montage, MusclePair
+from ..montage import Montage
+from ..protocols import Protocol
 from ..quality import channel_quality
 from ..session import Session, State
 from ..types import EmgmapError, Side
@@ -25,12 +26,17 @@ from . import connection, settings as settings_mod
 from .bodymap import ActivationBars, BodyMap
 from .devicebar import DeviceBar, MontageEditor
 from .gauges import GaugePanel
-from .model import IndicesModel, Zones, raw_rms_levels
+from .model import IndicesModel
 from .recordbar import RecordBar
 from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
 from .traces import TracesView, nice_scale
 
-LEVEL_WINDOW_S = 0.1   # raw RMS window for the activation level before the session has an envelope
+
+def band_text(session: Session) -> str:
+    """The software band the filtered traces show, e.g. ``20-450 Hz, notch 50 Hz``."""
+    d = session.pipeline.design
+    c = session.pipeline.config
+    return f"{c.hp_hz:g}-{d.lp_hz:g} Hz" + (f", notch {c.mains_hz:g} Hz" if d.notch_hz else "")
 
 
 class Banner(QWidget):
@@ -64,24 +70,25 @@ class Banner(QWidget):
 class MainWindow(QMainWindow):
     """The dashboard. ``device``: connect to it at once (None: do not connect).
 
-    ``trace_method``: see :class:`~emgmap.gui.traces.TracesView`. ``pairs`` and
-    ``zones`` come from a protocol when one is given; else the montage's pairs.
+    ``trace_method``: see :class:`~emgmap.gui.traces.TracesView`. ``protocol``
+    gives the gauges' pairs, zones and expected ratio ranges; without one the
+    montage's pairs are used with the default zones.
     """
 
     def __init__(self, device: str | None = "sim", *, settings: settings_mod.GuiSettings | None = None,
                  clock: Clock = SYSTEM_CLOCK, fps: float = 60.0, trace_method: str = "minmax",
-                 pairs: tuple[MusclePair, ...] | None = None, zones: Zones = Zones()):
+                 protocol: Protocol | None = None):
         super().__init__()
         self.settings = settings or settings_mod.GuiSettings()
         self.theme = THEMES[self.settings.theme]
         self.clock = clock
-        self.pairs, self.zones = pairs, zones
+        self.protocol = protocol
         self.session: Session | None = None
         self.model: IndicesModel | None = None
         self.recorder = None
         self._frame = 0
         self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
-        self._level_peak = 0.0
+        self._level_peaks: collections.deque[float] = collections.deque(maxlen=200)  # 10 s at 20 Hz
         self._level_scale = 0.0
         self._stopped_shown = False
         self.setWindowTitle("emgmap")
@@ -131,15 +138,18 @@ class MainWindow(QMainWindow):
         gauge_scroll = QScrollArea()
         gauge_scroll.setWidgetResizable(True)
         gauge_scroll.setWidget(self.gauges)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.body)
+        top.addWidget(self.bars)
+        top.setSizes([420, 280])
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.body)
-        right.addWidget(self.bars)
+        right.addWidget(top)
         right.addWidget(gauge_scroll)
-        right.setSizes([330, 200, 470])
+        right.setSizes([360, 640])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.traces)
         split.addWidget(right)
-        split.setSizes([900, 700])
+        split.setSizes([1000, 720])
         self.record_bar = RecordBar()
         self.record_bar.record_requested.connect(self.start_recording)
         self.record_bar.stop_requested.connect(self.stop_recording)
@@ -203,34 +213,31 @@ class MainWindow(QMainWindow):
     def _setup_views(self) -> None:
         s = self.session
         montage = s.montage
-        has_filtered = hasattr(s.rings, "filtered")
-        item = self.view_picker.model().item(1)
-        item.setEnabled(has_filtered)
-        if not has_filtered and self.settings.view == "filtered":
-            self.settings.view = "raw"
         self.view_picker.blockSignals(True)
         self.view_picker.setCurrentIndex(self.view_picker.findData(self.settings.view))
         self.view_picker.blockSignals(False)
         self._set_trace_source()
-        self.model = IndicesModel(montage, self.zones, pairs=self._pairs_for(montage))
+        p = self.protocol
+        if p is None:
+            self.model = IndicesModel(montage)
+        else:
+            pairs = tuple(p.pairs_on(montage))
+            self.model = IndicesModel(montage, p.zones, pairs=pairs, muscles=p.muscles,
+                                      expected={q.name: p.expected_range(q.name) for q in pairs
+                                                if p.expected_range(q.name)})
         self.gauges.set_model(self.model)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
-        self._level_peak = self._level_scale = 0.0
+        self._level_peaks.clear()
+        self._level_scale = 0.0
         self._latencies.clear()
-
-    def _pairs_for(self, montage: Montage) -> tuple[MusclePair, ...] | None:
-        if self.pairs is None:
-            return None
-        muscles = {c.muscle for c in montage.channels}
-        return tuple(p for p in self.pairs if set(p.muscles) <= muscles)
 
     def _set_trace_source(self) -> None:
         s = self.session
         view = self.settings.view
-        ring = getattr(s.rings, view) if view == "filtered" else s.rings.raw
-        self.traces.set_source(ring, s.fs, s.montage, self.settings.window_s,
-                               "filtered µV" if view == "filtered" else "raw µV")
+        ring = s.rings.filtered if view == "filtered" else s.rings.raw
+        label = f"filtered µV ({band_text(s)})" if view == "filtered" else "raw µV"
+        self.traces.set_source(ring, s.fs, s.montage, self.settings.window_s, label)
 
     def _view_changed(self, i: int) -> None:
         self.settings.view = self.view_picker.itemData(i)
@@ -288,10 +295,8 @@ class MainWindow(QMainWindow):
         return float(np.median(recent)) * 1000.0
 
     def current_levels(self) -> tuple[np.ndarray, str]:
-        """One activation level per channel and its unit."""
-        s = self.session
-        n = max(1, int(LEVEL_WINDOW_S * s.fs))
-        return raw_rms_levels(s.rings.raw.latest(n)), "µV"
+        """One activation level per channel (the newest envelope sample) and its unit."""
+        return self.session.rings.envelope.latest(1)[0], "µV"
 
     def _update_levels(self, numbers: bool) -> None:
         s = self.session
@@ -301,17 +306,18 @@ class MainWindow(QMainWindow):
         montage = s.montage
         if unit == "%MVC":
             full = 100.0
-        else:  # µV: a 1-2-5 full scale that follows the peak of the last ~10 s
-            self._level_peak = max(self._level_peak * 0.985, float(levels.max()))
-            self._level_scale = nice_scale(self._level_peak, self._level_scale)
+        else:  # µV: a 1-2-5 full scale over the 95th percentile of the last 10 s of peaks,
+            # so that a movement artefact's spike does not shrink every muscle for seconds
+            self._level_peaks.append(float(levels.max()))
+            self._level_scale = nice_scale(float(np.percentile(self._level_peaks, 95)), self._level_scale)
             full = self._level_scale
         by_muscle = {(c.muscle, c.side): float(v) for c, v in zip(montage.channels, levels)}
-        self.body.set_levels({k: v / full for k, v in by_muscle.items()}, unit)
+        self.body.set_levels({k: v / full for k, v in by_muscle.items()}, unit, full)
         if numbers:
             self.bars.set_levels(by_muscle, full, unit)
             self.model.update(s.now_s(), levels, unit)
             self.norm_label.setText("levels: %MVC" if unit == "%MVC" else
-                                    "levels: µV RMS (not calibrated)")
+                                    "levels: envelope µV (not calibrated)")
 
     def _update_status(self) -> None:
         s = self.session

@@ -3,9 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from emgmap.gui.model import IndicesModel, Zones, raw_rms_levels, symmetry_index
+from emgmap.gui.model import IndicesModel, symmetry_index
 from emgmap.montage import default_montage
-from emgmap.types import ConfigError
+from emgmap.protocols import Zones
 
 
 def test_symmetry_index_matches_reference_formula():
@@ -16,23 +16,13 @@ def test_symmetry_index_matches_reference_formula():
     assert math.isnan(symmetry_index(0.0, 0.0))
 
 
-def test_zones_are_configurable_and_validated():
-    z = Zones()
-    assert [z.symmetry_zone(v) for v in (0, 9.9, -10, 15, -20, 20.1, float("nan"))] == \
-        ["green", "green", "green", "amber", "amber", "red", "none"]
-    assert [z.ratio_zone(v) for v in (1.5, 1.0, 0.8, 0.5)] == ["green", "green", "amber", "red"]
-    assert Zones(si_green=15, si_amber=25).symmetry_zone(12) == "green"
-    with pytest.raises(ConfigError, match="si_green"):
-        Zones(si_green=30, si_amber=20)
-
-
 def levels_for(montage, values):
     return np.array([values[(c.muscle, c.side.value)] for c in montage.channels])
 
 
 def test_gauges_from_levels():
     m = default_montage()  # gmed, gmax, tfl, bf L/R; pairs gmed:tfl, gmax:bf
-    model = IndicesModel(m)
+    model = IndicesModel(m, Zones(), expected={"gmed:tfl": (1.0, 2.0)})
     keys = [g.key for g in model.gauges]
     assert keys[:4] == ["si gmed", "si gmax", "si tfl", "si bf"]
     assert "ratio gmed:tfl left" in keys and "ratio gmax:bf right" in keys
@@ -45,8 +35,10 @@ def test_gauges_from_levels():
     g = {x.key: x for x in model.gauges}
     assert g["si gmed"].value == pytest.approx(40.0) and g["si gmed"].zone == "red"
     assert g["si gmax"].value == 0.0 and g["si gmax"].zone == "green"
-    assert g["ratio gmed:tfl left"].value == pytest.approx(0.75) and g["ratio gmed:tfl left"].zone == "amber"
-    assert g["ratio gmed:tfl right"].value == pytest.approx(45 / 20)
+    # expected range 1-2 with the default 20 % amber margin (protocols.Zones)
+    assert g["ratio gmed:tfl left"].value == pytest.approx(0.75) and g["ratio gmed:tfl left"].zone == "red"
+    assert g["ratio gmed:tfl right"].value == pytest.approx(45 / 20) and g["ratio gmed:tfl right"].zone == "amber"
+    assert g["ratio gmax:bf left"].value == 1.0 and g["ratio gmax:bf left"].zone == "none"  # no expected range
     assert "L/R 0.67" in g["si gmed"].detail
     assert seen == [model]
 
@@ -59,9 +51,3 @@ def test_rest_gives_no_index_and_trend_keeps_30_s():
     g = model.gauges[0]
     assert math.isnan(g.value) and g.zone == "none" and "rest" in g.detail
     assert g.trend_t[-1] - g.trend_t[0] <= 30.0 and len(g.trend_t) == 121
-
-
-def test_raw_rms_levels_removes_the_offset():
-    t = np.arange(2000) / 2000
-    x = np.column_stack([1000 + 10 * np.sin(2 * np.pi * 50 * t), np.full(2000, -5.0)])
-    np.testing.assert_allclose(raw_rms_levels(x), [10 / math.sqrt(2), 0.0], atol=1e-9)

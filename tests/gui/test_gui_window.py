@@ -141,3 +141,21 @@ def test_without_a_display_one_sentence_suggests_the_terminal_commands(tmp_path)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "no display" in lines[0]
     assert "emgmap check" in lines[0] and "emgmap record" in lines[0]
+
+
+def test_protocol_sets_the_pairs_and_expected_ranges(qtbot):
+    from emgmap.protocols import load_protocol
+    p = load_protocol("clamshell")
+    w = MainWindow("sim", settings=GuiSettings(), protocol=p)
+    qtbot.addWidget(w)
+    ratios = {g.key: g for g in w.model.gauges if g.kind == "ratio"}
+    assert ratios["ratio gmed:tfl left"].expected == p.expected_range("gmed:tfl")
+    assert w.model.zones == p.zones
+    w.close()
+
+
+def test_unknown_protocol_is_one_sentence(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", EMGMAP_CONFIG_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "emgmap", "gui", "--protocol", "nope"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith("emgmap: unknown protocol 'nope'")
