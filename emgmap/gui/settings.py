@@ -34,6 +34,7 @@ class GuiSettings:
     theme: str = "dark"
     window_s: float = 10.0        # trace window, 2-30 s
     view: str = "filtered"        # traces: raw | filtered
+    record_dir: str = "~/emgmap-recordings"
 
     def __post_init__(self) -> None:
         if self.theme not in THEMES:

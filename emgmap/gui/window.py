@@ -9,7 +9,9 @@ timer, the recorder and the session.
 from __future__ import annotations
 
 import collections
-import math
+import importlib.util
+import time
+from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
@@ -30,6 +32,13 @@ from .model import IndicesModel
 from .recordbar import RecordBar
 from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
 from .traces import TracesView, nice_scale
+
+
+def has_recorder() -> bool:
+    try:
+        return importlib.util.find_spec("emgmap.recordings.recorder") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def band_text(session: Session) -> str:
@@ -154,7 +163,8 @@ class MainWindow(QMainWindow):
         self.record_bar.record_requested.connect(self.start_recording)
         self.record_bar.stop_requested.connect(self.stop_recording)
         self.record_bar.marker_requested.connect(self.add_marker)
-        self.record_bar.set_available(False, "recording arrives with emgmap.recordings")
+        if not has_recorder():
+            self.record_bar.set_available(False, "this emgmap has no recorder (emgmap.recordings)")
 
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -327,7 +337,13 @@ class MainWindow(QMainWindow):
         self.device_bar.show_status(st, self.latency_ms(), s.fs, s.driver.paced)
         if st.state in (State.ERROR, State.LOST) and not self._stopped_shown:
             self._stopped_shown = True
-            self.banner.show_message(f"{st.message}", kind="error")
+            saved = ""
+            if self.recorder is not None:  # the device is gone: finalise what was recorded
+                rec, self.recorder = self.recorder, None
+                rs = rec.stop()
+                self.record_bar.set_recording(False)
+                saved = f" (recording {'failed: ' + rs.message if rs.state == 'failed' else 'saved to ' + rs.path})"
+            self.banner.show_message(f"{st.message}{saved}", kind="error")
             self.device_bar.set_connected(False)
 
     def _update_quality(self) -> None:
@@ -339,15 +355,56 @@ class MainWindow(QMainWindow):
         self.traces.set_flags([c.flags for c in q])
 
     # -- recording and markers ---------------------------------------------------------
-    def start_recording(self) -> None:
-        self.banner.show_message("recording is not available in this version", kind="note")
+    def start_recording(self, path: str | Path | None = None) -> bool:
+        """Record the session to ``path`` (default: a time-stamped file in the
+        settings' recordings folder); a problem is shown, the live view goes on."""
+        if self.session is None or not self.session.running:
+            self.banner.show_message("connect a device before recording", kind="note")
+            return False
+        from ..recordings.recorder import Recorder
+        if path is None:
+            folder = Path(self.settings.record_dir).expanduser()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                self.banner.show_message(f"cannot create the recordings folder {folder} ({e.strerror}); "
+                                         "pick another folder in the settings")
+                return False
+            path = folder / time.strftime("emgmap-%Y%m%d-%H%M%S.h5")
+        try:
+            self.recorder = Recorder(self.session, path).start()
+        except (EmgmapError, OSError) as e:
+            self.banner.show_message(f"recording could not start: {e}")
+            return False
+        if self.recorder.status.message:  # e.g. it picked a new name rather than overwrite
+            self.banner.show_message(self.recorder.status.message, kind="note")
+        self.record_bar.set_recording(True)
+        self.record_bar.show_progress(0.0, 0, str(self.recorder.path))
+        return True
 
     def stop_recording(self) -> None:
-        self.recorder = None
+        rec, self.recorder = self.recorder, None
         self.record_bar.set_recording(False)
+        if rec is None:
+            return
+        st = rec.stop()
+        if st.state == "failed":
+            self.banner.show_message(st.message)
+        else:
+            self.banner.show_message(f"saved {st.seconds:.1f} s to {st.path}", kind="note")
 
     def _update_recording(self) -> None:
-        pass
+        rec = self.recorder
+        if rec is None:
+            return
+        st = rec.status
+        if st.state == "failed":  # the disk refused: say so loudly, keep streaming
+            self.recorder = None
+            rec.stop()
+            self.record_bar.set_recording(False)
+            self.banner.show_message(f"RECORDING STOPPED: {st.message}")
+            return
+        self.record_bar.show_progress(st.seconds, st.file_bytes, st.path)
 
     def add_marker(self, label: str = "") -> None:
         if self.session is None:

@@ -159,3 +159,36 @@ def test_unknown_protocol_is_one_sentence(tmp_path):
     r = subprocess.run([sys.executable, "-m", "emgmap", "gui", "--protocol", "nope"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stderr.startswith("emgmap: unknown protocol 'nope'")
+
+
+def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp_path):
+    pytest.importorskip("emgmap.recordings.recorder")
+    from emgmap.recordings import open_recording
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    path = tmp_path / "take1.h5"
+    assert w.start_recording(path)
+    assert w.record_bar.record_button.text() == "■ Stop"
+    qtbot.waitUntil(lambda: w.recorder.status.samples > 1000, timeout=5000)
+    w.record_bar.label.setText("pain 3/10")
+    w.record_bar.request_marker()
+    qtbot.waitUntil(lambda: w.recorder.status.samples > 2000, timeout=5000)
+    qtbot.waitUntil(lambda: w.record_bar.info.text().startswith("REC 00:0"), timeout=5000)
+    qtbot.mouseClick(w.record_bar.record_button, Qt.MouseButton.LeftButton)  # stop
+    assert w.recorder is None and "saved" in w.banner.label.text()
+    with open_recording(path) as r:
+        assert r.fs == w.session.fs and r.n_samples > 2000 and r.finalised
+        assert [e.label for e in r.events if e.kind == "marker"] == ["pain 3/10"]
+    assert w.traces.drawn_index > 0 and w.session.running  # the live view went on
+
+
+def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbot, tmp_path):
+    pytest.importorskip("emgmap.recordings.recorder")
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert not w.start_recording(blocker / "take.h5")  # a folder that is a file
+    assert w.banner.isVisible() and "recording could not start" in w.banner.label.text()
+    before = w.traces.drawn_index
+    qtbot.waitUntil(lambda: w.traces.drawn_index > before, timeout=5000)
