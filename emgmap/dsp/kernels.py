@@ -105,3 +105,58 @@ def warm_up() -> None:
         process_block(x, sos, np.zeros((1, 2)), np.zeros((1, 2, C)), np.ones(C, dtype=np.bool_),
                       np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), kind, sos,
                       np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
+    trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
+                        np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
+
+
+@njit(cache=True, nogil=True)
+def trailing_mean_block(x, ring, pos, sums, bad, count, step, rows, peak):
+    """Trailing mean of ``x`` (n, C) over M = ``ring.shape[0]`` samples, with zeros
+    before the stream, sampled at every absolute sample k with (k + 1) % step == 0.
+
+    ``count[0]`` is the absolute index of ``x[0]``. The means at those samples go
+    to ``rows`` (in order; the caller sizes it) and the number written is
+    returned. ``peak[c]`` keeps the highest finite mean at *any* sample. A
+    non-finite value is held as 0 in the ring and counted in ``bad[c]`` while it
+    is inside the window; the mean is NaN then. As in :func:`process_block` the
+    sum is recomputed whenever the write position wraps, so it never drifts.
+    """
+    n, C = x.shape
+    M = ring.shape[0]
+    r = 0
+    for i in range(n):
+        p = pos[0]
+        k = count[0]
+        emit = (k + 1) % step == 0 and r < rows.shape[0]  # the caller sizes rows; never write past it
+        for c in range(C):
+            v = x[i, c]
+            old = ring[p, c]
+            if old != old:  # NaN marks a bad sample leaving the window
+                bad[c] -= 1
+                old = 0.0
+            if math.isfinite(v):
+                sums[c] += v - old
+                ring[p, c] = v
+            else:
+                sums[c] -= old
+                ring[p, c] = np.nan
+                bad[c] += 1
+            m = sums[c] / M if bad[c] == 0 else np.nan
+            if bad[c] == 0 and m > peak[c]:
+                peak[c] = m
+            if emit:
+                rows[r, c] = m
+        if emit:
+            r += 1
+        p += 1
+        if p == M:
+            p = 0
+            for c in range(C):
+                t = 0.0
+                for j in range(M):
+                    if ring[j, c] == ring[j, c]:
+                        t += ring[j, c]
+                sums[c] = t
+        pos[0] = p
+        count[0] = k + 1
+    return r
