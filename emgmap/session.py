@@ -55,6 +55,7 @@ class Status:
     elapsed_s: float = 0.0          # clock time since start
     counters: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    invalid_channels: tuple[str, ...] = ()  # channels whose newest block held NaN/inf (docs/dsp.md)
 
 
 class Rings:
@@ -126,6 +127,7 @@ class Session:
         self.rings = Rings(max(1, int(ring_seconds * self.fs)), self.spec.n_channels,
                            ("t",) + self._tracker.columns, max(1, int(ring_seconds * index_hz) + 1))
         self._latest_indices: LiveIndices | None = None
+        self._invalid_channels: tuple[str, ...] = ()
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -221,6 +223,7 @@ class Session:
             if self._next_pipeline is not None:  # settings change, at this block boundary
                 self._pipeline, self._next_pipeline = self._next_pipeline, None
         out = self._pipeline.process(block.data)
+        self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
         rings = self.rings
         rings.t.write(block.timestamps - self._t0)
         rings.index.write(np.arange(block.first_index, block.end_index, dtype=np.int64))
@@ -264,7 +267,8 @@ class Session:
                 self._status, samples=total, measured_rate=rate, dropped_samples=self._dropped,
                 gaps=self._gaps, elapsed_s=now - self._t0 if self._t0 else 0.0,
                 counters=dict(self.driver.counters),
-                warnings=tuple(self.driver.warnings) + self._pipeline.warnings, **changes)
+                warnings=tuple(self.driver.warnings) + self._pipeline.warnings,
+                invalid_channels=self._invalid_channels, **changes)
             self._changed.notify_all()
 
     @property

@@ -76,3 +76,44 @@ def test_capture_rest_and_mvc_from_the_envelope_ring():
     assert ev[0].onset_s == 1.0 and ev[0].duration_s == 2.0
     with pytest.raises(EmgmapError, match="no samples between 20.00 s and 21.00 s are in memory"):
         session.capture_rest(20.0, 21.0)
+
+
+def test_a_railed_nan_channel_is_flagged_in_the_status_and_recovers():
+    from emgmap.drivers.base import Driver
+    from emgmap.montage import default_montage
+    from emgmap.types import SampleBlock, StreamSpec
+
+    class Scripted(Driver):
+        """Blocks from a list; the middle ones carry NaN on channel 1."""
+        def __init__(self):
+            self.montage = default_montage()
+            self.spec = StreamSpec(1000.0, self.montage.names, "test", "test")
+            rng = np.random.default_rng(0)
+            self.blocks = [rng.standard_normal((100, 8)) * 20 for _ in range(30)]
+            for b in self.blocks[10:12]:
+                b[:, 1] = np.nan
+            self.k = 0
+
+        def start(self):
+            pass
+
+        def stop(self):
+            pass
+
+        def read(self):
+            if self.k >= len(self.blocks):
+                return None
+            b = self.blocks[self.k]
+            self.k += 1
+            return SampleBlock(b, (self.k - 1) * 0.1 + np.arange(100) / 1000.0, (self.k - 1) * 100)
+
+    session = Session(Scripted(), clock=ManualClock())
+    seen = []  # a listener runs before its block's status is published: it sees the previous block's
+    session.add_listener(lambda b: seen.append(session.status.invalid_channels))
+    session.start()
+    session.wait_until(lambda s: s.rings.total >= 3000, 30)
+    session.stop()
+    assert seen[11:13] == [("gmed_R",)] * 2 and seen[:11] == [()] * 11 and seen[13:] == [()] * 17
+    assert session.status.invalid_channels == () and session.pipeline.invalid_samples[1] == 200
+    env = session.rings.envelope.read_range(0, 3000)
+    assert np.isnan(env[1000:1200, 1]).all() and np.isfinite(env[1200:, 1]).all()

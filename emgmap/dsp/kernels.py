@@ -107,6 +107,9 @@ def warm_up() -> None:
                       np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
     trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
                         np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
+    state = np.zeros((C, 6), dtype=np.int64)
+    state[:, 2:4] = -1
+    onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
 
 
 @njit(cache=True, nogil=True)
@@ -160,3 +163,63 @@ def trailing_mean_block(x, ring, pos, sums, bad, count, step, rows, peak):
         pos[0] = p
         count[0] = k + 1
     return r
+
+
+@njit(cache=True, nogil=True)
+def onset_block(x, thr, hold_n, gap_n, min_n, state, k0, events):
+    """Burst detection state machine over ``x`` (n, C) (a non-negative detection
+    envelope), for absolute samples k0 .. k0 + n - 1 (reference §3).
+
+    A burst starts at the first sample of a run above ``thr[c]`` lasting at least
+    ``hold_n`` samples (Hodges & Bui 1996), absorbs runs below it shorter than
+    ``gap_n`` (gap merging) and ends at the first sample of a below run of ``gap_n``;
+    bursts shorter than ``min_n`` are dropped (spike suppression). NaN counts as below.
+    An onset is reported once the burst has lasted ``min_n`` samples, an offset when its
+    closing below run reaches ``gap_n``. ``state`` (C, 6) int64 per channel: in_burst,
+    start, above-run start (-1 none), below-run start (-1 none), confirmed, unused.
+    ``events`` rows get (channel, kind 1 onset / 2 offset, sample, detected at); returns
+    how many were written (the caller sizes ``events`` at 2 n C rows at most).
+    """
+    n, C = x.shape
+    e = 0
+    for i in range(n):
+        k = k0 + i
+        for c in range(C):
+            above = x[i, c] > thr[c]  # False for NaN
+            if state[c, 0] == 0:  # idle
+                if above:
+                    if state[c, 2] < 0:
+                        state[c, 2] = k
+                    if k - state[c, 2] + 1 >= hold_n:
+                        state[c, 0] = 1
+                        state[c, 1] = state[c, 2]
+                        state[c, 3] = -1
+                        state[c, 4] = 0
+                else:
+                    state[c, 2] = -1
+            if state[c, 0] == 1:  # in a burst (possibly since this sample)
+                if above:
+                    state[c, 3] = -1
+                elif state[c, 3] < 0:
+                    state[c, 3] = k
+                start = state[c, 1]
+                end_now = state[c, 3] if state[c, 3] >= 0 else k + 1
+                if state[c, 4] == 0 and end_now - start >= min_n:
+                    state[c, 4] = 1
+                    events[e, 0] = c
+                    events[e, 1] = 1
+                    events[e, 2] = start
+                    events[e, 3] = k
+                    e += 1
+                if state[c, 3] >= 0 and k - state[c, 3] + 1 >= gap_n:
+                    if state[c, 4] == 1:
+                        events[e, 0] = c
+                        events[e, 1] = 2
+                        events[e, 2] = state[c, 3]
+                        events[e, 3] = k
+                        e += 1
+                    state[c, 0] = 0
+                    state[c, 2] = -1
+                    state[c, 3] = -1
+                    state[c, 4] = 0
+    return e
