@@ -168,6 +168,11 @@ class Session:
         self.stop()
 
     @property
+    def t0(self) -> float:
+        """Clock time of session time 0 (when streaming began)."""
+        return self._t0
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

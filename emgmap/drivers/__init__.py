@@ -15,8 +15,9 @@ from .spec import DeviceSpec, parse_spec, valid_forms_text
 # kind -> "module:function(spec: DeviceSpec, clock: Clock) -> Driver"
 OPENERS = {
     "sim": "emgmap.drivers.sim:open_sim",
+    "lsl": "emgmap.drivers.lsl:open_lsl",
 }
-KINDS = ("sim", "brainflow", "serial", "replay")
+KINDS = ("sim", "brainflow", "serial", "replay", "lsl")
 
 
 def open_driver(spec: str, *, clock: Clock = SYSTEM_CLOCK) -> Driver:
