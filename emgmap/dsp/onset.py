@@ -116,7 +116,8 @@ def bursts_from_events(events: list[OnsetEvent], still_open: list[Burst] = ()) -
         if e.kind == "onset":
             opened[e.channel] = e.sample
         elif e.channel in opened:
-            out.append(Burst(e.channel, opened.pop(e.channel), max(e.sample, 0)))
+            start = opened.pop(e.channel)
+            out.append(Burst(e.channel, start, max(e.sample, start + 1)))  # never before its start
     out += list(still_open)
     return sorted(out, key=lambda b: (b.start, b.channel))
 
