@@ -249,13 +249,13 @@ class Session:
         if not len(samples):
             return
         cal = self.calibration.snapshot()
-        vals, codes = self._tracker.rows(samples, means, cal)
+        vals, codes = self._tracker.layout.rows(samples, means, cal)
         t = (block.timestamps[samples - base] - self._t0)[:, None]
         rows = np.hstack((t, vals))
         codes = np.concatenate(([0], codes)).astype(np.int8)
         self.rings.index_norms.write(np.broadcast_to(codes, rows.shape))
         self.rings.indices.write(rows)
-        self._latest_indices = self._tracker.describe(vals[-1], codes[1:], float(t[-1, 0]), means[-1], cal)
+        self._latest_indices = self._tracker.layout.describe(vals[-1], codes[1:], float(t[-1, 0]), means[-1], cal)
 
     # -- status ----------------------------------------------------------------------
     def _publish(self, arrived: bool = True, **changes) -> None:

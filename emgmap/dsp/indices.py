@@ -123,35 +123,18 @@ class LiveIndices:
     ratios: tuple[Ratio, ...]
 
 
-class IndexTracker:
-    """Live indices from the envelope stream.
+class IndexLayout:
+    """Which indices a montage yields, in a fixed column order, and how to compute them
+    from per-channel mean envelopes (µV) and a calibration.
 
-    Every ``step = max(1, round(fs / rate_hz))`` samples (at absolute samples k with
-    (k + 1) % step == 0) it emits one row: the mean of each channel's envelope over the
-    trailing ``window_s`` (zeros before the stream), normalised per
-    :class:`~emgmap.dsp.calibration.CalibrationSnapshot`, and from it the SI and L/R
-    ratio of each bilateral muscle and the agonist:antagonist ratio of each montage
-    pair on each side where all its muscles are recorded. Each column has a
-    normalisation code per row (index into :data:`NORMS`). The trailing mean is exact
-    at every sample (numba, chunk-invariant); its maximum feeds the peak-in-task.
+    Columns: ``sample``, ``act:<channel>``, then ``si:<muscle>`` and ``lr:<muscle>`` for each
+    muscle recorded on both sides, then ``ratio:<pair>:<side>`` for each montage pair on each
+    side where all its muscles are recorded. A value's normalisation is the best one all the
+    channels it uses share (docs/dsp.md §5).
     """
 
-    def __init__(self, montage: Montage, fs: float, window_s: float = 0.5, rate_hz: float = 100.0):
-        from .config import check_fs
-        self.fs = check_fs(fs)
-        if not window_s > 0 or not rate_hz > 0:
-            raise ConfigError("index window_s and rate_hz must be positive")
+    def __init__(self, montage: Montage):
         self.montage = montage
-        self.window_s = float(window_s)
-        self.step = max(1, int(round(self.fs / rate_hz)))
-        C = len(montage)
-        M = max(1, int(round(window_s * self.fs)))
-        self._ring = np.zeros((M, C))
-        self._pos = np.zeros(1, dtype=np.int64)
-        self._sums = np.zeros(C)
-        self._bad = np.zeros(C, dtype=np.int64)
-        self._count = np.zeros(1, dtype=np.int64)
-        self._peak = np.zeros(C)
         cols = ["sample"] + [f"act:{n}" for n in montage.names]
         self._sym = []
         for m in montage.bilateral_muscles():
@@ -167,35 +150,14 @@ class IndexTracker:
                     cols.append(f"ratio:{pair.name}:{side.value}")
         self.columns: tuple[str, ...] = tuple(cols)
 
-    @property
-    def peak_uv(self) -> np.ndarray:
-        """(C,) highest trailing-window mean of the envelope so far (0 before any)."""
-        return self._peak.copy()
-
-    def n_rows(self, n: int) -> int:
-        """Rows the next ``n`` samples will emit."""
-        k0 = int(self._count[0])
-        return (k0 + n) // self.step - k0 // self.step
-
-    def means(self, envelope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Feed a block of envelope (n, C); returns (samples (R,), means (R, C)) of the rows."""
-        env = np.ascontiguousarray(envelope, dtype=np.float64)
-        k0 = int(self._count[0])
-        rows = np.empty((self.n_rows(env.shape[0]), env.shape[1]))
-        r = kernels.trailing_mean_block(env, self._ring, self._pos, self._sums, self._bad, self._count,
-                                        self.step, rows, self._peak)
-        first = ((k0 + 1 + self.step - 1) // self.step) * self.step - 1
-        return first + self.step * np.arange(r, dtype=np.int64), rows
-
     def rows(self, samples: np.ndarray, means: np.ndarray, cal: CalibrationSnapshot) -> tuple[np.ndarray, np.ndarray]:
-        """Index rows (R, K) and their normalisation codes (K,) int8 from trailing means."""
+        """Index rows (R, K) and their normalisation codes (K,) int8 from means (R, C) µV."""
+        means = np.atleast_2d(np.asarray(means, dtype=np.float64))
         codes_ch = cal.norm_codes
         S = [means * cal.scale(np.full(means.shape[1], q)) for q in range(len(NORMS))]
-        R = means.shape[0]
-        vals = [samples.astype(np.float64)[:, None]]
+        vals = [np.asarray(samples, dtype=np.float64).reshape(-1, 1)]
         codes = [0]
-        vals.append(np.column_stack([S[q][:, c] for c, q in enumerate(codes_ch)]) if R else
-                    np.empty((0, means.shape[1])))
+        vals.append(np.column_stack([S[q][:, c] for c, q in enumerate(codes_ch)]))
         codes += list(codes_ch)
         for _, l, r in self._sym:
             q = min(codes_ch[l], codes_ch[r])
@@ -209,7 +171,7 @@ class IndexTracker:
 
     def describe(self, row: np.ndarray, codes: np.ndarray, t: float, means: np.ndarray,
                  cal: CalibrationSnapshot) -> LiveIndices:
-        """A readable :class:`LiveIndices` of one row (``means``: its trailing means (C,))."""
+        """A readable :class:`LiveIndices` of one row (``means``: its mean envelopes (C,) µV)."""
         names = self.montage.names
         C = len(names)
         act = {n: LabelledValue(float(row[1 + c]), NORMS[codes[1 + c]]) for c, n in enumerate(names)}
@@ -229,3 +191,60 @@ class IndexTracker:
                                 float(row[k]), NORMS[q]))
             k += 1
         return LiveIndices(t, int(row[0]), act, tuple(sym), tuple(ratios))
+
+    def window(self, mean_envelope, cal: CalibrationSnapshot, t: float = float("nan"),
+               sample: int = -1) -> LiveIndices:
+        """The indices of one window or rep from each channel's mean envelope (C,) µV over it
+        (offline analysis: the same numbers the live rows give for the same means)."""
+        means = np.asarray(mean_envelope, dtype=np.float64)
+        vals, codes = self.rows(np.array([sample]), means[None, :], cal)
+        return self.describe(vals[0], codes, t, means, cal)
+
+
+class IndexTracker:
+    """Live indices from the envelope stream.
+
+    Every ``step = max(1, round(fs / rate_hz))`` samples (at absolute samples k with
+    (k + 1) % step == 0) it emits the mean of each channel's envelope over the trailing
+    ``window_s`` (zeros before the stream); :attr:`layout` turns those into index rows.
+    The trailing mean is exact at every sample (numba, chunk-invariant); its maximum
+    feeds the peak-in-task.
+    """
+
+    def __init__(self, montage: Montage, fs: float, window_s: float = 0.5, rate_hz: float = 100.0):
+        from .config import check_fs
+        self.fs = check_fs(fs)
+        if not window_s > 0 or not rate_hz > 0:
+            raise ConfigError("index window_s and rate_hz must be positive")
+        self.layout = IndexLayout(montage)
+        self.columns = self.layout.columns
+        self.window_s = float(window_s)
+        self.step = max(1, int(round(self.fs / rate_hz)))
+        C = len(montage)
+        M = max(1, int(round(window_s * self.fs)))
+        self._ring = np.zeros((M, C))
+        self._pos = np.zeros(1, dtype=np.int64)
+        self._sums = np.zeros(C)
+        self._bad = np.zeros(C, dtype=np.int64)
+        self._count = np.zeros(1, dtype=np.int64)
+        self._peak = np.zeros(C)
+
+    @property
+    def peak_uv(self) -> np.ndarray:
+        """(C,) highest trailing-window mean of the envelope so far (0 before any)."""
+        return self._peak.copy()
+
+    def n_rows(self, n: int) -> int:
+        """Rows the next ``n`` samples will emit."""
+        k0 = int(self._count[0])
+        return (k0 + n) // self.step - k0 // self.step
+
+    def means(self, envelope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feed a block of envelope (n, C); returns (samples (R,), means (R, C)) of the rows."""
+        env = kernels.as_input(envelope)
+        k0 = int(self._count[0])
+        rows = np.empty((self.n_rows(env.shape[0]), env.shape[1]))
+        r = kernels.trailing_mean_block(env, self._ring, self._pos, self._sums, self._bad, self._count,
+                                        self.step, rows, self._peak)
+        first = ((k0 + 1 + self.step - 1) // self.step) * self.step - 1
+        return first + self.step * np.arange(r, dtype=np.int64), rows

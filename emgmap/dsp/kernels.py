@@ -15,6 +15,14 @@ ENV_RMS = 0
 ENV_LINEAR = 1
 
 
+def as_input(x) -> np.ndarray:
+    """``x`` as the one array type the kernels are compiled for: float64, C-contiguous,
+    writeable (numba compiles a read-only array as a separate specialisation, which
+    would make a first block wait for the compiler)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return x if x.flags.writeable else x.copy()
+
+
 @njit(cache=True, nogil=True)
 def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
                   filtered, envelope, invalid):

@@ -93,7 +93,7 @@ class OnsetDetector:
         return [Burst(int(c), int(self._state[c, 1]), None) for c in np.flatnonzero(self.active)]
 
     def process(self, x) -> list[OnsetEvent]:
-        x = np.ascontiguousarray(x, dtype=np.float64)
+        x = kernels.as_input(x)
         if x.ndim != 2 or x.shape[1] != self.thr.size:
             raise ConfigError(f"the onset detector expects blocks of shape (n, {self.thr.size}), got {x.shape}")
         ev = np.empty((2 * x.shape[0] * x.shape[1], 4), dtype=np.int64)
@@ -150,13 +150,12 @@ class TkeoEnvelope:
         self._peak = np.zeros(C)
 
     def process(self, filtered) -> np.ndarray:
-        x = np.ascontiguousarray(filtered, dtype=np.float64)
-        n = x.shape[0]
+        x = np.asarray(filtered, dtype=np.float64)
         ext = np.vstack((self._prev, x))                 # rows: x[k-2], x[k-1], x[k], ...
         psi = np.abs(ext[1:-1] ** 2 - ext[:-2] * ext[2:])  # psi of samples k-1 .. k+n-2
         self._prev = ext[-2:].copy()
         out = np.empty_like(x)
-        kernels.trailing_mean_block(np.ascontiguousarray(psi), self._ring, self._pos, self._sums, self._bad,
+        kernels.trailing_mean_block(kernels.as_input(psi), self._ring, self._pos, self._sums, self._bad,
                                     self._count, 1, out, self._peak)
         return np.sqrt(out)
 

@@ -123,7 +123,7 @@ class Pipeline:
                               f"rebuild it for this channel count")
         if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
             raise ConfigError(f"the pipeline expects real numbers in µV, got dtype {x.dtype}")
-        x = np.ascontiguousarray(x, dtype=np.float64)
+        x = kernels.as_input(x)
         n = x.shape[0]
         filtered = np.empty_like(x)
         envelope = np.empty_like(x)

@@ -3,7 +3,7 @@ import pytest
 from scipy import integrate, signal
 
 from emgmap.dsp.calibration import Calibration, sliding_means
-from emgmap.dsp.indices import (IndexTracker, cci, lr_ratio, median_frequency, pair_ratio,
+from emgmap.dsp.indices import (IndexLayout, IndexTracker, cci, lr_ratio, median_frequency, pair_ratio,
                                 symmetry_index)
 from emgmap.montage import full_montage
 from emgmap.sim.model import shwedyk_sos
@@ -70,7 +70,7 @@ def test_tracker_means_equal_offline_sliding_means_for_any_chunking():
 def test_tracker_rows_use_the_best_normalisation_all_channels_share():
     m = full_montage()
     names = m.names
-    tr = IndexTracker(m, 1000.0)
+    tr = IndexLayout(m)
     assert tr.columns[:3] == ("sample", "act:gmed_L", "act:gmed_R")
     assert "si:gmed" in tr.columns and "lr:vm" in tr.columns
     assert "ratio:bf+st:rf+vm:left" in tr.columns and "ratio:gmed:tfl:right" in tr.columns
@@ -99,3 +99,4 @@ def test_tracker_rows_use_the_best_normalisation_all_channels_share():
     r = next(x for x in live.ratios if x.name == "bf+st:rf+vm" and x.side == "right")
     assert r.norm == "peak" and r.value == pytest.approx(expect) and r.agonist / r.antagonist == pytest.approx(expect)
     assert live.activation["gmed_L"].unit == "%MVC" and live.activation["st_R"].unit == "% peak"
+    assert tr.window(means[0], snap, t=1.5, sample=9) == live     # offline: the same numbers
