@@ -170,3 +170,18 @@ def test_non_finite_samples_flag_the_channel_which_then_recovers():
     rf, re_ = reference_process(x[:, [0, 1, 3]], 2000.0)
     close(f[:, [0, 1, 3]], rf)
     close(e[:, [0, 1, 3]], re_)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(cuts=st.lists(st.integers(1, 600), min_size=1, max_size=30),
+       envelope=st.sampled_from(["rms", "linear"]), fs=st.sampled_from([250.0, 1000.0, 2000.0]))
+def test_random_chunkings_are_bit_identical(cuts, envelope, fs):
+    x = simulate(3, fs=fs, channels=3, seed=9)
+    cfg = PipelineConfig(envelope=envelope)
+    whole = Pipeline(fs, 3, cfg).process(x)
+    f, e = run_chunked(Pipeline(fs, 3, cfg), x, cuts)
+    np.testing.assert_array_equal(f, whole.filtered)
+    np.testing.assert_array_equal(e, whole.envelope)
