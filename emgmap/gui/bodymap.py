@@ -78,8 +78,7 @@ class BodyMap(QWidget):
         self.lut = [cmap.map(i / 255, mode="qcolor") for i in range(256)]  # mapping per paint is slow
         self.montage: Montage | None = None
         self.fractions: dict[tuple[str, Side], float] = {}
-        self.unit = "µV"
-        self.full_scale = 100.0
+        self.legend = ""
         self.setMinimumSize(300, 260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # Build the paths once (in view coordinates) so painting only transforms them.
@@ -101,10 +100,11 @@ class BodyMap(QWidget):
         self.fractions = {}
         self.update()
 
-    def set_levels(self, fractions: dict[tuple[str, Side], float], unit: str, full_scale: float) -> None:
-        """``fractions``: (muscle, side) -> level / ``full_scale`` (in ``unit``), 0..1."""
+    def set_levels(self, fractions: dict[tuple[str, Side], float], legend: str) -> None:
+        """``fractions``: (muscle, side) -> level / full scale, 0..1; ``legend``: what
+        the top of the colour bar means (``100 %MVC``)."""
         self.fractions = fractions
-        self.unit, self.full_scale = unit, full_scale
+        self.legend = legend
         self.update()
 
     def colour(self, fraction: float) -> QColor:
@@ -154,8 +154,8 @@ class BodyMap(QWidget):
         p.setFont(font(SMALL_PT))
         p.setPen(th.qcolor("fg"))
         p.drawText(QRectF(bx - 60, y - 4, 54, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
-        p.drawText(QRectF(bx + bar_w + 6, y - 4, 120, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   f"{self.full_scale:g} {self.unit}")
+        p.drawText(QRectF(bx + bar_w + 6, y - 4, 200, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   self.legend)
         p.end()
 
 
@@ -168,8 +168,8 @@ class ActivationBars(QWidget):
         self.theme = theme
         self.rows: list[str] = []
         self.values: dict[tuple[str, Side], float] = {}
-        self.full_scale = 100.0
-        self.unit = "µV"
+        self.fractions: dict[tuple[str, Side], float] = {}
+        self.header = ""
         self.setMinimumHeight(120)
 
     def set_theme(self, theme: Theme) -> None:
@@ -182,8 +182,10 @@ class ActivationBars(QWidget):
         self.setMinimumHeight(28 * len(self.rows) + 30)
         self.update()
 
-    def set_levels(self, values: dict[tuple[str, Side], float], full_scale: float, unit: str) -> None:
-        self.values, self.full_scale, self.unit = values, full_scale, unit
+    def set_levels(self, values: dict[tuple[str, Side], float], fractions: dict[tuple[str, Side], float],
+                   header: str) -> None:
+        """``values`` to print and ``fractions`` (of full scale, 0..1) for the bar lengths."""
+        self.values, self.fractions, self.header = values, fractions, header
         self.update()
 
     def paintEvent(self, ev) -> None:
@@ -202,7 +204,7 @@ class ActivationBars(QWidget):
         p.setFont(font(SMALL_PT, bold=True))
         p.setPen(th.qcolor("muted"))
         p.drawText(QRectF(name_w, 0, w - name_w, head), Qt.AlignmentFlag.AlignCenter,
-                   f"L  ◀  {self.unit} (full bar {self.full_scale:g})  ▶  R")
+                   f"L ◀  {self.header}  ▶ R")
         for i, m in enumerate(self.rows):
             y = head + i * row_h
             p.setPen(th.qcolor("fg"))
@@ -212,7 +214,8 @@ class ActivationBars(QWidget):
                 v = self.values.get((m, side))
                 if v is None or not math.isfinite(v):
                     continue
-                length = half * min(1.0, max(0.0, v / self.full_scale))
+                f = self.fractions.get((m, side), 0.0)
+                length = half * min(1.0, max(0.0, f if math.isfinite(f) else 0.0))
                 bar = QRectF(cx, y + 0.2 * row_h, sign * length, 0.6 * row_h).normalized()
                 p.fillRect(bar, QColor(colour))
                 text = QRectF(cx - half - num_w if sign < 0 else cx + half, y, num_w, row_h)

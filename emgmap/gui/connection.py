@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..clock import SYSTEM_CLOCK, Clock
 from ..drivers import Driver, open_driver
 from ..montage import Montage, full_montage
+from ..protocols import Protocol
 from ..session import Session
 from . import settings
 
@@ -37,14 +38,18 @@ def montage_for(device: str, driver) -> tuple[Montage, str]:
 
 
 def connect(device: str, montage: Montage | None = None, *, ring_seconds: float = 40.0,
-            clock: Clock = SYSTEM_CLOCK, driver: Driver | None = None) -> tuple[Session, str]:
+            clock: Clock = SYSTEM_CLOCK, driver: Driver | None = None,
+            protocol: Protocol | None = None) -> tuple[Session, str]:
     """Open ``device`` (or use the given, not yet started ``driver``) and start a
-    session on it; returns the session and where its montage came from."""
+    session on it; returns the session and where its montage came from. With a
+    ``protocol``, the session computes the protocol's pairs (those on the montage)."""
     if driver is None:
         driver = open_driver(device, clock=clock)
     origin = "given"
     if montage is None:
         montage, origin = montage_for(device, driver)
+    if protocol is not None:
+        montage = Montage(montage.channels, tuple(protocol.pairs_on(montage)))
     session = Session(driver, montage, ring_seconds=ring_seconds, clock=clock)
     session.start()
     return session, origin

@@ -1,18 +1,21 @@
-"""Qt-free models behind the activation map and the index gauges.
+"""Qt-free model behind the index gauges: the session's live indices, zoned and trended.
 
-Inputs are plain numbers: one activation level per montage channel with its
-unit (``%MVC`` once calibrated, ``µV`` before), at a session time. From them
-:class:`IndicesModel` computes, per reference/semg.md §3:
+The numbers come from the DSP (``Session.latest_indices()``, docs/dsp.md §6 and
+§8): symmetry index SI = (R - L) / (0.5 (R + L)) x 100 % per bilateral muscle
+(positive = right dominant) with L/R beside it, and agonist:antagonist ratios
+per montage pair and side, each labelled with its normalisation. This model
+only decides what to show:
 
-- symmetry index per bilateral muscle, SI = (R - L) / (0.5 (R + L)) x 100 %
-  (positive = right dominant), with the L/R ratio beside it;
-- agonist:antagonist ratio per montage/protocol pair and side,
-  mean(agonist levels) / mean(antagonist levels);
+- which gauges: SI for every muscle recorded on both sides (or a protocol's
+  muscles), a ratio for every pair and side the session computes;
+- zones from the protocol's :class:`~emgmap.protocols.Zones` (a ratio is zoned
+  only against the protocol's expected range for its pair; without one it has
+  no colour);
+- at rest (both sides below :data:`MIN_LEVEL` in their unit) an index is not
+  shown: a ratio of two noise floors means nothing;
+- a trend of the last ``trend_s`` seconds per gauge.
 
-each classified into a zone by the protocol's
-:class:`~emgmap.protocols.Zones` (ratios only against the protocol's expected
-range for the pair; without one a ratio has no colour) and kept as a trend over
-the last ``trend_s`` seconds. Views subscribe with :meth:`IndicesModel.subscribe`.
+Views subscribe with :meth:`IndicesModel.subscribe`.
 """
 from __future__ import annotations
 
@@ -21,21 +24,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
-
-from ..montage import Montage, MusclePair
+from ..dsp.calibration import UNITS
+from ..dsp.indices import LiveIndices
+from ..montage import Montage
 from ..protocols import Zones
 from ..types import Side
 
-# Below this level on both sides (rest) an index is not computed: a ratio of two
-# noise floors means nothing. Per unit of the levels.
-MIN_LEVEL = {"%MVC": 5.0, "µV": 10.0}
-
-
-def symmetry_index(left: float, right: float) -> float:
-    """SI = (R - L) / (0.5 (R + L)) x 100 (reference §3); NaN when R + L is not positive."""
-    s = left + right
-    return (right - left) / (0.5 * s) * 100.0 if s > 0 else float("nan")
+# Below this level on both sides an index is not shown, per unit of the values.
+MIN_LEVEL = {"%MVC": 5.0, "% peak": 5.0, "µV": 10.0}
 
 
 @dataclass
@@ -46,83 +42,77 @@ class Gauge:
     kind: str                   # "symmetry" | "ratio"
     value: float = float("nan")
     zone: str = "none"
-    detail: str = ""
+    detail: str = "waiting for data"
     expected: tuple[float, float] | None = None   # ratio: the protocol's expected range
     trend_t: collections.deque = field(default_factory=collections.deque)
     trend_v: collections.deque = field(default_factory=collections.deque)
 
 
 class IndicesModel:
-    """Symmetry and agonist:antagonist gauges for a montage (and a protocol's pairs).
+    """The gauges for a session's montage.
 
     Parameters
     ----------
-    montage : which channel is which muscle and side; its pairs are used unless
-        ``pairs`` is given.
-    zones : colour zones (a protocol's).
+    montage : the session's montage (its pairs are the ratios the session computes).
+    zones : colour zones (a protocol's, else the defaults).
     expected : pair name -> expected ratio range (a protocol's), for the ratio zones.
     muscles : symmetry gauges for these muscles only (a protocol's); default: every
         muscle recorded on both sides.
     trend_s : how much history each gauge's trend keeps.
     """
 
-    def __init__(self, montage: Montage, zones: Zones = Zones(), *, pairs: tuple[MusclePair, ...] | None = None,
+    def __init__(self, montage: Montage, zones: Zones = Zones(), *,
                  expected: dict[str, tuple[float, float]] | None = None, muscles: tuple[str, ...] | None = None,
                  trend_s: float = 30.0):
         self.montage = montage
         self.zones = zones
         self.trend_s = trend_s
-        self.pairs = tuple(pairs if pairs is not None else montage.pairs)
-        self.unit = "µV"
         self.gauges: list[Gauge] = []
         for m in montage.bilateral_muscles():
-            if muscles is not None and m not in muscles:
-                continue
-            self.gauges.append(Gauge(f"si {m}", f"{m} L/R", "symmetry"))
-        for p in self.pairs:
+            if muscles is None or m in muscles:
+                self.gauges.append(Gauge(f"si {m}", f"{m} L/R", "symmetry"))
+        for p in montage.pairs:
             for side in (Side.LEFT, Side.RIGHT):
                 if all(montage.index(m, side) is not None for m in p.muscles):
                     self.gauges.append(Gauge(f"ratio {p.name} {side.value}", f"{p.name} {side.short}", "ratio",
                                              expected=(expected or {}).get(p.name)))
+        self._by_key = {g.key: g for g in self.gauges}
         self._listeners: list[Callable[["IndicesModel"], None]] = []
 
     def subscribe(self, fn: Callable[["IndicesModel"], None]) -> None:
         self._listeners.append(fn)
 
-    def _level(self, levels: np.ndarray, muscle: str, side: Side) -> float:
-        i = self.montage.index(muscle, side)
-        return float(levels[i]) if i is not None else float("nan")
-
-    def update(self, t: float, levels: np.ndarray, unit: str) -> None:
-        """Recompute every gauge from ``levels`` (one per channel, in ``unit``) at session time ``t``."""
-        levels = np.asarray(levels, dtype=float)
-        self.unit = unit
-        floor = MIN_LEVEL[unit]
-        fmt = "{:.0f}"
-        for g in self.gauges:
-            if g.kind == "symmetry":
-                m = g.key.split(" ", 1)[1]
-                L, R = self._level(levels, m, Side.LEFT), self._level(levels, m, Side.RIGHT)
-                active = max(L, R) >= floor
-                g.value = symmetry_index(L, R) if active else float("nan")
-                g.zone = self.zones.symmetry(g.value) if math.isfinite(g.value) else "none"
-                lr = L / R if R > 0 else float("nan")
-                g.detail = (f"L {fmt.format(L)}  R {fmt.format(R)} {unit}  L/R {lr:.2f}" if active
-                            else f"at rest (< {floor:g} {unit})")
+    def update(self, live: LiveIndices) -> None:
+        """Take the session's newest labelled indices."""
+        for s in live.symmetry:
+            g = self._by_key.get(f"si {s.muscle}")
+            if g is None:
+                continue
+            unit = UNITS[s.norm]
+            if max(s.left, s.right) >= MIN_LEVEL[unit] and math.isfinite(s.si_percent):
+                g.value = s.si_percent
+                g.zone = self.zones.symmetry(s.si_percent)
+                g.detail = f"L {s.left:.0f}  R {s.right:.0f} {unit}   L/R {s.lr_ratio:.2f}"
             else:
-                _, name, side = g.key.split(" ")
-                pair = next(p for p in self.pairs if p.name == name)
-                s = Side(side)
-                ag = np.mean([self._level(levels, m, s) for m in pair.agonists])
-                an = np.mean([self._level(levels, m, s) for m in pair.antagonists])
-                active = max(ag, an) >= floor
-                g.value = ag / an if active and an > 0 else float("nan")
-                g.zone = (self.zones.ratio(g.value, g.expected) or "none") if math.isfinite(g.value) else "none"
-                g.detail = (f"{'+'.join(pair.agonists)} {fmt.format(ag)} : {'+'.join(pair.antagonists)} "
-                            f"{fmt.format(an)} {unit}" if active else f"at rest (< {floor:g} {unit})")
-            g.trend_t.append(t)
+                g.value, g.zone, g.detail = float("nan"), "none", f"at rest (< {MIN_LEVEL[unit]:g} {unit})"
+        for r in live.ratios:
+            g = self._by_key.get(f"ratio {r.name} {r.side}")
+            if g is None:
+                continue
+            unit = UNITS[r.norm]
+            ag, an = r.name.split(":")
+            if max(r.agonist, r.antagonist) >= MIN_LEVEL[unit] and math.isfinite(r.value):
+                g.value = r.value
+                g.zone = self.zones.ratio(r.value, g.expected) or "none"
+                g.detail = f"{ag} {r.agonist:.0f} : {an} {r.antagonist:.0f} {unit}"
+                if g.expected:
+                    g.detail += f"   expected {g.expected[0]:g}-{g.expected[1]:g}"
+            else:
+                g.value, g.zone, g.detail = float("nan"), "none", f"at rest (< {MIN_LEVEL[unit]:g} {unit})"
+        for g in self.gauges:
+            g.trend_t.append(live.t)
             g.trend_v.append(g.value)
-            while g.trend_t and t - g.trend_t[0] > self.trend_s:
+            while g.trend_t and live.t - g.trend_t[0] > self.trend_s:
                 g.trend_t.popleft()
                 g.trend_v.popleft()
         for fn in self._listeners:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import importlib.util
+import math
 import time
 from pathlib import Path
 
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
         ring_s = self.window_spin.maximum() + 5.0
         try:
             session, origin = connection.connect(spec, montage, ring_seconds=ring_s, clock=self.clock,
-                                                 driver=driver)
+                                                 driver=driver, protocol=self.protocol)
         except EmgmapError as e:
             self.banner.show_message(str(e))
             return False
@@ -231,10 +232,8 @@ class MainWindow(QMainWindow):
         if p is None:
             self.model = IndicesModel(montage)
         else:
-            pairs = tuple(p.pairs_on(montage))
-            self.model = IndicesModel(montage, p.zones, pairs=pairs, muscles=p.muscles,
-                                      expected={q.name: p.expected_range(q.name) for q in pairs
-                                                if p.expected_range(q.name)})
+            expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
+            self.model = IndicesModel(montage, p.zones, expected=expected, muscles=p.muscles)
         self.gauges.set_model(self.model)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
@@ -304,30 +303,32 @@ class MainWindow(QMainWindow):
         recent = [lat for t, lat in self._latencies if now - t <= last_s]
         return float(np.median(recent)) * 1000.0
 
-    def current_levels(self) -> tuple[np.ndarray, str]:
-        """One activation level per channel (the newest envelope sample) and its unit."""
-        return self.session.rings.envelope.latest(1)[0], "µV"
-
     def _update_levels(self, numbers: bool) -> None:
-        s = self.session
-        if s.rings.total == 0:
+        """Activation map and bars from the session's labelled activation (the 500 ms
+        trailing mean of each envelope, docs/dsp.md §8); gauges and numbers at 4 Hz."""
+        live = self.session.latest_indices()
+        if live is None:
             return
-        levels, unit = self.current_levels()
-        montage = s.montage
-        if unit == "%MVC":
-            full = 100.0
-        else:  # µV: a 1-2-5 full scale over the 95th percentile of the last 10 s of peaks,
+        montage = self.session.montage
+        values = {(c.muscle, c.side): live.activation[c.name] for c in montage.channels}
+        units = {v.unit for v in values.values()}
+        uv = [v.value for v in values.values() if v.unit == "µV" and math.isfinite(v.value)]
+        if uv:  # µV: a 1-2-5 full scale over the 95th percentile of the last 10 s of peaks,
             # so that a movement artefact's spike does not shrink every muscle for seconds
-            self._level_peaks.append(float(levels.max()))
+            self._level_peaks.append(max(uv))
             self._level_scale = nice_scale(float(np.percentile(self._level_peaks, 95)), self._level_scale)
-            full = self._level_scale
-        by_muscle = {(c.muscle, c.side): float(v) for c, v in zip(montage.channels, levels)}
-        self.body.set_levels({k: v / full for k, v in by_muscle.items()}, unit, full)
+        fractions = {k: v.value / (self._level_scale if v.unit == "µV" else 100.0) for k, v in values.items()}
+        unit = units.pop() if len(units) == 1 else "mixed"
+        full = self._level_scale if unit == "µV" else 100.0
+        self.body.set_levels(fractions, f"{full:g} {unit}" if unit != "mixed" else
+                             f"100 %MVC, {self._level_scale:g} µV")
         if numbers:
-            self.bars.set_levels(by_muscle, full, unit)
-            self.model.update(s.now_s(), levels, unit)
-            self.norm_label.setText("levels: %MVC" if unit == "%MVC" else
-                                    "levels: envelope µV (not calibrated)")
+            self.bars.set_levels({k: v.value for k, v in values.items()}, fractions,
+                                 f"{unit}, full bar {full:g}" if unit != "mixed" else "%MVC / µV per channel")
+            self.model.update(live)
+            self.norm_label.setText({"%MVC": "levels: %MVC", "% peak": "levels: % of task peak (no MVC)",
+                                     "µV": "levels: µV envelope (not calibrated)"}.get(
+                                         unit, "levels: %MVC where calibrated, µV elsewhere"))
 
     def _update_status(self) -> None:
         s = self.session
