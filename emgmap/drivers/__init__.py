@@ -17,8 +17,9 @@ OPENERS = {
     "sim": "emgmap.drivers.sim:open_sim",
     "brainflow": "emgmap.drivers.brainflow:open_brainflow",
     "serial": "emgmap.drivers.serial_board:open_serial",
+    "lsl": "emgmap.drivers.lsl:open_lsl",
 }
-KINDS = ("sim", "brainflow", "serial", "replay")
+KINDS = ("sim", "brainflow", "serial", "replay", "lsl")
 
 
 def open_driver(spec: str, *, clock: Clock = SYSTEM_CLOCK) -> Driver:
