@@ -205,6 +205,10 @@ class AsciiParser:
                 self._overlong = False
                 self.counters["garbage_bytes"] += len(line) + 1
                 continue
+            if len(line) > MAX_LINE:
+                self.counters["garbage_bytes"] += len(line) + 1
+                self.counters["bad_lines"] += 1
+                continue
             item = self._line(line)
             if item is not None:
                 out.append(item)
