@@ -124,6 +124,7 @@ class PtyEmulator:
                     data = self.port.read(0.0)
                     if data:
                         self.on_bytes(data)
+                    self.tick()
                     if self.streaming and not self.paused:
                         self._pump()
             # wait outside the lock so unplug()/pause() never wait for a whole period
@@ -152,6 +153,9 @@ class PtyEmulator:
 
     def on_bytes(self, data: bytes) -> None:
         """Bytes the host sent."""
+
+    def tick(self) -> None:
+        """Called every loop while a host has the port open."""
 
     def encode(self, first: int, x: np.ndarray, keep: np.ndarray) -> bytes:
         """The wire bytes of samples ``first ..`` (counted from the stream start) where ``keep``."""
@@ -206,33 +210,40 @@ class CytonEmulator(PtyEmulator):
 class SerialEmulator(PtyEmulator):
     """An Arduino-class board speaking emgmap serial protocol v1.
 
-    It resets whenever a host opens the port (as an Uno does on DTR): banner
-    line, then samples from seq 0. Faults: ``drop_rate`` (frames never sent,
+    It resets whenever a host opens the port (as an Uno does on DTR): after
+    ``boot_s`` (the bootloader; pyserial also flushes its input while opening,
+    so nothing may come before), the banner line, then samples from seq 0. Faults: ``drop_rate`` (frames never sent,
     seq still advances: a gap), ``corrupt_rate`` (one bit flipped in a frame:
     a CRC error), ``garbage_rate`` (random bytes before a frame: a resync).
     """
 
     def __init__(self, *, fs: float = 1000.0, channels: int = 4, format: str = "binary",
                  scale_uv: float = 1.0, scenario: str = "healthy", seed: int = 0, banner: bool = True,
-                 counter: bool = False, corrupt_rate: float = 0.0, garbage_rate: float = 0.0, **kw):
+                 counter: bool = False, corrupt_rate: float = 0.0, garbage_rate: float = 0.0,
+                 boot_s: float = 0.1, **kw):
         super().__init__(seed=seed, **kw)
         self.fs, self.channels, self.format, self.scale_uv = fs, channels, format, scale_uv
         self.banner, self.counter = banner, counter
         self.corrupt_rate, self.garbage_rate = corrupt_rate, garbage_rate
         self.source = SampleSource(SimConfig(fs=fs, channels=channels, scenario=scenario, seed=seed))
         self.resets = 0
+        self.boot_s = boot_s
+        self._boot_end: float | None = None
 
     def banner_line(self) -> bytes:
         return Banner(self.fs, self.channels, self.scale_uv, self.format).line()
 
     def on_host(self, connected: bool) -> None:
-        if connected:  # reset: banner, then stream from seq 0
+        self.streaming = False
+        self._boot_end = self.clock.now() + self.boot_s if connected else None
+
+    def tick(self) -> None:
+        if self._boot_end is not None and self.clock.now() >= self._boot_end:
+            self._boot_end = None  # booted: banner, then stream from seq 0
             self.resets += 1
             if self.banner:
                 self.port.write(self.banner_line())
             self.begin_stream()
-        else:
-            self.streaming = False
 
     def counts(self, x: np.ndarray) -> np.ndarray:
         return np.clip(np.rint(x / self.scale_uv), -32768, 32767).astype(np.int64)
