@@ -192,6 +192,12 @@ class BrainFlowDriver(Driver):
             except bs.BrainFlowError:  # the board may be gone already
                 pass
 
+    def insert_marker(self, value: float) -> None:
+        """Put a non-zero ``value`` into BrainFlow's marker row at the current sample."""
+        if self._board is None:
+            raise RuntimeError("insert_marker() before start()")
+        self._board.insert_marker(float(value))
+
     def read(self) -> SampleBlock | None:
         if self._pending:
             return self._pending.popleft()
