@@ -88,3 +88,17 @@ def test_bad_board_specs_are_one_sentence():
         open_driver("brainflow:playback?file=x.csv")
     assert open_driver("brainflow:-1").spec.fs == 250.0  # a board by id
     assert open_driver("brainflow:cyton_daisy?port=/dev/x").spec.n_channels == 16
+
+
+def test_busy_port_is_named():
+    import serial
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    try:
+        with serial.Serial(path, exclusive=True):
+            d = open_driver(f"brainflow:cyton?port={path}")
+            with pytest.raises(DeviceError, match=rf"{path} is busy \(another program has it open\)"):
+                d.start()
+    finally:
+        os.close(slave)
+        os.close(master)

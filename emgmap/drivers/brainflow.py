@@ -163,6 +163,11 @@ class BrainFlowDriver(Driver):
         return DeviceError(f"BrainFlow could not stream from {where} ({e}); check the board and the device spec")
 
     def start(self) -> None:
+        if self.port and os.path.exists(self.port):
+            # BrainFlow neither locks the port nor tells "busy" apart: a serial monitor or a second
+            # emgmap holding it would garble the stream; pyserial's lock test says it in one sentence
+            from .serial_board import open_port
+            open_port(self.port, 115200, f"device {self.spec.device!r}").close()
         bs = _brainflow()
         bs.BoardShim.disable_board_logger()  # failures become our one-sentence errors instead
         board = bs.BoardShim(self.board_id, self.params)
