@@ -13,9 +13,13 @@ import os
 import select
 import tty
 
+from ..types import ConfigError
+
 
 class PtyPort:
     def __init__(self, link: str | None = None):
+        if link and os.path.lexists(link) and not os.path.islink(link):
+            raise ConfigError(f"--link {link} exists and is not a symlink; choose a path that is free")
         self.link = link
         self.master: int | None = None
         self.path: str | None = None
