@@ -207,3 +207,15 @@ def test_emulate_and_check_from_the_command_line():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert "no such port /dev/nonexistent-emgmap" in r.stderr
+
+
+def test_check_with_a_montage_wider_than_the_board(tmp_path):
+    montage = tmp_path / "eight.toml"
+    default_montage().save(montage)
+    with emulator(fs=1000.0, channels=4) as em:
+        r = subprocess.run([sys.executable, "-m", "emgmap", "check", "--device", f"serial:{em.path}",
+                            "--montage", str(montage), "--seconds", "1"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert f"the montage has 8 channels but serial:{em.path} streams 4" in r.stderr
+        with serial.Serial(em.path, exclusive=True):  # the check released the port
+            pass
