@@ -3,7 +3,9 @@
 The worker reads the driver, checks sample continuity (a jump in the device
 index is a counted gap and a ``gap`` event, never bridged), writes the rings
 and publishes an immutable :class:`Status`. The GUI and the recorder only
-read rings, events and status; nothing here touches Qt.
+read rings, events and status; nothing here touches Qt. A device that is
+lost (unplugged, silent) and can come back is reopened with backoff on the
+session clock; the outage becomes a gap (docs/devices.md).
 """
 from __future__ import annotations
 

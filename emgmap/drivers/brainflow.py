@@ -213,7 +213,7 @@ class BrainFlowDriver(Driver):
         if data.shape[1] == 0:
             if now - self._last_data > SILENCE_S:
                 raise DeviceLost(f"{self._where()} sent nothing for {SILENCE_S:g} s; check the board's power, "
-                                 "its dongle and the cable (emgmap reconnects when it returns)")
+                                 "its dongle and the cable")
             self.clock.sleep(0.02)
             return None
         self._last_data = now

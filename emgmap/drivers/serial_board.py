@@ -143,8 +143,7 @@ class SerialDriver(Driver):
             return ser.read(max(1, ser.in_waiting))
         except (OSError, _serial().SerialException) as e:
             if lost:
-                raise DeviceLost(f"{self.port} disappeared ({e.__class__.__name__}); check the cable "
-                                 "(emgmap reconnects when it returns)") from None
+                raise DeviceLost(f"{self.port} disappeared ({e.__class__.__name__}); check the cable") from None
             raise DeviceError(f"{self.what}: reading {self.port} failed ({e}); check the cable") from None
 
     @property
@@ -196,7 +195,7 @@ class SerialDriver(Driver):
         if not frames:
             if now - self._last_frame > SILENCE_S:
                 raise DeviceLost(f"{self.port} sent no valid frame for {SILENCE_S:g} s; check the board's power "
-                                 "and cable (emgmap reconnects when it returns)")
+                                 "and cable")
             return None
         self._last_frame = now
         self._blocks(frames, now)
