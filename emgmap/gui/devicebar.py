@@ -14,9 +14,11 @@ from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
 REPLAY_ITEM = "Replay a recording…"
 
 STATE_COLOURS = {State.STREAMING: OKABE_ITO["green"], State.CONNECTING: OKABE_ITO["yellow"],
+                 State.RECONNECTING: OKABE_ITO["orange"],
                  State.LOST: OKABE_ITO["vermillion"], State.ERROR: OKABE_ITO["vermillion"]}
 STATE_WORDS = {State.IDLE: "not connected", State.CONNECTING: "connecting", State.STREAMING: "connected",
-               State.LOST: "device lost", State.ERROR: "error", State.STOPPED: "disconnected"}
+               State.LOST: "device lost", State.RECONNECTING: "reconnecting", State.ERROR: "error",
+               State.STOPPED: "disconnected"}
 
 
 def device_choices() -> list[tuple[str, str]]:

@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self._level_peaks: collections.deque[float] = collections.deque(maxlen=200)  # 10 s at 20 Hz
         self._level_scale = 0.0
         self._stopped_shown = False
+        self._reconnect_shown = False
         self.setWindowTitle("emgmap")
 
         self.device_bar = DeviceBar(self.theme)
@@ -336,6 +337,13 @@ class MainWindow(QMainWindow):
             return
         st = s.status
         self.device_bar.show_status(st, self.latency_ms(), s.fs, s.driver.paced)
+        if st.state == State.RECONNECTING:
+            self.banner.show_message(st.message, kind="note")
+            self._reconnect_shown = True
+        elif st.state == State.STREAMING and self._reconnect_shown:
+            self._reconnect_shown = False
+            self.banner.show_message(f"{s.spec.device} reconnected; samples lost meanwhile are counted "
+                                     "and marked as gaps", kind="note")
         if st.state in (State.ERROR, State.LOST) and not self._stopped_shown:
             self._stopped_shown = True
             saved = ""

@@ -56,6 +56,9 @@ def test_bad_device_shows_the_error_and_the_window_stays_usable(qtbot):
     w.show()
     assert w.banner.isVisible() and "valid forms" in w.banner.label.text()
     assert w.session is None and w.device_bar.connect_button.text() == "Connect"
+    assert not w.connect_device("serial:/dev/emgmap-no-such-port")  # a bad port: named, with what to do
+    assert "no such port /dev/emgmap-no-such-port" in w.banner.label.text()
+    assert w.session is None and w.isVisible()
     # a device that goes away while streaming: shown, and the last traces stay
     assert w.connect_device("sim:?disconnect_at=0.3")
     qtbot.waitUntil(lambda: w.session.status.state == State.LOST, timeout=5000)
