@@ -147,8 +147,8 @@ class BodyMap(QWidget):
             p.restore()
         # colour bar: what a fill means
         y = title_h + 200 * scale + 6
-        bar_w = min(300.0, w - 120)
-        bx = (w - bar_w) / 2
+        bar_w = min(260.0, w - 220)
+        bx = (w - bar_w) / 2 - 40
         for i in range(64):
             p.fillRect(QRectF(bx + i * bar_w / 64, y, bar_w / 64 + 1, 10), self.lut[i * 4])
         p.setFont(font(SMALL_PT))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                             QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
+                             QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..montage import Montage
@@ -33,6 +33,9 @@ from .model import IndicesModel
 from .recordbar import RecordBar
 from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
 from .traces import TracesView, nice_scale
+
+
+CALIBRATE_S = 5.0   # the quick calibration takes the last 5 s (reference §3: MVC trials of ~5 s)
 
 
 def has_recorder() -> bool:
@@ -130,6 +133,17 @@ class MainWindow(QMainWindow):
         self.theme_picker.currentIndexChanged.connect(lambda i: self.set_theme(self.theme_picker.itemData(i)))
         for w in (self.view_picker, self.window_spin, self.theme_picker):
             w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.calibrate_button = QToolButton()
+        self.calibrate_button.setText("Calibrate")
+        self.calibrate_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.calibrate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        menu = QMenu(self.calibrate_button)
+        menu.addAction(f"Rest baseline = the last {CALIBRATE_S:g} s", lambda: self.calibrate("rest"))
+        menu.addAction(f"MVC, every channel = the last {CALIBRATE_S:g} s", lambda: self.calibrate("mvc"))
+        menu.addSeparator()
+        menu.addAction("Forget the MVC references", lambda: self.calibrate("clear"))
+        menu.addAction("Start a new task peak", lambda: self.calibrate("peak"))
+        self.calibrate_button.setMenu(menu)
         controls.addWidget(QLabel("Traces"))
         controls.addWidget(self.view_picker)
         controls.addWidget(QLabel("window"))
@@ -139,6 +153,7 @@ class MainWindow(QMainWindow):
         self.norm_label.setFont(font(MEDIUM_PT, bold=True))
         controls.addWidget(self.norm_label)
         controls.addStretch(1)
+        controls.addWidget(self.calibrate_button)
         controls.addWidget(self.theme_picker)
 
         self.traces = TracesView(self.theme, method=trace_method)
@@ -362,6 +377,34 @@ class MainWindow(QMainWindow):
             return
         q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
         self.traces.set_flags([c.flags for c in q])
+
+    def calibrate(self, what: str) -> None:
+        """Quick calibration from the last :data:`CALIBRATE_S` seconds (docs/dsp.md §5):
+        ``rest``, ``mvc`` (every channel), ``clear`` (forget MVC), ``peak`` (new task peak)."""
+        s = self.session
+        if s is None:
+            self.banner.show_message("connect a device before calibrating", kind="note")
+            return
+        end = s.now_s()
+        start = max(0.0, end - CALIBRATE_S)   # a session younger than that: all of it
+        try:
+            if what == "rest":
+                s.capture_rest(start, end)
+                text = f"rest baseline set from {start:.1f}-{end:.1f} s"
+            elif what == "mvc":
+                best = s.capture_mvc(start, end)
+                text = "MVC trial added: " + ", ".join(f"{c.label} {v:.0f} µV"
+                                                       for c, v in zip(s.montage.channels, best))
+            elif what == "clear":
+                s.calibration.clear_mvc()
+                text = "MVC references forgotten: levels fall back to % of task peak"
+            else:
+                s.calibration.reset_peak()
+                text = "task peak reset"
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return
+        self.banner.show_message(text, kind="note")
 
     # -- recording and markers ---------------------------------------------------------
     def start_recording(self, path: str | Path | None = None) -> bool:

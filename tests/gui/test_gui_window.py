@@ -86,6 +86,7 @@ def test_space_bar_and_button_add_markers(window, qtbot):
 
 
 def test_closing_leaves_no_thread_or_timer(qtbot):
+    before = set(threading.enumerate())
     w = MainWindow("sim", settings=GuiSettings())
     qtbot.addWidget(w)
     w.show()
@@ -95,6 +96,9 @@ def test_closing_leaves_no_thread_or_timer(qtbot):
     assert not acquisition_threads()
     assert not w.session.running and w.session.status.state == State.STOPPED
     assert not [t for t in w.findChildren(QTimer) if t.isActive()]
+    # nothing this window started outlives it (the DSP warm-up thread ends on its own once compiled)
+    qtbot.waitUntil(lambda: not [t for t in threading.enumerate() if t not in before and t.is_alive()],
+                    timeout=10000)
     assert settings_mod.GuiSettings.load().device == "sim"  # remembered
 
 
@@ -195,3 +199,14 @@ def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbo
     assert w.banner.isVisible() and "recording could not start" in w.banner.label.text()
     before = w.traces.drawn_index
     qtbot.waitUntil(lambda: w.traces.drawn_index > before, timeout=5000)
+
+
+def test_quick_calibration_turns_levels_into_percent_mvc(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.now_s() > 1.0, timeout=5000)
+    w.calibrate("mvc")
+    assert "MVC trial added: gmed L" in w.banner.label.text()
+    qtbot.waitUntil(lambda: w.norm_label.text() == "levels: %MVC", timeout=5000)
+    assert all("%MVC" in g.detail for g in w.model.gauges)
+    w.calibrate("clear")
+    qtbot.waitUntil(lambda: "%MVC" not in w.norm_label.text(), timeout=5000)
