@@ -35,6 +35,7 @@ def device_choices() -> list[tuple[str, str]]:
     for port in ports:
         out.append((f"Serial board on {port}", f"serial:{port}"))
         out.append((f"OpenBCI Cyton on {port}", f"brainflow:cyton?port={port}"))
+        out.append((f"OpenBCI Cyton + Daisy on {port}", f"brainflow:cyton_daisy?port={port}"))
     out.append(("BrainFlow synthetic board", "brainflow:synthetic"))
     return out
 

@@ -262,7 +262,8 @@ class MainWindow(QMainWindow):
         view = self.settings.view
         ring = s.rings.filtered if view == "filtered" else s.rings.raw
         label = f"filtered µV ({band_text(s)})" if view == "filtered" else "raw µV"
-        self.traces.set_source(ring, s.fs, s.montage, self.settings.window_s, label)
+        self.traces.set_source(ring, s.rings.t, s.fs, s.montage, self.settings.window_s, label)
+        self._events_seen = 0
 
     def _view_changed(self, i: int) -> None:
         self.settings.view = self.view_picker.itemData(i)
@@ -298,6 +299,7 @@ class MainWindow(QMainWindow):
         if self._frame % 3 == 0:
             self._update_levels(numbers=self._frame % 15 == 0)
         if self._frame % 15 == 0:
+            self._update_events()
             self._update_status()
             self._update_recording()
         if self._frame % 60 == 0:
@@ -369,6 +371,14 @@ class MainWindow(QMainWindow):
                 saved = f" (recording {'failed: ' + rs.message if rs.state == 'failed' else 'saved to ' + rs.path})"
             self.banner.show_message(f"{st.message}{saved}", kind="error")
             self.device_bar.set_connected(False)
+
+    def _update_events(self) -> None:
+        """Markers and gaps as lines on the traces."""
+        new = self.session.events(self._events_seen)
+        self._events_seen += len(new)
+        for ev in new:
+            if ev.kind in ("marker", "gap", "rest", "mvc"):
+                self.traces.add_event_line(ev.onset_s, ev.label if ev.kind == "marker" else ev.kind, ev.kind)
 
     def _update_quality(self) -> None:
         s = self.session

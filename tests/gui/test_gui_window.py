@@ -210,3 +210,14 @@ def test_quick_calibration_turns_levels_into_percent_mvc(window, qtbot):
     assert all("%MVC" in g.detail for g in w.model.gauges)
     w.calibrate("clear")
     qtbot.waitUntil(lambda: "%MVC" not in w.norm_label.text(), timeout=5000)
+
+
+def test_markers_appear_as_lines_on_the_traces(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    w.add_marker("squat 1")
+    qtbot.waitUntil(lambda: len(w.traces.event_lines) == 1, timeout=5000)
+    onset, line = w.traces.event_lines[0]
+    first = line.value()
+    qtbot.waitUntil(lambda: line.value() < first - 0.2, timeout=5000)  # it scrolls with the traces
+    assert -w.traces.window_s <= line.value() <= 0
