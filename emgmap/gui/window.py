@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
-                             QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                             QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..montage import Montage
@@ -53,31 +53,58 @@ def band_text(session: Session) -> str:
 
 
 class Banner(QWidget):
-    """A clear one-line message across the window (errors in vermillion, notes in blue)."""
+    """One clear line across the window (errors in vermillion, notes in blue).
+
+    Its height is always reserved, so a message appearing or going never moves
+    the plots (nothing jumps); a long message is elided, with the whole text in
+    the tooltip."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setContentsMargins(8, 2, 8, 2)
         self.label = QLabel()
         self.label.setFont(font(MEDIUM_PT, bold=True))
-        self.label.setWordWrap(True)
-        close = QPushButton("✕")
-        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        close.setFixedWidth(36)
-        close.clicked.connect(self.hide)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.close_button = QPushButton("✕")
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_button.setFixedWidth(36)
+        self.close_button.clicked.connect(self.hide)
         lay.addWidget(self.label, 1)
-        lay.addWidget(close)
+        lay.addWidget(self.close_button)
         self.setAutoFillBackground(True)
+        self.setFixedHeight(self.sizeHint().height())
         self.kind = ""
         self.hide()
+
+    def isVisible(self) -> bool:  # noqa: N802 - Qt naming; "shown" means a message is up
+        return bool(self.kind)
 
     def show_message(self, text: str, kind: str = "error") -> None:
         colour = OKABE_ITO["vermillion"] if kind == "error" else OKABE_ITO["blue"]
         self.setStyleSheet(f"background: {colour}; color: white;")
+        self.full_text = text
         self.label.setText(text)
+        self.label.setToolTip(text)
+        self.close_button.show()
         self.kind = kind
-        self.show()
+        self._elide()
+
+    def hide(self) -> None:
+        self.kind = ""
+        self.setStyleSheet("")
+        self.label.setText("")
+        self.label.setToolTip("")
+        self.close_button.hide()
+
+    def _elide(self) -> None:
+        if self.kind:
+            fm = self.label.fontMetrics()
+            self.label.setText(fm.elidedText(self.full_text, Qt.TextElideMode.ElideRight, max(50, self.label.width())))
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._elide()
 
 
 class MainWindow(QMainWindow):
@@ -134,7 +161,8 @@ class MainWindow(QMainWindow):
         for w in (self.view_picker, self.window_spin, self.theme_picker):
             w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.calibrate_button = QToolButton()
-        self.calibrate_button.setText("Calibrate")
+        self.calibrate_button.setText("Calibrate ")
+        self.calibrate_button.setMinimumWidth(110)
         self.calibrate_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.calibrate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         menu = QMenu(self.calibrate_button)
@@ -403,8 +431,8 @@ class MainWindow(QMainWindow):
                 text = f"rest baseline set from {start:.1f}-{end:.1f} s"
             elif what == "mvc":
                 best = s.capture_mvc(start, end)
-                text = "MVC trial added: " + ", ".join(f"{c.label} {v:.0f} µV"
-                                                       for c, v in zip(s.montage.channels, best))
+                text = (f"MVC trial added for {len(best)} channels from {start:.1f}-{end:.1f} s: "
+                        + ", ".join(f"{c.label} {v:.0f} µV" for c, v in zip(s.montage.channels, best)))
             elif what == "clear":
                 s.calibration.clear_mvc()
                 text = "MVC references forgotten: levels fall back to % of task peak"
