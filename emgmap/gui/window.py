@@ -75,6 +75,7 @@ class Banner(QWidget):
         self.setAutoFillBackground(True)
         self.setFixedHeight(self.sizeHint().height())
         self.kind = ""
+        self.full_text = ""
         self.hide()
 
     def isVisible(self) -> bool:  # noqa: N802 - Qt naming; "shown" means a message is up
@@ -91,7 +92,7 @@ class Banner(QWidget):
         self._elide()
 
     def hide(self) -> None:
-        self.kind = ""
+        self.kind = self.full_text = ""
         self.setStyleSheet("")
         self.label.setText("")
         self.label.setToolTip("")
