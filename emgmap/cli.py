@@ -13,7 +13,7 @@ from . import __version__
 from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
-COMMANDS = ("check", "devices", "record", "info", "repair", "import_", "export", "bench")
+COMMANDS = ("check", "devices", "stream", "record", "info", "repair", "import_", "export", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .clock import SYSTEM_CLOCK, Clock
 from .drivers.base import Driver
+from .dsp import Pipeline, PipelineConfig, start_warm_up
 from .montage import Montage
 from .ringbuffer import RingBuffer
 from .types import DeviceLost, EmgmapError, MontageError, SampleBlock
@@ -56,17 +57,21 @@ class Status:
 
 class Rings:
     """The session's aligned ring buffers, written in this order per block:
-    ``t`` (s since session start), ``index`` (device sample index), ``raw`` (µV)."""
+    ``t`` (s since session start), ``index`` (device sample index), ``raw`` (µV),
+    ``filtered`` (µV, the pipeline's band-passed signal), ``envelope`` (µV, its
+    RMS or linear envelope); see docs/dsp.md."""
 
     def __init__(self, capacity: int, n_channels: int):
         self.t = RingBuffer(capacity)
         self.index = RingBuffer(capacity, dtype=np.int64)
         self.raw = RingBuffer(capacity, n_channels)
+        self.filtered = RingBuffer(capacity, n_channels)
+        self.envelope = RingBuffer(capacity, n_channels)
 
     @property
     def total(self) -> int:
         """Samples present in every ring (the last-written ring's counter)."""
-        return self.raw.total
+        return self.envelope.total
 
 
 class Session:
@@ -78,10 +83,12 @@ class Session:
     montage : channel -> muscle; defaults to the driver's own.
     ring_seconds : how much history the rings hold.
     clock : the time line for rates and session time (inject a ManualClock in tests).
+    pipeline_config : filter and envelope settings (docs/dsp.md); change them live with
+        :meth:`set_pipeline_config`.
     """
 
     def __init__(self, driver: Driver, montage: Montage | None = None, *, ring_seconds: float = 60.0,
-                 clock: Clock = SYSTEM_CLOCK):
+                 clock: Clock = SYSTEM_CLOCK, pipeline_config: PipelineConfig | None = None):
         self.driver = driver
         self.spec = driver.spec
         montage = montage or driver.montage
@@ -95,6 +102,9 @@ class Session:
         self.fs = self.spec.fs
         self.clock = clock
         self.rings = Rings(max(1, int(ring_seconds * self.fs)), self.spec.n_channels)
+        start_warm_up()  # the kernels compile (or load from cache) while the device connects
+        self._pipeline = Pipeline(self.fs, self.spec.n_channels, pipeline_config)
+        self._next_pipeline: Pipeline | None = None
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -133,6 +143,11 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    @property
+    def t0(self) -> float:
+        """Clock time of session time 0 (when streaming began)."""
+        return self._t0
 
     @property
     def running(self) -> bool:
@@ -183,11 +198,19 @@ class Session:
                 onset = float(block.timestamps[0] - self._t0) - missing / self.fs
                 self.add_event("gap", f"{missing} samples lost", onset, missing / self.fs)
             # a backwards jump (device reset) is a discontinuity too; indices restart from here
+        # A gap does not reset the filters: the state carries across it like across any
+        # block boundary (a reset would blank the envelope for a window); docs/dsp.md.
         self._next_index = block.end_index
+        with self._lock:
+            if self._next_pipeline is not None:  # settings change, at this block boundary
+                self._pipeline, self._next_pipeline = self._next_pipeline, None
+        out = self._pipeline.process(block.data)
         rings = self.rings
         rings.t.write(block.timestamps - self._t0)
         rings.index.write(np.arange(block.first_index, block.end_index, dtype=np.int64))
         rings.raw.write(block.data)
+        rings.filtered.write(out.filtered)
+        rings.envelope.write(out.envelope)
         for fn in self._listeners:
             fn(block)
         for idx, label in block.markers:
@@ -208,7 +231,8 @@ class Session:
             self._status = replace(
                 self._status, samples=total, measured_rate=rate, dropped_samples=self._dropped,
                 gaps=self._gaps, elapsed_s=now - self._t0 if self._t0 else 0.0,
-                counters=dict(self.driver.counters), warnings=tuple(self.driver.warnings), **changes)
+                counters=dict(self.driver.counters),
+                warnings=tuple(self.driver.warnings) + self._pipeline.warnings, **changes)
             self._changed.notify_all()
 
     @property
@@ -226,6 +250,29 @@ class Session:
     def add_listener(self, fn: Callable[[SampleBlock], None]) -> None:
         """Call ``fn(block)`` on the acquisition thread after each block is in the rings."""
         self._listeners.append(fn)
+
+    # -- processing settings -------------------------------------------------------------
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline processing blocks now (replaced, not mutated, on a settings change)."""
+        return self._pipeline
+
+    @property
+    def pipeline_config(self) -> PipelineConfig:
+        """The settings in force, or about to be at the next block."""
+        with self._lock:
+            return (self._next_pipeline or self._pipeline).config
+
+    def set_pipeline_config(self, config: PipelineConfig) -> Pipeline:
+        """Build a new :class:`Pipeline` for ``config`` now (a bad setting raises
+        :class:`~emgmap.types.ConfigError` here, in the caller) and swap it in at the
+        next block boundary; any thread may call it. The new pipeline starts afresh:
+        its filters from the steady state of the next block's first sample, its RMS
+        window from zeros (docs/dsp.md)."""
+        p = Pipeline(self.fs, self.spec.n_channels, config)
+        with self._lock:
+            self._next_pipeline = p
+        return p
 
     # -- events ------------------------------------------------------------------------
     def add_event(self, kind: str, label: str, onset_s: float | None = None, duration_s: float = 0.0,

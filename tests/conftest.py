@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# LSL: resolve on loopback only; liblsl reads this once, before its first use.
+os.environ["LSLAPICFG"] = str(Path(__file__).with_name("lsl_api.cfg"))
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -104,3 +104,54 @@ def test_events_and_listeners():
     session.stop()
     assert ev.onset_s >= 1.0 - 1 / 2000 and session.events() == [ev] and session.events(1) == []
     assert sum(seen) == session.rings.total
+
+
+def test_rings_hold_the_pipeline_output_across_gaps():
+    from emgmap.dsp import Pipeline, PipelineConfig
+    clock = ManualClock()
+    cfg = PipelineConfig(window_s=0.05)
+    session = Session(SimDriver(SimConfig(drop_rate=0.1, seed=2), clock=clock), clock=clock, pipeline_config=cfg)
+    session.start()
+    run_until(session, 10 * 2000)
+    total = session.rings.total
+    assert session.rings.filtered.total == session.rings.raw.total == total
+    assert session.status.gaps > 0
+    raw = session.rings.raw.read_range(0, total)
+    # filter state carries across a gap as across any block boundary (docs/dsp.md)
+    ref = Pipeline(2000.0, raw.shape[1], cfg).process(raw)
+    np.testing.assert_array_equal(session.rings.filtered.read_range(0, total), ref.filtered)
+    np.testing.assert_array_equal(session.rings.envelope.read_range(0, total), ref.envelope)
+
+
+def test_pipeline_config_swaps_at_a_block_boundary():
+    from emgmap.dsp import Pipeline, PipelineConfig
+    from emgmap.types import ConfigError
+    clock = ManualClock()
+    session = Session(SimDriver(SimConfig(seed=3), clock=clock), clock=clock)
+    new = PipelineConfig(hp_hz=30.0, notch=True)
+    swapped_at = []
+
+    def on_block(block):  # on the acquisition thread: the swap lands on the next block
+        if not swapped_at and session.rings.total >= 3000:
+            session.set_pipeline_config(new)
+            swapped_at.append(session.rings.total)
+    session.add_listener(on_block)
+    session.start()
+    run_until(session, 8000)
+    k, total = swapped_at[0], session.rings.total
+    raw = session.rings.raw.read_range(0, total)
+    env = session.rings.envelope.read_range(0, total)
+    np.testing.assert_array_equal(env[:k], Pipeline(2000.0, 8).process(raw[:k]).envelope)
+    np.testing.assert_array_equal(env[k:], Pipeline(2000.0, 8, new).process(raw[k:]).envelope)
+    assert session.pipeline_config == new and session.pipeline.config == new
+    with pytest.raises(ConfigError, match="high-pass 500 Hz is not below"):
+        session.set_pipeline_config(PipelineConfig(hp_hz=500.0))
+    assert session.pipeline_config == new
+
+
+def test_clamped_low_pass_warns_in_the_status():
+    clock = ManualClock()
+    session = Session(SimDriver(SimConfig(fs=250.0), clock=clock), clock=clock)
+    session.start()
+    run_until(session, 500)
+    assert any("low-pass 450 Hz is above 0.45 x 250 Hz" in w for w in session.status.warnings)

@@ -7,7 +7,9 @@ import importlib
 
 # name -> module. GUI benchmarks live under emgmap.gui and import Qt inside run(), so that
 # building the parser stays headless (tests/test_headless.py).
-BENCHMARKS: dict[str, str] = {}
+BENCHMARKS: dict[str, str] = {
+    "lsl": "emgmap.bench.lsl",
+}
 
 
 def register(sub) -> None:

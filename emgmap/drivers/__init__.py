@@ -16,8 +16,9 @@ from .spec import DeviceSpec, parse_spec, valid_forms_text
 OPENERS = {
     "sim": "emgmap.drivers.sim:open_sim",
     "replay": "emgmap.drivers.replay:open_replay",
+    "lsl": "emgmap.drivers.lsl:open_lsl",
 }
-KINDS = ("sim", "brainflow", "serial", "replay")
+KINDS = ("sim", "brainflow", "serial", "replay", "lsl")
 
 
 def open_driver(spec: str, *, clock: Clock = SYSTEM_CLOCK) -> Driver:

@@ -12,6 +12,7 @@ VALID_FORMS = (
     "brainflow:cyton?port=/dev/ttyUSB0   (synthetic, cyton, cyton_daisy, ganglion, cyton_wifi, playback?file=...)",
     "serial:/dev/ttyACM0?fs=1000&channels=4&format=binary|ascii&scale_uv=4.88&baud=115200",
     "replay:session.h5?speed=1",
+    "lsl:type=EMG   (or lsl:name=NAME)",
 )
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks run by ``emgmap bench NAME`` (see emgmap/commands/bench.py)."""

@@ -1,0 +1,54 @@
+"""``emgmap stream``: stream a device, print its status, optionally publish it over LSL."""
+from __future__ import annotations
+
+import sys
+
+from ..drivers import open_driver
+from ..montage import Montage
+from ..session import Session, State
+
+
+def register(sub) -> None:
+    p = sub.add_parser("stream", help="stream a device (and publish it over LSL with --lsl)",
+                       description="Stream from a device, printing its status each second, until --seconds or "
+                                   "Ctrl-C. With --lsl, publish raw EMG and events as LSL streams for "
+                                   "LabRecorder and other lab software.")
+    p.add_argument("--device", default="sim", help="device spec (default: sim)")
+    p.add_argument("--montage", help="montage TOML (default: the device's own)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--lsl", action="store_true", help="publish LSL outlets (needs emgmap[lsl])")
+    p.add_argument("--lsl-name", default="emgmap", help="LSL stream name (default: emgmap)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    driver = open_driver(args.device)
+    session = Session(driver, Montage.load(args.montage) if args.montage else None)
+    publisher = None
+    if args.lsl:
+        from ..lsl.outlet import LslPublisher
+        publisher = LslPublisher(session, name=args.lsl_name)
+        print(f"publishing LSL streams {args.lsl_name!r} (EMG) and {args.lsl_name + ' markers'!r} (Markers)")
+    session.start()
+    if publisher:
+        publisher.start()
+    last = -1
+    try:
+        while True:
+            st = session.status
+            if st.state in (State.ERROR, State.LOST):
+                print(f"\n{st.state.value}: {st.message}", file=sys.stderr)
+                return 1
+            if args.seconds is not None and st.elapsed_s >= args.seconds:
+                break
+            if int(st.elapsed_s) != last:
+                last = int(st.elapsed_s)
+                pushed = f", {publisher.pushed} pushed to LSL" if publisher else ""
+                print(f"{st.elapsed_s:6.0f} s  {st.state.value}  {st.measured_rate:7.1f} Hz  "
+                      f"{st.samples} samples  {st.dropped_samples} dropped{pushed}", flush=True)
+            session.wait_until(lambda s: int(s.status.elapsed_s) != last, timeout=1.0)
+    finally:
+        session.stop()
+        if publisher:
+            publisher.stop()
+    return 0

@@ -1,0 +1,135 @@
+"""The streaming Pipeline: band-pass (and optional notch) cascade, then the envelope.
+
+Contract and exact definitions: DESIGN §3 "Streaming DSP API" and docs/dsp.md.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from ..types import ConfigError
+from . import kernels
+from .config import Design, PipelineConfig, check_fs, design
+
+
+@dataclass(frozen=True)
+class PipelineOutput:
+    """One block's output; ``filtered`` and ``envelope`` are (n, C) µV.
+
+    ``invalid`` (C,) bool marks channels that had NaN/inf input in this block
+    (their output is NaN there; they restart cleanly on the next finite sample).
+    """
+    filtered: np.ndarray
+    envelope: np.ndarray
+    invalid: np.ndarray
+
+
+class Pipeline:
+    """Causal per-channel filtering and envelope with state carried across blocks.
+
+    Parameters
+    ----------
+    fs : sampling frequency, Hz.
+    n_channels : columns of every block.
+    config : the settings; defaults to :class:`PipelineConfig` ().
+
+    Notes
+    -----
+    One numba call per block (:func:`emgmap.dsp.kernels.process_block`). The
+    output of any split of a signal into blocks is bit-identical to one call,
+    and equals ``scipy.signal.sosfilt(p.sos, x, axis=0, zi=sosfilt_zi(p.sos)[..., None] * x[0])``
+    followed by a trailing RMS with zeros before the stream (docs/dsp.md).
+    """
+
+    def __init__(self, fs: float, n_channels: int, config: PipelineConfig | None = None):
+        self.fs = check_fs(fs)
+        if not (isinstance(n_channels, (int, np.integer)) and n_channels >= 1):
+            raise ConfigError(f"a pipeline needs at least one channel, got n_channels={n_channels!r}")
+        self.n_channels = int(n_channels)
+        self.config = config if config is not None else PipelineConfig()
+        if not isinstance(self.config, PipelineConfig):
+            raise ConfigError(f"pipeline config must be a PipelineConfig, got {type(self.config).__name__}")
+        self.design: Design = design(self.config, self.fs)
+        d = self.design
+        self._zi_unit = np.ascontiguousarray(signal.sosfilt_zi(d.sos), dtype=np.float64)
+        self._env_kind = kernels.ENV_RMS if self.config.envelope == "rms" else kernels.ENV_LINEAR
+        C = self.n_channels
+        self._zi = np.zeros((d.sos.shape[0], 2, C))
+        self._env_zi = np.zeros((d.env_sos.shape[0], 2, C))
+        self._ring = np.zeros((d.window if self._env_kind == kernels.ENV_RMS else 1, C))
+        self._pos = np.zeros(1, dtype=np.int64)
+        self._sums = np.zeros(C)
+        self._fresh = np.ones(C, dtype=np.bool_)
+        self._invalid = np.zeros(C, dtype=np.int64)
+        self.samples = 0
+
+    # -- what it is ---------------------------------------------------------------
+    @property
+    def sos(self) -> np.ndarray:
+        """(n_sections, 6) float64: the whole cascade, high-pass, low-pass, notches."""
+        return self.design.sos
+
+    @property
+    def window(self) -> int:
+        """RMS window N in samples, ``round(window_s * fs)``."""
+        return self.design.window
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Settings that were adjusted for this fs (e.g. a clamped low-pass), for the UI."""
+        return self.design.warnings
+
+    @property
+    def invalid_samples(self) -> np.ndarray:
+        """(C,) int64: non-finite input samples seen per channel since the start or reset."""
+        return self._invalid.copy()
+
+    def reset(self) -> None:
+        """Forget all history: the next sample of each channel starts afresh."""
+        self._zi[:] = 0.0
+        self._env_zi[:] = 0.0
+        self._ring[:] = 0.0
+        self._pos[0] = 0
+        self._sums[:] = 0.0
+        self._fresh[:] = True
+        self._invalid[:] = 0
+        self.samples = 0
+
+    # -- streaming ----------------------------------------------------------------
+    def process(self, x) -> PipelineOutput:
+        """Filter and envelope one block ``x`` (n, C) µV, n >= 0."""
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_channels:
+            raise ConfigError(f"the pipeline expects blocks of shape (n, {self.n_channels}), got {x.shape}; "
+                              f"rebuild it for this channel count")
+        if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
+            raise ConfigError(f"the pipeline expects real numbers in µV, got dtype {x.dtype}")
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        n = x.shape[0]
+        filtered = np.empty_like(x)
+        envelope = np.empty_like(x)
+        before = self._invalid.copy()
+        if n:
+            kernels.process_block(x, self.design.sos, self._zi_unit, self._zi, self._fresh, self._ring,
+                                  self._pos, self._sums, self._env_kind, self.design.env_sos, self._env_zi,
+                                  filtered, envelope, self._invalid)
+        self.samples += n
+        return PipelineOutput(filtered, envelope, self._invalid > before)
+
+
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def start_warm_up() -> threading.Thread:
+    """Compile (or load from numba's on-disk cache) the kernels on a background
+    thread, once per process, so the first block never waits for the compiler."""
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=kernels.warm_up, name="emgmap-dsp-warm-up", daemon=True)
+            _warm_thread.start()
+        return _warm_thread

@@ -1,0 +1,96 @@
+"""Publish a running session over LSL: raw EMG, its envelope and a Markers stream.
+
+A publisher thread reads the session's rings through a lossless cursor (so a
+slow network never stalls acquisition) and pushes chunks with per-sample
+timestamps mapped from session time to the LSL clock.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ..session import Session
+from . import require_pylsl
+from .channels import describe
+
+
+class LslPublisher:
+    """Outlets for ``session``: ``<name>`` (type EMG, µV), ``<name> envelope``
+    (type Envelope, µV, the pipeline's envelope) and ``<name> markers`` (type
+    Markers, one string per event: ``<kind>: <label>``)."""
+
+    def __init__(self, session: Session, name: str = "emgmap", source_id: str | None = None):
+        pylsl = require_pylsl()
+        self._pylsl = pylsl
+        self.session = session
+        spec = session.spec
+        uid = source_id or f"emgmap-{spec.device}"
+        info = pylsl.StreamInfo(name, "EMG", spec.n_channels, spec.fs, pylsl.cf_float32, uid)
+        describe(info, session.montage)
+        acq = info.desc().append_child("acquisition")
+        acq.append_child_value("manufacturer", spec.device_model)
+        acq.append_child_value("device", spec.device)
+        self.raw = pylsl.StreamOutlet(info, chunk_size=0, max_buffered=60)
+        einfo = pylsl.StreamInfo(f"{name} envelope", "Envelope", spec.n_channels, spec.fs, pylsl.cf_float32,
+                                 uid + "-envelope")
+        describe(einfo, session.montage, ch_type="EMG envelope")
+        self.envelope = pylsl.StreamOutlet(einfo, chunk_size=0, max_buffered=60)
+        minfo = pylsl.StreamInfo(f"{name} markers", "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
+                                 uid + "-markers")
+        self.markers = pylsl.StreamOutlet(minfo)
+        self.overruns = 0
+        self.pushed = 0
+        # the envelope ring is written last: what it holds, every ring holds
+        self._cursor = session.rings.envelope.cursor(0)
+        self._events_seen = 0
+        self._offset: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="emgmap-lsl", daemon=True)
+
+    def start(self) -> "LslPublisher":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Push what is left, then close the outlets."""
+        self._stop.set()
+        self._thread.join()
+        self._push()
+        del self.raw, self.envelope, self.markers
+
+    def to_lsl(self, t: np.ndarray | float):
+        """Session seconds -> LSL clock seconds (both monotonic; offset taken once)."""
+        if self._offset is None:
+            self._offset = self.session.t0 + self._pylsl.local_clock() - self.session.clock.now()
+        return t + self._offset
+
+    def _push(self) -> None:
+        env, first = self._cursor.read()
+        n = env.shape[0]
+        if n:
+            rings = self.session.rings
+            try:
+                t = rings.t.read_range(first, first + n)
+                raw = rings.raw.read_range(first, first + n)
+            except IndexError:  # the rings moved on between the reads: lost, and counted
+                self.overruns += n
+            else:
+                stamps = self.to_lsl(t).tolist()
+                self.raw.push_chunk(raw.astype(np.float32), stamps)
+                self.envelope.push_chunk(env.astype(np.float32), stamps)
+                self.pushed += n
+        self.overruns += self._cursor.overruns
+        self._cursor.overruns = 0
+        events = self.session.events(self._events_seen)
+        self._events_seen += len(events)
+        for ev in events:
+            self.markers.push_sample([f"{ev.kind}: {ev.label}"], float(self.to_lsl(ev.onset_s)))
+
+    def _run(self) -> None:
+        s = self.session
+        while not self._stop.is_set():
+            s.wait_until(lambda s: s.rings.total > self._cursor.position or self._stop.is_set(), timeout=0.1)
+            self._push()
+            if not s.running and self._cursor.pending == 0:
+                self._stop.wait(0.05)  # the session has ended: idle until stop()

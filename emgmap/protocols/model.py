@@ -1,0 +1,242 @@
+"""Protocol files: what an exercise records, how it is timed, and how it is judged.
+
+Built-in protocols live in ``emgmap/protocols/builtin/*.toml``; users add their
+own to :func:`user_protocol_dir` (or any path given directly). A file that
+does not validate raises :class:`~emgmap.types.ConfigError` naming the file
+and the field. See docs/protocols.md for the format.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..montage import MUSCLES, Montage, MusclePair, Side
+from ..types import ConfigError, MontageError
+
+BUILTIN_DIR = Path(__file__).with_name("builtin")
+
+# How each muscle's MVC is tested (manual-muscle-test positions).
+MVC_POSITIONS = {
+    "gmed": "side-lying hip abduction at 20-30°, resistance above the ankle",
+    "gmax": "prone hip extension with the knee flexed 90°, resistance on the distal thigh",
+    "tfl": "supine hip flexion 30° with abduction and internal rotation, resistance on the lateral thigh",
+    "vm": "seated knee extension at 60° flexion, resistance above the ankle",
+    "vl": "seated knee extension at 60° flexion, resistance above the ankle",
+    "rf": "seated knee extension at 60° flexion, resistance above the ankle",
+    "bf": "prone knee flexion at 45°, resistance above the ankle",
+    "st": "prone knee flexion at 45° with internal tibial rotation, resistance above the ankle",
+    "es": "prone trunk extension (Biering-Sørensen), resistance at the scapulae",
+}
+
+
+@dataclass(frozen=True)
+class Timing:
+    ramp_up: float = 1.5
+    hold: float = 2.0
+    ramp_down: float = 1.5
+    rest: float = 2.0
+    reps: int = 10
+    sets: int = 1          # per side for unilateral exercises
+
+    @property
+    def rep_s(self) -> float:
+        return self.ramp_up + self.hold + self.ramp_down
+
+
+@dataclass(frozen=True)
+class Calibration:
+    signal_check_s: float = 5.0
+    rest_s: float = 10.0
+    mvc_trials: int = 3
+    mvc_s: float = 5.0
+    mvc_rest_s: float = 5.0
+    set_rest_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Zones:
+    """Live colours: |SI| within ``symmetry_green`` % green, up to ``symmetry_amber`` amber,
+    beyond red; a ratio inside its expected range green, within ``ratio_amber`` (fraction)
+    of it amber, beyond red."""
+    symmetry_green: float = 10.0
+    symmetry_amber: float = 20.0
+    ratio_amber: float = 0.2
+
+    def symmetry(self, si_percent: float) -> str:
+        a = abs(si_percent)
+        return "green" if a <= self.symmetry_green else "amber" if a <= self.symmetry_amber else "red"
+
+    def ratio(self, value: float, expected: tuple[float, float] | None) -> str | None:
+        if expected is None:
+            return None
+        lo, hi = expected
+        if lo <= value <= hi:
+            return "green"
+        if lo * (1 - self.ratio_amber) <= value <= hi * (1 + self.ratio_amber):
+            return "amber"
+        return "red"
+
+
+@dataclass(frozen=True)
+class Expected:
+    range: tuple[float, float]
+    source: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    title: str
+    position: str
+    unilateral: bool
+    prime_mover: str
+    muscles: tuple[str, ...]
+    pairs: tuple[MusclePair, ...]
+    timing: Timing
+    cues: dict[str, str]
+    expected: dict[str, Expected] = field(default_factory=dict)
+    zones: Zones = Zones()
+    calibration: Calibration = Calibration()
+    simulate_as: str = ""
+    source: str = ""
+
+    def pairs_on(self, montage: Montage) -> list[MusclePair]:
+        """The protocol's pairs restricted to muscles recorded on both sides of
+        ``montage`` (a group like bf+st keeps the members present); pairs with
+        nothing left on one side are dropped."""
+        present = set(montage.bilateral_muscles())
+        out = []
+        for p in self.pairs:
+            ag = tuple(m for m in p.agonists if m in present)
+            an = tuple(m for m in p.antagonists if m in present)
+            if ag and an:
+                out.append(MusclePair(ag, an))
+        return out
+
+    def missing_muscles(self, montage: Montage) -> list[str]:
+        on = {c.muscle for c in montage.channels}
+        return [m for m in self.muscles if m not in on]
+
+    def expected_range(self, pair_name: str) -> tuple[float, float] | None:
+        e = self.expected.get(pair_name)
+        return e.range if e else None
+
+    def set_labels(self) -> list[tuple[str, Side | None]]:
+        """Set labels in order (DESIGN §3): unilateral sets alternate left, right."""
+        if not self.unilateral:
+            return [(self.name, None)] * self.timing.sets
+        return [(f"{self.name} {s.value}", s) for _ in range(self.timing.sets) for s in (Side.LEFT, Side.RIGHT)]
+
+
+def user_protocol_dir() -> Path:
+    """``$EMGMAP_PROTOCOLS``, else ``$XDG_CONFIG_HOME/emgmap/protocols`` (~/.config/...)."""
+    env = os.environ.get("EMGMAP_PROTOCOLS")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "emgmap" / "protocols"
+
+
+def list_protocols() -> dict[str, Path]:
+    """Protocol name -> file; user files override built-ins of the same name."""
+    found = {p.stem: p for p in sorted(BUILTIN_DIR.glob("*.toml"))}
+    udir = user_protocol_dir()
+    if udir.is_dir():
+        found.update({p.stem: p for p in sorted(udir.glob("*.toml"))})
+    return found
+
+
+def load_protocol(name_or_path: str | Path) -> Protocol:
+    """A protocol by name (built-in or user folder) or by path to a TOML file."""
+    p = Path(name_or_path)
+    if p.suffix != ".toml":
+        known = list_protocols()
+        if str(name_or_path) not in known:
+            raise ConfigError(f"unknown protocol {str(name_or_path)!r}; valid: {', '.join(known)}")
+        p = known[str(name_or_path)]
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"cannot read protocol file {p} ({e.strerror}); check the path") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"protocol file {p} is not valid TOML ({e})") from None
+    return parse_protocol(doc, str(p))
+
+
+def _get(doc: dict, key: str, typ, where: str, default: Any = ...) -> Any:
+    if key not in doc:
+        if default is ...:
+            raise ConfigError(f"{where}: missing field {key!r}")
+        return default
+    v = doc[key]
+    if typ is float and isinstance(v, int) and not isinstance(v, bool):
+        v = float(v)
+    if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
+        raise ConfigError(f"{where}: field {key!r} must be {typ.__name__}, got {v!r}")
+    return v
+
+
+def _section(doc: dict, name: str, cls, where: str):
+    sec = doc.get(name, {})
+    if not isinstance(sec, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    fields = cls.__dataclass_fields__
+    unknown = set(sec) - set(fields)
+    if unknown:
+        raise ConfigError(f"{where}: [{name}] has unknown field {sorted(unknown)[0]!r}; "
+                          f"valid: {', '.join(fields)}")
+    kwargs = {}
+    for k, f in fields.items():
+        typ = type(f.default)
+        v = _get(sec, k, typ, f"{where} [{name}]", f.default)
+        if isinstance(v, (int, float)) and v < 0:
+            raise ConfigError(f"{where} [{name}]: field {k!r} must not be negative, got {v}")
+        kwargs[k] = v
+    return cls(**kwargs)
+
+
+def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
+    where = f"protocol file {source}"
+    known = {"name", "title", "position", "unilateral", "prime_mover", "muscles", "pairs", "timing", "cues",
+             "expected", "zones", "calibration", "simulate_as"}
+    unknown = set(doc) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown field {sorted(unknown)[0]!r}; valid: {', '.join(sorted(known))}")
+    name = _get(doc, "name", str, where)
+    muscles = _get(doc, "muscles", list, where)
+    for i, m in enumerate(muscles):
+        if m not in MUSCLES:
+            raise ConfigError(f"{where}: muscles[{i}] is {m!r}, not a muscle key; valid: {', '.join(MUSCLES)}")
+    prime = _get(doc, "prime_mover", str, where)
+    if prime not in muscles:
+        raise ConfigError(f"{where}: prime_mover {prime!r} must be one of its muscles {muscles}")
+    pairs = []
+    for i, text in enumerate(_get(doc, "pairs", list, where, [])):
+        try:
+            pairs.append(MusclePair.parse(str(text)))
+        except MontageError as e:
+            raise ConfigError(f"{where}: pairs[{i}]: {e}") from None
+    timing = _section(doc, "timing", Timing, where)
+    if timing.reps < 1 or timing.sets < 1 or timing.rep_s <= 0:
+        raise ConfigError(f"{where}: [timing] needs reps >= 1, sets >= 1 and a rep longer than 0 s")
+    cues = _get(doc, "cues", dict, where, {})
+    bad = set(cues) - {"up", "hold", "down", "rest"}
+    if bad:
+        raise ConfigError(f"{where}: [cues] has unknown phase {sorted(bad)[0]!r}; valid: up, hold, down, rest")
+    expected = {}
+    for pname, e in _get(doc, "expected", dict, where, {}).items():
+        w = f"{where} [expected.{pname!r}]"
+        rng = _get(e, "range", list, w)
+        if len(rng) != 2 or not all(isinstance(x, (int, float)) for x in rng) or not 0 < rng[0] <= rng[1]:
+            raise ConfigError(f"{w}: range must be [low, high] with 0 < low <= high, got {rng!r}")
+        expected[pname] = Expected((float(rng[0]), float(rng[1])), _get(e, "source", str, w, ""))
+    simulate_as = _get(doc, "simulate_as", str, where, "")
+    return Protocol(
+        name=name, title=_get(doc, "title", str, where, name), position=_get(doc, "position", str, where, ""),
+        unilateral=_get(doc, "unilateral", bool, where), prime_mover=prime, muscles=tuple(muscles),
+        pairs=tuple(pairs), timing=timing, cues={k: str(v) for k, v in cues.items()}, expected=expected,
+        zones=_section(doc, "zones", Zones, where), calibration=_section(doc, "calibration", Calibration, where),
+        simulate_as=simulate_as, source=source)

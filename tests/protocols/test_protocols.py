@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+
+from emgmap.montage import default_montage, full_montage
+from emgmap.protocols import build_plan, list_protocols, load_protocol
+from emgmap.protocols.model import parse_protocol
+from emgmap.sim import SimConfig, Simulator
+from emgmap.types import ConfigError
+
+BUILTIN = ("clamshell", "bridge", "single_leg_bridge", "single_leg_squat", "side_lying_abduction", "step_up",
+           "lateral_band_walk", "isometric_hold")
+REQUIRED_PAIRS = {"clamshell": "gmed:tfl", "side_lying_abduction": "gmed:tfl", "bridge": "gmax:bf",
+                  "single_leg_bridge": "gmax:bf", "single_leg_squat": "vm:vl"}
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_builtin_protocols_load_and_plan(name):
+    p = load_protocol(name)
+    assert p.name == name and name in list_protocols()
+    names = [x.name for x in p.pairs]
+    assert REQUIRED_PAIRS.get(name, names[0]) in names
+    if "bf" in p.muscles:  # hamstrings:quadriceps wherever the hamstrings are recorded
+        assert "bf+st:rf+vm" in names
+    plan = build_plan(p, full_montage())
+    kinds = [e[0] for e in plan.events()]
+    assert kinds.count("rest") == 1 and kinds.count("set") == p.timing.sets * (2 if p.unilateral else 1)
+    assert kinds.count("rep") == p.timing.reps * kinds.count("set")
+
+
+def test_single_leg_squat_has_both_pairs_and_hq_on_a_full_montage():
+    p = load_protocol("single_leg_squat")
+    assert [x.name for x in p.pairs_on(full_montage())] == ["gmax:bf", "vm:vl", "bf+st:rf+vm"]
+    assert [x.name for x in p.pairs_on(default_montage())] == ["gmax:bf"]
+    assert p.missing_muscles(default_montage()) == ["vm", "vl"]
+
+
+def test_event_labels_follow_the_design():
+    p = load_protocol("clamshell")
+    plan = build_plan(p, default_montage())
+    ev = plan.events()
+    assert ev[0] == ("rest", "rest", 5.0, 10.0, "")
+    mvc = [e for e in ev if e[0] == "mvc"]
+    assert len(mvc) == 8 * 3 and mvc[0][1] == "mvc gmed left" and mvc[0][4] == "gmed_L"
+    assert {e[1] for e in mvc} == {f"mvc {m} {s}" for m in ("gmed", "gmax", "tfl", "bf") for s in ("left", "right")}
+    sets = [e for e in ev if e[0] == "set"]
+    assert [s[1] for s in sets] == ["clamshell left", "clamshell right"]
+    reps = [e for e in ev if e[0] == "rep"]
+    assert reps[0][1] == "clamshell left rep 1" and reps[-1][1] == "clamshell right rep 10"
+    for s in sets:  # every rep lies inside its set
+        inside = [r for r in reps if r[1].startswith(s[1] + " rep")]
+        assert len(inside) == 10 and all(s[2] <= r[2] and r[2] + r[3] <= s[2] + s[3] + 1e-9 for r in inside)
+    bilateral = build_plan(load_protocol("bridge"), default_montage())
+    assert [e[1] for e in bilateral.events() if e[0] == "set"] == ["bridge"]
+
+
+def test_cues_walk_through_a_rep():
+    plan = build_plan(load_protocol("clamshell"), default_montage())
+    rep = plan.of_kind("rep")[1]
+    t = plan.protocol.timing
+    assert plan.cue_at(rep.start + 0.1).phase == "up"
+    assert plan.cue_at(rep.start + t.ramp_up + 0.1).phase == "hold"
+    c = plan.cue_at(rep.start + t.ramp_up + t.hold + 0.5)
+    assert c.phase == "down" and c.remaining_s == pytest.approx(t.ramp_down - 0.5)
+    assert plan.cue_at(rep.end + 0.1).phase == "rest"
+    assert plan.cue_at(rep.start).set_step.label == "clamshell left"
+    assert plan.cue_at(plan.duration + 1).phase == "done"
+    assert plan.cue_at(21).phase == "mvc" and "side-lying hip abduction" in plan.cue_at(21).text
+
+
+def test_simulated_subject_follows_the_plan():
+    sim = Simulator(SimConfig(scenario="tfl_dominant_clam", scatter=0.0, rep_variation=0.0))
+    plan = build_plan(load_protocol("clamshell"), sim.montage)
+    sim.schedule = plan.sim_schedule(sim)
+    fs = sim.fs
+    mvc = plan.of_kind("mvc")[0]
+    a = sim.truth.activation(int((mvc.start + 2) * fs), 10)
+    assert a[0, 0] == pytest.approx(100.0) and a[0, 1:].max() == 0  # only gmed_L, at 100 %MVC
+    rep = plan.of_kind("rep")[0]
+    t = plan.protocol.timing
+    a = sim.truth.activation(int((rep.start + t.ramp_up + 0.5) * fs), 1)[0]
+    m = sim.montage
+    tfl_l, gmed_l, tfl_r = a[m.index("tfl", "left")], a[m.index("gmed", "left")], a[m.index("tfl", "right")]
+    assert tfl_l == pytest.approx(3 * 15 * 0.97, rel=0.1) and gmed_l == pytest.approx(0.6 * 39, rel=0.1)
+    assert tfl_r < 0.3 * tfl_l  # left is the working leg of the first set
+    rest = sim.truth.activation(int((rep.end + 0.5) * fs), 1)[0]
+    assert np.all(rest == 0)
+
+
+BASE = {"name": "x", "unilateral": False, "prime_mover": "gmed", "muscles": ["gmed", "tfl"], "pairs": ["gmed:tfl"]}
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"muscles": ["gmed", "glute"]}, r"muscles\[1\] is 'glute'"),
+    ({"prime_mover": "bf"}, "prime_mover 'bf' must be one of its muscles"),
+    ({"pairs": ["gmed-tfl"]}, r"pairs\[0\].*agonist:antagonist"),
+    ({"unilateral": "yes"}, "field 'unilateral' must be bool"),
+    ({"timing": {"reps": "ten"}}, r"\[timing\]: field 'reps' must be int"),
+    ({"timing": {"hold": -1}}, "must not be negative"),
+    ({"timing": {"tempo": 1}}, r"\[timing\] has unknown field 'tempo'"),
+    ({"cues": {"push": "x"}}, "unknown phase 'push'"),
+    ({"expected": {"gmed:tfl": {"range": [3, 1]}}}, "range must be"),
+    ({"colour": "red"}, "unknown field 'colour'"),
+])
+def test_malformed_protocols_name_file_and_field(change, match):
+    doc = {**BASE, **change}
+    with pytest.raises(ConfigError, match=match) as e:
+        parse_protocol(doc, "my.toml")
+    assert "my.toml" in str(e.value)
+
+
+def test_missing_field_and_bad_toml(tmp_path):
+    with pytest.raises(ConfigError, match="missing field 'muscles'"):
+        parse_protocol({"name": "x", "unilateral": True, "prime_mover": "gmed"}, "f.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = [")
+    with pytest.raises(ConfigError, match=f"protocol file {bad} is not valid TOML"):
+        load_protocol(bad)
+    with pytest.raises(ConfigError, match="unknown protocol 'plank'; valid: bridge, clamshell"):
+        load_protocol("plank")
+
+
+def test_user_folder_adds_and_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMGMAP_PROTOCOLS", str(tmp_path))
+    (tmp_path / "monster_walk.toml").write_text(
+        'name = "monster_walk"\nunilateral = false\nprime_mover = "gmed"\nmuscles = ["gmed", "tfl"]\n'
+        'pairs = ["gmed:tfl"]\nsimulate_as = "lateral_band_walk"\n')
+    assert load_protocol("monster_walk").simulate_as == "lateral_band_walk"
+    assert "clamshell" in list_protocols()
+
+
+def test_protocol_whose_muscles_are_not_on_the_montage():
+    from emgmap.montage import bilateral
+    with pytest.raises(ConfigError, match="none of which is on the montage"):
+        build_plan(load_protocol("single_leg_squat"), bilateral(("es",)))
