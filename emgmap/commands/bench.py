@@ -9,6 +9,7 @@ import importlib
 # building the parser stays headless (tests/test_headless.py).
 BENCHMARKS: dict[str, str] = {
     "lsl": "emgmap.bench.lsl",
+    "record": "emgmap.bench.record",
 }
 
 

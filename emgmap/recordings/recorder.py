@@ -32,6 +32,7 @@ class RecorderStatus:
     path: str = ""
     message: str = ""            # why it failed, or that it picked a new name
     samples: int = 0             # samples written
+    flushed_samples: int = 0     # samples safe on disk (as of the last flush): a crash keeps these
     seconds: float = 0.0         # time covered by the samples written
     file_bytes: int = 0
     overruns: int = 0            # samples lost because the recorder fell a ring behind
@@ -66,6 +67,7 @@ class Recorder:
         self._env_next = math.ceil(self._pos * ENVELOPE_FS / session.fs)  # next envelope row k
         self._n_events = len(session.events())
         self._calibration = None
+        self._pipeline_config = session.pipeline_config
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._progress = threading.Condition()   # notified whenever rows were written
@@ -123,13 +125,14 @@ class Recorder:
                 if stopping:
                     break
                 if now - last_flush >= self.flush_s:
+                    n = self.writer.n_samples
                     self.writer.flush()
                     last_flush = now
-                    self._set(file_bytes=_size(self.path))
+                    self._set(file_bytes=_size(self.path), flushed_samples=n)
                 self._wake.wait(0.05)
                 self._wake.clear()
             self.writer.close()
-            self._set(state="stopped", file_bytes=_size(self.path))
+            self._set(state="stopped", file_bytes=_size(self.path), flushed_samples=self.writer.n_samples)
         except Exception as e:
             self.writer._abort()
             seconds = self.writer.duration_s
@@ -143,16 +146,15 @@ class Recorder:
         rings = s.rings
         stop = rings.total
         start, lost = self._pos, 0
-        env_ring = _envelope_ring(s)
         while start < stop:
             try:  # rows [start, stop) are in every ring; a copy is taken under each ring's lock
                 t = rings.t.read_range(start, stop)
                 idx = rings.index.read_range(start, stop)
                 raw = rings.raw.read_range(start, stop)
-                env = env_ring.read_range(start, stop) if env_ring is not None else None
+                env = rings.envelope.read_range(start, stop)
                 break
             except IndexError:  # the writer lapped us: count what is gone, go on from the oldest held
-                oldest = max(rings.t.oldest, rings.index.oldest, rings.raw.oldest)
+                oldest = max(r.oldest for r in (rings.t, rings.index, rings.raw, rings.envelope))
                 lost += oldest - start
                 start = oldest
         if start < stop:
@@ -161,9 +163,13 @@ class Recorder:
                                               f"{lost} samples not recorded (the recorder fell behind)")])
                 self._set(overruns=self._status.overruns + lost)
             self.writer.append(raw, t, idx)
-            if env is not None:
-                self._write_envelope(start, stop, env, t)
+            self._write_envelope(start, stop, env, t)
         self._pos = stop
+        cfg = s.pipeline_config
+        if cfg != self._pipeline_config:  # settings changed live: say when, and to what
+            self._pipeline_config = cfg
+            self.writer.add_events([Event(float(t[-1]) if start < stop else s.now_s(), 0.0, "marker",
+                                          f"pipeline settings changed: {_settings_text(cfg)}")])
         new = s.events(self._n_events)
         if new:
             self.writer.add_events(new)
@@ -194,10 +200,6 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _envelope_ring(session: Session):
-    return getattr(session.rings, "envelope", None)
-
-
 def _calibration(session: Session):
     """(rest_rms_uv, mvc_uv) arrays from the session's calibration, or None."""
     cal = getattr(session, "calibration", None)
@@ -207,15 +209,25 @@ def _calibration(session: Session):
 
 
 def _band(session: Session) -> tuple[float, float]:
-    """The channel band: the hardware band narrowed by the pipeline's filters when there is one."""
+    """The recorded band: the hardware band narrowed by the pipeline's high- and low-pass.
+    (The raw data in /emg are unfiltered; the band says what the live envelope saw.)"""
     lo, hi = session.spec.low_cutoff_hz, session.spec.high_cutoff_hz
-    return lo, hi
+    p = session.pipeline
+    return max(lo, p.config.hp_hz), min(hi, p.design.lp_hz)
+
+
+def _settings_text(config) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.to_dict().items())
 
 
 def session_config_toml(session: Session) -> str:
-    """The session (and pipeline) settings as TOML: what /config records."""
+    """The session and pipeline settings as TOML: the root ``config`` attribute."""
     spec = session.spec
     doc = {"session": {"device": spec.device, "device_model": spec.device_model, "fs": spec.fs,
-                       "power_line_hz": spec.power_line_hz, "range_uv": spec.range_uv},
+                       "power_line_hz": spec.power_line_hz, "range_uv": spec.range_uv,
+                       "ring_seconds": session.rings.raw.capacity / session.fs},
+           "pipeline": session.pipeline_config.to_dict(),
+           "envelope_recording": {"sampling_frequency": ENVELOPE_FS,
+                                  "decimation": "row k = envelope at received sample ceil(k * fs / 100)"},
            "montage": session.montage.to_dict()}
     return tomlio.dumps(doc)
