@@ -109,7 +109,8 @@ class Recorder:
     def _on_block(self, block) -> None:
         self._wake.set()
         if self._backpressure:  # an unpaced source waits for the recorder rather than overrun the ring
-            limit = self.session.rings.raw.capacity // 2
+            # room for the next block (assumed no larger than this one) before the ring laps us
+            limit = max(0, self.session.rings.raw.capacity - 2 * block.n)
             with self._progress:
                 self._progress.wait_for(lambda: self.session.rings.total - self._pos <= limit
                                         or self._status.state != "recording" or self._stop.is_set())
