@@ -39,6 +39,13 @@ class RecorderStatus:
     events: int = 0
 
 
+RESERVE_BYTES = 1_000_000   # kept free so that the file can always be closed and finalised
+
+
+class OutOfSpace(Exception):
+    """The next write would not fit: stop while the file can still be closed cleanly."""
+
+
 class Recorder:
     """Record ``session`` to ``path`` from now until :meth:`stop`.
 
@@ -61,6 +68,8 @@ class Recorder:
             power_line_hz=spec.power_line_hz, low_cutoff_hz=_band(session)[0], high_cutoff_hz=_band(session)[1],
             subject_id=subject_id, notes=notes, config=session_config_toml(session), compress=compress)
         self.path = self.writer.path
+        C = session.spec.n_channels
+        self._row_bytes = 4 * C + 16 + (4 * C + 8)  # emg row, timestamp, index; envelope at most as much
         self.flush_s = flush_s
         rings = session.rings
         self._pos = rings.total               # next absolute ring index to write
@@ -134,13 +143,20 @@ class Recorder:
                 self._wake.clear()
             self.writer.close()
             self._set(state="stopped", file_bytes=_size(self.path), flushed_samples=self.writer.n_samples)
-        except Exception as e:
+        except OutOfSpace as e:  # stopped before the disk refused: the file is finalised normally
+            try:
+                self.writer.close()
+            except RecordingError:
+                self.writer._abort()
+            self._fail(str(e))
+        except Exception as e:  # the disk refused a write: keep what was flushed
             self.writer._abort()
-            seconds = self.writer.duration_s
-            msg = e if isinstance(e, RecordingError) else (
-                f"recording to {self.path} stopped: {_reason(e)}; acquisition goes on and the file keeps "
-                f"the first {seconds:.1f} s - free some space or pick another folder and record again")
-            self._set(state="failed", message=str(msg), file_bytes=_size(self.path))
+            self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}")
+
+    def _fail(self, why: str) -> None:
+        self._set(state="failed", file_bytes=_size(self.path), message=(
+            f"recording to {self.path} stopped: {why}; acquisition goes on and the file keeps the first "
+            f"{self.writer.duration_s:.1f} s - free some space or pick another folder and record again"))
 
     def _write_pending(self) -> None:
         s = self.session
@@ -159,6 +175,10 @@ class Recorder:
                 lost += oldest - start
                 start = oldest
         if start < stop:
+            need = (stop - start) * self._row_bytes + max(RESERVE_BYTES, int(2 * s.fs) * self._row_bytes)
+            left = self.writer.space_left()
+            if left < need:
+                raise OutOfSpace(f"the disk is full ({max(left, 0) / 1e6:.1f} MB left for the file)")
             if lost:
                 self.writer.add_events([Event(float(t[0]) - lost / s.fs, lost / s.fs, "gap",
                                               f"{lost} samples not recorded (the recorder fell behind)")])

@@ -17,6 +17,11 @@ from typing import Iterable, Sequence
 import h5py
 import numpy as np
 
+try:
+    import resource
+except ImportError:  # Windows: no file-size limits to respect
+    resource = None
+
 from .. import __version__
 from ..montage import Montage
 from .format import ENVELOPE_FS, FORMAT, FORMAT_VERSION, STR, RecordingError, chunk_rows, unique_path
@@ -26,10 +31,12 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _grow(ds: h5py.Dataset, rows: np.ndarray) -> None:
+def _grow(ds: h5py.Dataset, rows: np.ndarray) -> int:
+    """Append ``rows``; returns their size in bytes."""
     n = ds.shape[0]
     ds.resize(n + rows.shape[0], axis=0)
     ds[n:] = rows
+    return rows.nbytes
 
 
 class RecordingWriter:
@@ -62,6 +69,7 @@ class RecordingWriter:
         self.fs = float(fs)
         self.n_channels = C = len(montage)
         self.n_samples = 0
+        self._unflushed = 0   # bytes appended since the last flush (not yet allocated in the file)
         self._first_t: float | None = None
         self._last_t: float | None = None
         try:
@@ -138,11 +146,11 @@ class RecordingWriter:
         n = data.shape[0]
         if n == 0:
             return
-        _grow(self._emg, np.asarray(data, dtype=np.float32))
-        _grow(self._t, np.asarray(timestamps, dtype=np.float64))
-        _grow(self._idx, np.asarray(sample_index, dtype=np.int64))
+        self._unflushed += _grow(self._emg, np.asarray(data, dtype=np.float32))
+        self._unflushed += _grow(self._t, np.asarray(timestamps, dtype=np.float64))
+        self._unflushed += _grow(self._idx, np.asarray(sample_index, dtype=np.int64))
         if self._aux is not None:
-            _grow(self._aux, np.asarray(aux, dtype=np.float64).reshape(n, -1))
+            self._unflushed += _grow(self._aux, np.asarray(aux, dtype=np.float64).reshape(n, -1))
         if self._first_t is None:
             self._first_t = float(timestamps[0])
         self._last_t = float(timestamps[-1])
@@ -150,8 +158,8 @@ class RecordingWriter:
 
     def append_envelope(self, data: np.ndarray, timestamps: np.ndarray) -> None:
         if data.shape[0]:
-            _grow(self._env, np.asarray(data, dtype=np.float32))
-            _grow(self._env_t, np.asarray(timestamps, dtype=np.float64))
+            self._unflushed += _grow(self._env, np.asarray(data, dtype=np.float32))
+            self._unflushed += _grow(self._env_t, np.asarray(timestamps, dtype=np.float64))
 
     def add_events(self, events: Iterable) -> None:
         """Append events (anything with onset_s, duration_s, kind, label, channel)."""
@@ -169,6 +177,19 @@ class RecordingWriter:
 
     def flush(self) -> None:
         self._f.flush()
+        self._unflushed = 0
+
+    def space_left(self) -> int:
+        """Bytes this file may still grow by: free space on its disk, and the process's
+        file-size limit (RLIMIT_FSIZE) where there is one."""
+        st = os.statvfs(self.path.parent)
+        left = st.f_bavail * st.f_frsize
+        if resource is not None:
+            soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+            if soft != resource.RLIM_INFINITY:
+                left = min(left, soft - max(self._f.id.get_filesize(), _size(self.path)))
+        # appended rows wait in HDF5's chunk cache until a flush allocates them
+        return left - self._unflushed
 
     @property
     def duration_s(self) -> float:
@@ -196,6 +217,9 @@ class RecordingWriter:
     def _abort(self) -> None:
         """Close after a failure without finalising (the file keeps what was flushed)."""
         f, self._f = self._f, None
+        # drop every handle into the file first, so that closing really closes it
+        self._emg = self._t = self._idx = self._env = self._env_t = self._aux = None
+        self._ev, self._cal = {}, ()
         if f is not None:
             try:
                 f.close()
@@ -210,6 +234,13 @@ class RecordingWriter:
             self.close()
         else:
             self._abort()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _reason(e: BaseException) -> str:
