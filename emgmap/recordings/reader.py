@@ -60,6 +60,9 @@ def _open(path: Path) -> tuple[h5py.File, bool]:
     try:
         return h5py.File(path, "r"), False
     except OSError as first:
+        if "truncated" in str(first):  # shorter than its superblock says: do not read past the end
+            raise RecordingError(f"{path} is damaged or truncated and cannot be read (it ends at "
+                                 f"{path.stat().st_size} bytes, before its own end); use an intact copy") from None
         try:  # written in SWMR mode and never closed (crash, or still recording)
             return h5py.File(path, "r", swmr=True), True
         except OSError:
