@@ -134,29 +134,44 @@ def export_bdf(rec: Recording, path: Path) -> Path:
                         "digital_min": BDF_DIGITAL[0], "digital_max": BDF_DIGITAL[1],
                         "transducer": f"sEMG {ch.muscle} {ch.side.value}"[:80],
                         "prefilter": f"HP:{rec.low_cutoff_hz[i]:g}Hz LP:{rec.high_cutoff_hz[i]:g}Hz"[:80]})
+    # events on the BDF time line, (sample_index - first) / fs; gap events are replaced by one
+    # annotation per hole in the sample index, which is what the zero-filled samples are
+    idx = rec.sample_index()
+    annotations = [(max(0.0, e.onset_s - t0), e.duration_s if e.duration_s > 0 else -1,
+                    f"{e.kind}: {e.label}" + (f" [{e.channel}]" if e.channel else ""))
+                   for e in rec.events if e.kind != "gap"]
+    for j in np.flatnonzero(np.diff(idx) != 1):
+        missing = int(idx[j + 1] - idx[j] - 1)
+        annotations.append((float(idx[j] + 1 - idx[0]) / fs, missing / fs,
+                            f"gap: {missing} samples missing (zero-filled)"))
+    annotations.sort()
+    records = max(1, -(-grid.shape[0] // int(round(fs))))
     w = pyedflib.EdfWriter(str(path), rec.n_channels, file_type=pyedflib.FILETYPE_BDFPLUS)
     try:
+        # each 1 s data record stores a few annotations per annotation signal: reserve enough
+        w.set_number_of_annotation_signals(min(64, max(1, -(-2 * len(annotations) // records))))
         w.setSignalHeaders(headers)
-        w.setPatientCode(str(rec.attrs.get("subject_id", "")) or "X")
-        w.setEquipment(str(rec.attrs.get("device_model", ""))[:80])
+        w.setPatientCode(_edf_text(rec.attrs.get("subject_id", "")) or "X")
+        w.setEquipment(_edf_text(rec.attrs.get("device_model", ""))[:80])
         created = str(rec.attrs.get("created_utc", ""))
         try:
             w.setStartdatetime(_dt.datetime.fromisoformat(created).replace(tzinfo=None))
         except ValueError:
             pass
         w.writeSamples([np.ascontiguousarray(grid[:, i]) for i in range(rec.n_channels)])
-        for e in rec.events:
-            w.writeAnnotation(max(0.0, e.onset_s - t0), e.duration_s if e.duration_s > 0 else -1,
-                              f"{e.kind}: {e.label}" + (f" [{e.channel}]" if e.channel else ""))
-        for g in rec.gaps():
-            w.writeAnnotation(g.after_s - t0 + 1 / fs, g.missing / fs,
-                              f"gap: {g.missing} samples missing (zero-filled)")
+        for onset, duration, text in annotations:
+            w.writeAnnotation(onset, duration, text)
     except Exception as e:
         w.close()
         path.unlink(missing_ok=True)
         raise RecordingError(f"could not write {path} ({e}); nothing was kept") from None
     w.close()
     return path
+
+
+def _edf_text(v) -> str:
+    """EDF header fields are ASCII with no spaces (EDF+ spec, 2.1.3.3): spaces become '_'."""
+    return str(v).encode("ascii", "replace").decode("ascii").replace(" ", "_")
 
 
 # --- BIDS-style sidecars ----------------------------------------------------------------------------------
