@@ -16,6 +16,8 @@ from .spec import DeviceSpec, parse_spec, valid_forms_text
 OPENERS = {
     "sim": "emgmap.drivers.sim:open_sim",
     "replay": "emgmap.drivers.replay:open_replay",
+    "brainflow": "emgmap.drivers.brainflow:open_brainflow",
+    "serial": "emgmap.drivers.serial_board:open_serial",
     "lsl": "emgmap.drivers.lsl:open_lsl",
 }
 KINDS = ("sim", "brainflow", "serial", "replay", "lsl")
