@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
             self.recorder = None
             rec.stop()
             self.record_bar.set_recording(False)
-            self.banner.show_message(f"RECORDING STOPPED: {st.message}")
+            self.banner.show_message(st.message)   # "recording to X stopped: why; acquisition goes on..."
             return
         self.record_bar.show_progress(st.seconds, st.file_bytes, st.path)
 

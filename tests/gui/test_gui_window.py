@@ -180,7 +180,7 @@ def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp
     w.record_bar.label.setText("pain 3/10")
     w.record_bar.request_marker()
     qtbot.waitUntil(lambda: w.recorder.status.samples > 2000, timeout=5000)
-    qtbot.waitUntil(lambda: w.record_bar.info.text().startswith("REC 00:0"), timeout=5000)
+    qtbot.waitUntil(lambda: w.record_bar.info.text().startswith("● REC 00:0"), timeout=5000)
     qtbot.mouseClick(w.record_bar.record_button, Qt.MouseButton.LeftButton)  # stop
     assert w.recorder is None and "saved" in w.banner.full_text
     with open_recording(path) as r:
