@@ -236,7 +236,7 @@ class ActivationBars(QWidget):
         p.setFont(font(SMALL_PT, bold=True))
         p.setPen(th.qcolor("muted"))
         p.drawText(QRectF(name_w, 0, 30, head), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "L")
-        p.drawText(QRectF(w - 30, 0, 30, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
+        p.drawText(QRectF(w - 36, 0, 30, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
         p.setFont(font(SMALL_PT))
         text = p.fontMetrics().elidedText(self.header, Qt.TextElideMode.ElideRight, int(w - name_w - 60))
         p.drawText(QRectF(name_w + 30, 0, w - name_w - 60, head), Qt.AlignmentFlag.AlignCenter, text)
