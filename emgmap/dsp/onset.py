@@ -27,7 +27,9 @@ class OnsetConfig:
         Hodges & Bui 1996).
     gap_s : dips below threshold shorter than this are merged into the burst; a dip this
         long ends it (50 ms).
-    min_burst_s : bursts shorter than this are dropped as spikes (100 ms).
+    min_burst_s : bursts shorter than this (onset to corrected offset) are dropped as
+        spikes (100 ms); an onset is therefore confirmed ``min_burst_s + window_s``
+        after it happened.
     window_s : the trailing window of the detection envelope (the pipeline's RMS window,
         100 ms): an offset is placed at the start of the first all-quiet window, i.e.
         ``window - 1`` samples before the closing dip was seen in the envelope.
@@ -98,7 +100,8 @@ class OnsetDetector:
             raise ConfigError(f"the onset detector expects blocks of shape (n, {self.thr.size}), got {x.shape}")
         ev = np.empty((2 * x.shape[0] * x.shape[1], 4), dtype=np.int64)
         hold, gap, mn = self._n
-        m = kernels.onset_block(x, self.thr, hold, gap, mn, self._state, self.samples, ev)
+        # spike suppression applies to the burst as placed (offset moved back by the window)
+        m = kernels.onset_block(x, self.thr, hold, gap, mn + self._lag, self._state, self.samples, ev)
         self.samples += x.shape[0]
         out = []
         for c, kind, s, d in ev[:m]:
