@@ -55,6 +55,8 @@ class OnsetEvent:
     kind: str          # "onset" | "offset"
     sample: int        # absolute sample where the burst starts / ends
     detected_at: int   # absolute sample at which the detector knew it (latency = difference)
+    t: float = float("nan")   # session seconds of ``sample`` (set by the session)
+    name: str = ""            # channel name (set by the session)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def threshold(rest_mean, rest_sd, k: float) -> np.ndarray:
 class OnsetDetector:
     """Streaming burst detector on a detection signal (n, C), state kept across blocks."""
 
-    def __init__(self, fs: float, rest_mean, rest_sd, config: OnsetConfig | None = None):
+    def __init__(self, fs: float, rest_mean, rest_sd, config: OnsetConfig | None = None, start: int = 0):
         self.fs = check_fs(fs)
         self.config = config or OnsetConfig()
         cfg = self.config
@@ -83,7 +85,7 @@ class OnsetDetector:
         self._lag = max(1, int(round(cfg.window_s * self.fs))) - 1
         self._state = np.zeros((self.thr.size, 6), dtype=np.int64)
         self._state[:, 2:4] = -1
-        self.samples = 0
+        self.samples = int(start)   # absolute index of the next sample
 
     @property
     def active(self) -> np.ndarray:
