@@ -13,7 +13,7 @@ from . import __version__
 from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
-COMMANDS = ("check", "devices", "stream", "bench")
+COMMANDS = ("check", "devices", "stream", "emulate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,9 @@
 The worker reads the driver, checks sample continuity (a jump in the device
 index is a counted gap and a ``gap`` event, never bridged), writes the rings
 and publishes an immutable :class:`Status`. The GUI and the recorder only
-read rings, events and status; nothing here touches Qt.
+read rings, events and status; nothing here touches Qt. A device that is
+lost (unplugged, silent) and can come back is reopened with backoff on the
+session clock; the outage becomes a gap (docs/devices.md).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ class State(str, enum.Enum):
     CONNECTING = "connecting"
     STREAMING = "streaming"
     LOST = "device lost"
+    RECONNECTING = "reconnecting"
     ERROR = "error"
     STOPPED = "stopped"
 
@@ -57,6 +60,8 @@ class Status:
     counters: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     invalid_channels: tuple[str, ...] = ()  # channels whose newest block held NaN/inf (docs/dsp.md)
+    losses: int = 0                 # times the device was lost (unplugged, silent)
+    reconnects: int = 0             # times it came back
 
 
 class Rings:
@@ -145,6 +150,7 @@ class Session:
         self._dropped = 0
         self._gaps = 0
         self._listeners: list[Callable[[SampleBlock], None]] = []
+        self._finished = False  # the worker has exited
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -185,31 +191,71 @@ class Session:
         try:
             self.driver.start()
         except EmgmapError as e:
-            self._publish(arrived=False, state=State.ERROR, message=str(e))
+            self._finish(state=State.ERROR, message=str(e))
             return
         except Exception as e:  # a driver bug: still one sentence, never swallowed
-            self._publish(arrived=False, state=State.ERROR, message=f"{self.spec.device} failed to start: {e!r}")
+            self._finish(state=State.ERROR, message=f"{self.spec.device} failed to start: {e!r}")
             return
         self._t0 = self.clock.now()
         self._publish(arrived=False, state=State.STREAMING, message="")
+        end: dict = {}
         try:
             while not self._stop.is_set():
-                block = self.driver.read()
+                try:
+                    block = self.driver.read()
+                except DeviceLost as e:
+                    st = self._status
+                    self._publish(arrived=False, state=State.LOST, message=str(e), losses=st.losses + 1)
+                    if not self.driver.reconnectable:
+                        return
+                    self._reconnect(str(e))
+                    continue
                 if block is not None and block.n:
                     self._ingest(block)
                 else:
                     self._publish(arrived=False)
-        except DeviceLost as e:
-            self._publish(arrived=False, state=State.LOST, message=str(e))
         except EmgmapError as e:
-            self._publish(arrived=False, state=State.ERROR, message=str(e))
+            end = dict(state=State.ERROR, message=str(e))
         except Exception as e:
-            self._publish(arrived=False, state=State.ERROR, message=f"acquisition from {self.spec.device} failed: {e!r}")
+            end = dict(state=State.ERROR, message=f"acquisition from {self.spec.device} failed: {e!r}")
         finally:
             try:
                 self.driver.stop()
             except Exception:  # the device may already be gone; stopping must not mask the cause
                 pass
+            self._finish(**end)
+
+    RECONNECT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0)  # then every 2 s
+
+    def _reconnect(self, reason: str) -> None:
+        """Reopen a lost device until it answers or the session is stopped. Waits on the
+        session clock; rings and events are kept, and the outage becomes a gap."""
+        try:
+            self.driver.stop()
+        except Exception:  # it is gone; closing what is left must not fail the retry
+            pass
+        attempt = 0
+        while not self._stop.is_set():
+            wait = self.RECONNECT_BACKOFF_S[min(attempt, len(self.RECONNECT_BACKOFF_S) - 1)]
+            attempt += 1
+            self._publish(arrived=False, state=State.RECONNECTING,
+                          message=f"{reason.rstrip('.')}; reconnecting (attempt {attempt})")
+            t_end = self.clock.now() + wait
+            while not self._stop.is_set() and self.clock.now() < t_end:
+                self.clock.sleep(min(0.05, t_end - self.clock.now()))
+            if self._stop.is_set():
+                return
+            try:
+                self.driver.start()
+            except EmgmapError:
+                continue  # still gone (no such port, busy while it re-enumerates...)
+            self._publish(arrived=False, state=State.STREAMING, message="",
+                          reconnects=self._status.reconnects + 1)
+            return
+
+    def _finish(self, **changes) -> None:
+        self._finished = True
+        self._publish(arrived=False, **changes)
 
     def _ingest(self, block: SampleBlock) -> None:
         if block.data.shape[1] != self.spec.n_channels:
@@ -308,12 +354,11 @@ class Session:
         return self._status
 
     def wait_until(self, predicate: Callable[["Session"], bool], timeout: float) -> bool:
-        """Block until ``predicate(self)`` holds or the worker stopped; returns the predicate.
-        Woken on every block, so no polling; ``timeout`` is wall time, a safety net."""
+        """Block until ``predicate(self)`` holds or the worker has exited (error, a device lost
+        for good, stopped); returns the predicate. Woken on every status change, so no
+        polling; ``timeout`` is wall time, a safety net."""
         with self._changed:
-            return self._changed.wait_for(
-                lambda: predicate(self) or self._status.state in (State.ERROR, State.LOST, State.STOPPED),
-                timeout) and predicate(self)
+            return self._changed.wait_for(lambda: predicate(self) or self._finished, timeout) and predicate(self)
 
     def add_listener(self, fn: Callable[[SampleBlock], None]) -> None:
         """Call ``fn(block)`` on the acquisition thread after each block is in the rings."""

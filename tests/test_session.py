@@ -9,7 +9,7 @@ from emgmap.drivers.sim import SimDriver
 from emgmap.montage import default_montage
 from emgmap.session import Session, State
 from emgmap.sim import SimConfig
-from emgmap.types import DeviceError, MontageError, StreamSpec
+from emgmap.types import DeviceError, DeviceLost, MontageError, SampleBlock, StreamSpec
 
 
 def acquisition_threads():
@@ -155,3 +155,80 @@ def test_clamped_low_pass_warns_in_the_status():
     session.start()
     run_until(session, 500)
     assert any("low-pass 450 Hz is above 0.45 x 250 Hz" in w for w in session.status.warnings)
+
+
+class FlakyDriver(Driver):
+    """100 Hz, one channel, indices from the clock; lost once at ``lose_at``, then its port
+    is missing for ``missing_starts`` attempts (the reconnect backoff runs on the clock)."""
+    reconnectable = True
+
+    def __init__(self, clock, lose_at=300, missing_starts=2):
+        self.spec = StreamSpec(100.0, ("a",), "test:flaky", "test")
+        self.clock, self.lose_at, self.missing = clock, lose_at, missing_starts
+        self.origin = None
+        self.next = 0
+        self.lost = False
+        self.starts: list[float] = []
+
+    def start(self):
+        if self.lost and self.missing:
+            self.missing -= 1
+            raise DeviceError("no such port /dev/flaky")
+        self.starts.append(self.clock.now())
+        if self.origin is None:
+            self.origin = self.clock.now()
+        else:  # the samples of the outage were never received
+            self.next = int((self.clock.now() - self.origin) * 100)
+
+    def read(self):
+        if self.next >= self.lose_at and not self.lost:
+            self.lost = True
+            raise DeviceLost("/dev/flaky disappeared; check the cable")
+        due = int((self.clock.now() - self.origin) * 100)
+        if due <= self.next:
+            self.clock.sleep(0.01)
+            return None
+        n = min(due - self.next, 10)
+        b = np.arange(self.next, self.next + n, dtype=float)[:, None]
+        blk = SampleBlock(b, self.origin + b[:, 0] / 100, self.next)
+        self.next += n
+        return blk
+
+    def stop(self):
+        pass
+
+
+def test_lost_device_reconnects_with_backoff_on_the_clock_and_keeps_everything():
+    from emgmap.montage import Channel, Montage, Side
+    clock = ManualClock()
+    d = FlakyDriver(clock)
+    session = Session(d, Montage((Channel("a", "gmed", Side.LEFT),)), clock=clock)
+    session.start()
+    assert session.wait_until(lambda s: s.status.reconnects == 1 and s.rings.total >= 500, timeout=30), \
+        session.status
+    session.stop()
+    st = session.status
+    assert st.losses == 1 and st.state == State.STOPPED
+    # lost at 3.0 s; retries after 0.25, 0.5 and 1.0 s: the third attempt finds the port
+    assert d.starts[1] == pytest.approx(3.0 + 0.25 + 0.5 + 1.0, abs=0.02)
+    idx = session.rings.index.read_range(0, session.rings.total)
+    raw = session.rings.raw.read_range(0, session.rings.total)[:, 0]
+    assert np.array_equal(raw, idx)  # everything before and after the loss, each sample once
+    assert np.array_equal(idx[:300], np.arange(300))
+    gaps = [e for e in session.events() if e.kind == "gap"]
+    assert st.gaps == len(gaps) == 1 and st.dropped_samples == pytest.approx(175, abs=2)
+    assert gaps[0].onset_s == pytest.approx(3.0, abs=0.02)
+
+
+def test_stop_while_reconnecting_ends_promptly():
+    from emgmap.montage import Channel, Montage, Side
+    clock = ManualClock()
+    d = FlakyDriver(clock, lose_at=50, missing_starts=10 ** 9)
+    session = Session(d, Montage((Channel("a", "gmed", Side.LEFT),)), clock=clock)
+    session.start()
+    assert session.wait_until(lambda s: s.status.state == State.RECONNECTING
+                              and "attempt 3" in s.status.message, timeout=30), session.status
+    assert "/dev/flaky disappeared; check the cable; reconnecting" in session.status.message
+    session.stop()
+    assert session.status.state == State.STOPPED and not acquisition_threads()
+    assert session.rings.total == 50

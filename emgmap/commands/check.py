@@ -7,6 +7,7 @@ from ..drivers import open_driver
 from ..montage import Montage
 from ..quality import channel_quality
 from ..session import Session, State
+from ..types import DeviceError
 
 RATE_TOLERANCE = 0.05  # measured rate within 5 % of nominal
 
@@ -22,9 +23,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    driver = open_driver(args.device)
     montage = Montage.load(args.montage) if args.montage else None
-    session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0)
+    driver = open_driver(args.device)
+    try:
+        session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0)
+    except BaseException:
+        driver.stop()  # a probed serial port is open: release it
+        raise
     fs, seconds = session.fs, args.seconds
     tty = sys.stderr.isatty()
     session.start()
@@ -42,6 +47,8 @@ def run(args) -> int:
         if tty:
             print(file=sys.stderr)
     st = session.status
+    if st.state == State.ERROR and st.samples == 0:  # never streamed: one sentence, exit 2
+        raise DeviceError(st.message)
     raw = session.rings.raw.latest(int(seconds * fs))
     print(f"device   {driver.spec.device}  ({driver.spec.device_model}, {fs:g} Hz nominal)")
     for w in st.warnings:
@@ -49,7 +56,8 @@ def run(args) -> int:
     rate = f"measured {st.measured_rate:.1f} Hz" if driver.paced else "unpaced"
     print(f"streamed {st.elapsed_s:.1f} s: {st.samples} samples, {rate}, "
           f"{st.dropped_samples} dropped in {st.gaps} gaps"
-          + "".join(f", {v} {k}" for k, v in st.counters.items()))
+          + "".join(f", {v} {k}" for k, v in st.counters.items())
+          + (f", lost {st.losses} times, reconnected {st.reconnects}" if st.losses else ""))
     quality = channel_quality(raw, fs, power_line_hz=driver.spec.power_line_hz, range_uv=driver.spec.range_uv) \
         if raw.shape[0] else []
     if quality:
@@ -68,8 +76,11 @@ def run(args) -> int:
 
 def unhealthy_reason(session: Session, quality) -> str | None:
     st = session.status
-    if st.state in (State.ERROR, State.LOST):
+    if st.state in (State.ERROR, State.LOST, State.RECONNECTING):
         return st.message
+    if st.losses:
+        return (f"{session.spec.device} was lost {st.losses} times during the check; check the cable, "
+                "the power and the radio link")
     if st.samples == 0:
         return f"{session.spec.device} sent no samples; check that the board is on and streaming"
     if session.driver.paced and abs(st.measured_rate - session.fs) > RATE_TOLERANCE * session.fs:

@@ -15,6 +15,8 @@ from .spec import DeviceSpec, parse_spec, valid_forms_text
 # kind -> "module:function(spec: DeviceSpec, clock: Clock) -> Driver"
 OPENERS = {
     "sim": "emgmap.drivers.sim:open_sim",
+    "brainflow": "emgmap.drivers.brainflow:open_brainflow",
+    "serial": "emgmap.drivers.serial_board:open_serial",
     "lsl": "emgmap.drivers.lsl:open_lsl",
 }
 KINDS = ("sim", "brainflow", "serial", "replay", "lsl")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import abc
 
-from ..montage import Montage
+from ..montage import Montage, default_montage, full_montage
 from ..types import SampleBlock, StreamSpec
 
 
@@ -23,6 +23,9 @@ class Driver(abc.ABC):
     #: False for sources that run unpaced (a fast simulator, a replay at full speed):
     #: their rate is not a property of the device and is not checked
     paced: bool = True
+    #: True for real devices that can come back after :class:`~emgmap.types.DeviceLost`: the
+    #: session then calls ``stop()`` and retries ``start()`` until it succeeds
+    reconnectable: bool = False
 
     @abc.abstractmethod
     def start(self) -> None: ...
@@ -49,3 +52,17 @@ class Driver(abc.ABC):
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def board_montage(n_channels: int) -> Montage | None:
+    """The montage suggested for a board with ``n_channels`` inputs (the user's own
+    ``--montage`` replaces it): the default 8 or full 16 channels, else the simulator's
+    first ``n_channels`` (up to 18), else None."""
+    if n_channels == 8:
+        return default_montage()
+    if n_channels == 16:
+        return full_montage()
+    if n_channels <= 18:
+        from ..sim.model import sim_montage
+        return sim_montage(n_channels)
+    return None

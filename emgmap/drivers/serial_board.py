@@ -1,0 +1,222 @@
+"""``serial:PORT?fs=&channels=&format=binary|ascii&scale_uv=&baud=&counter=``:
+Arduino-class boards speaking emgmap serial protocol v1 (docs/serial-protocol.md).
+
+Opening probes the port for up to :data:`PROBE_S` seconds (an Arduino Uno
+resets when the port opens and sends its banner after its bootloader): the
+banner gives fs, channels, scale_uv and format; URL parameters override it;
+channels and format are also recognised from the frames themselves. What is
+wrong (no such port, busy, silent, garbage at this baud, channel mismatch)
+ends in one sentence naming the port and what to try.
+
+Timestamps: each read's samples end at the host time of the read, spaced
+1/fs back (on the session clock). Indices come from the frame counter
+(``seq``, or the ascii counter with ``counter=1``), unwrapped mod 65536; a
+board that falls silent for more than 1 s or disappears raises DeviceLost,
+and ``start()`` after ``stop()`` reopens the port (the session's reconnect).
+"""
+from __future__ import annotations
+
+import collections
+from collections import Counter
+
+import numpy as np
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..types import DeviceError, DeviceLost, SampleBlock, StreamSpec
+from .base import Driver, board_montage
+from .counter import CounterUnwrapper
+from .serial_protocol import (FORMATS, MAX_CHANNELS, SEQ_MODULUS, AsciiParser, Banner, BinaryParser, Frame,
+                              make_parser)
+from .spec import DeviceSpec
+
+PARAMS = ("fs", "channels", "format", "scale_uv", "baud", "counter")
+PROBE_S = 2.5        # an Uno's bootloader waits ~1.6 s after the reset on open
+PROBE_FRAMES = 5     # frames that settle the format and the channel count
+SILENCE_S = 1.0      # no valid frame for this long: the device is lost
+READ_TIMEOUT_S = 0.05
+
+
+def _serial():
+    import serial
+    return serial
+
+
+def open_port(port: str, baud: int, what: str):
+    """pyserial port opened exclusively; DeviceError in one sentence when it cannot be."""
+    serial = _serial()
+    try:
+        return serial.Serial(port, baud, timeout=READ_TIMEOUT_S, exclusive=True)
+    except serial.SerialException as e:
+        errno = getattr(e, "errno", None)
+        text = str(e)
+        if errno == 2 or "No such file" in text:
+            raise DeviceError(f"{what}: no such port {port}; run `emgmap devices` to list serial ports") from None
+        if errno == 13 or "Permission denied" in text:
+            raise DeviceError(f"{what}: no permission to open {port}; on Linux add yourself to the dialout group "
+                              "(`sudo usermod -aG dialout $USER`, then log in again)") from None
+        if "exclusively lock" in text or errno == 16:
+            raise DeviceError(f"{what}: {port} is busy (another program has it open); close that program "
+                              "(serial monitor, another emgmap)") from None
+        raise DeviceError(f"{what}: cannot open {port} ({text}); check that it is a serial port") from None
+
+
+class SerialDriver(Driver):
+    reconnectable = True
+
+    def __init__(self, spec: DeviceSpec, clock: Clock = SYSTEM_CLOCK):
+        self.clock = clock
+        if not spec.target:
+            raise spec._err("give the port, e.g. serial:/dev/ttyACM0?fs=1000&channels=4")
+        self.port = spec.target
+        self.what = f"device {spec.text!r}"
+        fs = spec.take_float("fs", None, 1, 100_000)
+        channels = spec.take_int("channels", None, 1, MAX_CHANNELS)
+        fmt = spec.take_str("format", None, FORMATS)
+        scale = spec.take_float("scale_uv", None, 1e-9, 1e9)
+        self.baud = spec.take_int("baud", 115200, 50, 10_000_000)
+        self.counter = spec.take_bool("counter", False)
+        spec.finish(PARAMS)
+        self._ser = open_port(self.port, self.baud, self.what)
+        try:
+            banner, fmt, channels = self._probe(fmt, channels)
+        except BaseException:
+            self._ser.close()
+            raise
+        fs = fs or banner.fs
+        if fs is None:
+            raise DeviceError(f"{self.what}: {self.port} sent no banner with its sample rate; add fs=<Hz> to the "
+                              "device spec")
+        self.fs, self.channels, self.format = fs, channels, fmt
+        self.scale_uv = scale or banner.scale_uv or 1.0
+        self.montage = board_montage(channels)
+        names = self.montage.names if self.montage else tuple(f"ch{i + 1}" for i in range(channels))
+        self.spec = StreamSpec(fs=fs, channel_names=names, device=spec.text,
+                               device_model=f"emgmap serial board ({fmt})",
+                               range_uv=32767 * self.scale_uv if fmt == "binary" else float("inf"))
+        has_counter = fmt == "binary" or self.counter
+        self._unwrap = CounterUnwrapper(SEQ_MODULUS if has_counter else None, 1, fs)
+        self._pending: collections.deque[SampleBlock] = collections.deque()
+        self._counts = {"resyncs": 0, "crc_errors": 0, "garbage_bytes": 0, "bad_lines": 0,
+                        "wrong_channels": 0, "duplicates": 0, "resets": 0}
+        self._last_frame = 0.0
+        self._started = False
+
+    # -- probing -------------------------------------------------------------------
+    def _probe(self, fmt: str | None, channels: int | None) -> tuple[Banner, str, int]:
+        """Read until a few frames arrive; both parsers run, the format given wins, else the one
+        that found frames (binary frames carry a CRC, so binary is trusted first)."""
+        parsers = {"binary": BinaryParser(), "ascii": AsciiParser(None, self.counter)}
+        got: dict[str, list[Frame]] = {"binary": [], "ascii": []}
+        banner = Banner()
+        n_bytes = 0
+        t0 = self.clock.now()
+        while self.clock.now() - t0 < PROBE_S:
+            data = self._read_raw(self._ser, lost=False)
+            n_bytes += len(data)
+            for name, p in parsers.items():
+                for item in p.feed(data):
+                    if isinstance(item, Banner):
+                        banner = item
+                    else:
+                        got[name].append(item)
+            fmt_now = fmt or banner.format or next((f for f in FORMATS if len(got[f]) >= PROBE_FRAMES), None)
+            if fmt_now and len(got[fmt_now]) >= PROBE_FRAMES:
+                break
+        fmt = fmt or banner.format or next((f for f in FORMATS if got[f]), None)
+        if n_bytes == 0:
+            raise DeviceError(f"{self.what}: {self.port} sent nothing in {PROBE_S:g} s; check that it is the board "
+                              "(`emgmap devices`), that it is powered and that its sketch is running")
+        if fmt is None or not got[fmt]:
+            raise DeviceError(f"{self.what}: {self.port} sends {n_bytes} bytes but no valid emgmap frames at "
+                              f"{self.baud} baud; check the baud rate (baud=...) and format=binary|ascii")
+        seen = Counter(f.values.size for f in got[fmt]).most_common(1)[0][0]
+        channels = channels or banner.channels or seen
+        if seen != channels:
+            raise DeviceError(f"{self.what}: {self.port} sends {seen} channels, not {channels}; set channels={seen} "
+                              "or fix the board's sketch")
+        self._parser = parsers[fmt] if fmt == "binary" else AsciiParser(channels, self.counter)
+        return banner, fmt, channels
+
+    # -- I/O -----------------------------------------------------------------------
+    def _read_raw(self, ser, lost: bool = True) -> bytes:
+        try:
+            return ser.read(max(1, ser.in_waiting))
+        except (OSError, _serial().SerialException) as e:
+            if lost:
+                raise DeviceLost(f"{self.port} disappeared ({e.__class__.__name__}); check the cable") from None
+            raise DeviceError(f"{self.what}: reading {self.port} failed ({e}); check the cable") from None
+
+    @property
+    def counters(self) -> dict[str, int]:
+        c = dict(self._counts)
+        for k, v in self._parser.counters.items():
+            if k in c:
+                c[k] += v
+        shown = ("resyncs", "crc_errors") if self.format == "binary" else ("bad_lines",)
+        return {k: v for k, v in c.items() if k in shown or v}
+
+    def start(self) -> None:
+        if self._ser is None:
+            self._ser = open_port(self.port, self.baud, self.what)
+            # a fresh port: the board resets, and bytes of a frame cut by the loss are gone
+            self._parser = make_parser(self.format, self.channels, self.counter)
+        if self._started:
+            self._unwrap.resume()
+        self._started = True
+        self._last_frame = self.clock.now()
+
+    def stop(self) -> None:
+        ser, self._ser = self._ser, None
+        if ser is not None:
+            for k, v in self._parser.counters.items():  # keep the totals across reconnects
+                if k in self._counts:
+                    self._counts[k] += v
+            try:
+                ser.close()
+            except Exception:  # a vanished port may fail to close; it is closed either way
+                pass
+
+    def read(self) -> SampleBlock | None:
+        if self._pending:
+            return self._pending.popleft()
+        if self._ser is None:
+            raise RuntimeError("read() before start()")
+        data = self._read_raw(self._ser)
+        now = self.clock.now()
+        frames = []
+        for item in self._parser.feed(data) if data else ():
+            if isinstance(item, Banner):  # the board reset: its counter restarts
+                self._counts["resets"] += 1
+                self._unwrap.resume()
+            elif item.values.size != self.channels:
+                self._counts["wrong_channels"] += 1
+            else:
+                frames.append(item)
+        if not frames:
+            if now - self._last_frame > SILENCE_S:
+                raise DeviceLost(f"{self.port} sent no valid frame for {SILENCE_S:g} s; check the board's power "
+                                 "and cable")
+            return None
+        self._last_frame = now
+        self._blocks(frames, now)
+        return self._pending.popleft() if self._pending else None
+
+    def _blocks(self, frames: list[Frame], now: float) -> None:
+        n = len(frames)
+        ts = now - (n - 1 - np.arange(n)) / self.fs
+        idx = [self._unwrap(f.seq, float(t)) for f, t in zip(frames, ts)]
+        keep = [k for k, i in enumerate(idx) if i is not None]
+        self._counts["duplicates"] += n - len(keep)
+        if not keep:
+            return
+        idx = np.array([idx[k] for k in keep], dtype=np.int64)
+        ts = ts[keep]
+        x = np.array([frames[k].values for k in keep], dtype=np.float64) * self.scale_uv
+        cuts = np.flatnonzero(np.diff(idx) != 1) + 1
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, idx.size]):
+            if b > a:
+                self._pending.append(SampleBlock(x[a:b], ts[a:b], int(idx[a])))
+
+
+def open_serial(spec: DeviceSpec, clock: Clock) -> SerialDriver:
+    return SerialDriver(spec, clock)

@@ -1,0 +1,104 @@
+"""The BrainFlow driver with real BrainFlow: its synthetic board, and its own Cyton driver
+talking to `emgmap emulate cyton` over a pseudo-terminal."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from emgmap.clock import SYSTEM_CLOCK
+from emgmap.drivers import open_driver
+from emgmap.drivers.emulators import CYTON_UV_PER_COUNT, SampleSource, uv_to_cyton_counts
+from emgmap.session import Session, State
+from emgmap.sim import SimConfig
+from emgmap.types import DeviceError
+
+
+def test_synthetic_board_indices_timestamps_markers_and_warning():
+    d = open_driver("brainflow:synthetic")
+    assert (d.spec.fs, d.spec.n_channels) == (250.0, 16) and len(d.montage) == 16
+    assert any("250 Hz" in w and "not comparable with clinical systems" in w for w in d.warnings)
+    s = Session(d, ring_seconds=10)
+    t_before = SYSTEM_CLOCK.now()
+    s.start()
+    assert s.wait_until(lambda s: s.rings.total >= 100, timeout=20), s.status
+    d.insert_marker(7)
+    assert s.wait_until(lambda s: s.rings.total >= 400, timeout=20)  # past a wrap of the 0-255 counter
+    s.stop()
+    t_after = SYSTEM_CLOCK.now()
+    n = s.rings.total
+    idx = s.rings.index.read_range(0, n)
+    t = s.rings.t.read_range(0, n) + s.t0
+    assert np.array_equal(np.diff(idx), np.ones(n - 1)) and s.status.gaps == 0  # unwrapped, consecutive
+    assert t_before <= t[0] and t[-1] <= t_after  # BrainFlow's wall-time stamps on the session clock
+    assert [e.label for e in s.events() if e.kind == "marker"] == ["7"]
+    assert s.status.warnings and s.status.state == State.STOPPED
+
+
+def test_cyton_emulator_through_brainflow_end_to_end(tmp_path):
+    """BrainFlow's Cyton driver streams the emulator: every value is the simulator's within one
+    count at its index, injected drops are gaps, and an unplug is a loss with reconnection."""
+    link = str(tmp_path / "cyton")
+    em = subprocess.Popen([sys.executable, "-m", "emgmap", "emulate", "cyton", "--seed", "4", "--drop-rate", "0.02",
+                           "--link", link], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+    try:
+        assert em.stdout.readline().strip() == link
+        s = Session(open_driver(f"brainflow:cyton?port={link}"), ring_seconds=60)
+        s.start()
+        assert s.wait_until(lambda s: s.rings.total >= 500, timeout=30), s.status
+        st = s.status
+        assert st.gaps > 0 and st.dropped_samples > 0
+        em.stdin.write("unplug\n")
+        em.stdin.flush()
+        assert s.wait_until(lambda s: s.status.losses == 1, timeout=30), s.status
+        assert "sent nothing for 1 s" in s.status.message
+        kept = s.rings.total
+        em.stdin.write("plug\n")
+        em.stdin.flush()
+        assert s.wait_until(lambda s: s.status.reconnects == 1 and s.rings.total >= kept + 50, timeout=30), s.status
+        s.stop()
+    finally:
+        em.terminate()
+        em.wait(timeout=10)
+    n = s.rings.total
+    idx = s.rings.index.read_range(0, n)
+    x = s.rings.raw.read_range(0, n)
+    first = slice(0, kept)
+    # before the unplug, sample k of the stream is simulator sample k
+    ref = uv_to_cyton_counts(SampleSource(SimConfig(fs=250.0, channels=8, seed=4)).take(int(idx[first][-1]) + 1))
+    assert np.abs(x[first] / CYTON_UV_PER_COUNT - ref[idx[first]]).max() <= 1.0
+    gaps = np.diff(idx[first]) - 1
+    assert int(gaps.sum()) > 0 and np.all(gaps >= 0)
+    assert np.all(np.diff(idx) >= 1) and idx[-1] - idx[kept - 1] > 250  # the outage (>1 s) is a gap
+    assert not os.path.exists(link)
+
+
+def test_bad_board_specs_are_one_sentence():
+    with pytest.raises(DeviceError, match=r"cannot open /dev/nonexistent-emgmap: no such port or no permission; "
+                                          r"run `emgmap devices`"):
+        d = open_driver("brainflow:cyton?port=/dev/nonexistent-emgmap")
+        d.start()
+    with pytest.raises(DeviceError, match=r"unknown BrainFlow board 'cytonn'; try synthetic, cyton"):
+        open_driver("brainflow:cytonn")
+    with pytest.raises(DeviceError, match=r"a cyton needs port=..., e.g. brainflow:cyton\?port=/dev/ttyUSB0"):
+        open_driver("brainflow:cyton")
+    with pytest.raises(DeviceError, match=r"playback needs file=PATH and master_board=NAME"):
+        open_driver("brainflow:playback?file=x.csv")
+    assert open_driver("brainflow:-1").spec.fs == 250.0  # a board by id
+    assert open_driver("brainflow:cyton_daisy?port=/dev/x").spec.n_channels == 16
+
+
+def test_busy_port_is_named():
+    import serial
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    try:
+        with serial.Serial(path, exclusive=True):
+            d = open_driver(f"brainflow:cyton?port={path}")
+            with pytest.raises(DeviceError, match=rf"{path} is busy \(another program has it open\)"):
+                d.start()
+    finally:
+        os.close(slave)
+        os.close(master)
