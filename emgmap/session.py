@@ -249,6 +249,9 @@ class Session:
                 self.driver.start()
             except EmgmapError:
                 continue  # still gone (no such port, busy while it re-enumerates...)
+            with self._lock:  # a re-plugged device may start at another DC level: filters afresh
+                if self._next_pipeline is None:
+                    self._next_pipeline = Pipeline(self.fs, self.spec.n_channels, self._pipeline.config)
             self._publish(arrived=False, state=State.STREAMING, message="",
                           reconnects=self._status.reconnects + 1)
             return
@@ -272,7 +275,8 @@ class Session:
                 self.add_event("gap", f"{missing} samples lost", onset, missing / self.fs)
             # a backwards jump (device reset) is a discontinuity too; indices restart from here
         # A gap does not reset the filters: the state carries across it like across any
-        # block boundary (a reset would blank the envelope for a window); docs/dsp.md.
+        # block boundary (a reset would blank the envelope for a window); only a reconnect
+        # starts them afresh (docs/dsp.md).
         self._next_index = block.end_index
         with self._lock:
             if self._next_pipeline is not None:  # settings change, at this block boundary
