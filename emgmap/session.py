@@ -282,7 +282,8 @@ class Session:
             if self._next_pipeline is not None:  # settings change, at this block boundary
                 self._pipeline, self._next_pipeline = self._next_pipeline, None
         out = self._pipeline.process(block.data)
-        self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
+        if out.invalid.any() or self._invalid_channels:
+            self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
         rings = self.rings
         rings.t.write(block.timestamps - self._t0)
         rings.index.write(np.arange(block.first_index, block.end_index, dtype=np.int64))
