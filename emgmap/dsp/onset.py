@@ -83,7 +83,7 @@ class OnsetDetector:
             raise ConfigError("rest mean and SD must be one value per channel")
         self._n = [max(1, int(round(s * self.fs))) for s in (cfg.hold_s, cfg.gap_s, cfg.min_burst_s)]
         self._lag = max(1, int(round(cfg.window_s * self.fs))) - 1
-        self._state = np.zeros((self.thr.size, 6), dtype=np.int64)
+        self._state = np.zeros((self.thr.size, 5), dtype=np.int64)
         self._state[:, 2:4] = -1
         self.samples = int(start)   # absolute index of the next sample
 
