@@ -450,8 +450,9 @@ class Session:
         return self.calibration.snapshot()
 
     def onsets(self, since: int = 0) -> list[OnsetEvent]:
-        """Onset/offset events found live since the last :meth:`capture_rest` (docs/dsp.md §7),
-        from position ``since`` on; each carries the channel ``name`` and session time ``t``."""
+        """Onset/offset events found live (detection starts at the first :meth:`capture_rest`
+        and follows the newest baseline; docs/dsp.md §7), from position ``since`` on; each
+        carries the channel ``name`` and session time ``t``."""
         with self._lock:
             return self._onsets[since:]
 
