@@ -10,6 +10,7 @@ import importlib
 BENCHMARKS: dict[str, str] = {
     "dsp": "emgmap.bench.dsp",
     "lsl": "emgmap.bench.lsl",
+    "gui": "emgmap.gui.bench",
 }
 
 
