@@ -222,11 +222,10 @@ def _size(path: Path) -> int:
 
 
 def _calibration(session: Session):
-    """(rest_rms_uv, mvc_uv) arrays from the session's calibration, or None."""
-    cal = getattr(session, "calibration", None)
-    if cal is None:
-        return None
-    return (np.asarray(cal.rest_rms_uv, dtype=float), np.asarray(cal.mvc_uv, dtype=float))
+    """(rest_rms_uv, mvc_uv) arrays from the session's calibration: the rest RMS is the
+    mean of the RMS envelope over the rest baseline (docs/dsp.md §8)."""
+    snap = session.calibration.snapshot()
+    return (np.asarray(snap.rest_mean_uv, dtype=float), np.asarray(snap.mvc_uv, dtype=float))
 
 
 def _band(session: Session) -> tuple[float, float]:

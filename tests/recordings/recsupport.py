@@ -1,5 +1,4 @@
 """Recordings made from real simulated sessions (ManualClock: no sleeps)."""
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -21,8 +20,8 @@ def record_session(path, spec="sim:?channels=4&seed=3&drop_rate=0.05", seconds=6
     session.add_event("mvc", "mvc gmed left", duration_s=0.5, channel="gmed_L")
     if calibrate:
         C = session.spec.n_channels
-        session.calibration = SimpleNamespace(rest_rms_uv=np.arange(C) + 2.0,
-                                              mvc_uv=np.where(np.arange(C) == 1, np.nan, 100.0 + np.arange(C)))
+        session.calibration.set_rest(np.tile(np.arange(C) + 2.0, (10, 1)))  # rest RMS 2, 3, ... µV
+        session.calibration.set_mvc(np.where(np.arange(C) == 1, np.nan, 100.0 + np.arange(C)))
     session.wait_until(lambda s: s.status.samples >= seconds * s.fs, 60)
     session.add_event("marker", "done ✓")
     session.stop()
