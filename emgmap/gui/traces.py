@@ -120,6 +120,7 @@ class TracesView(pg.PlotWidget):
             pi.removeItem(line)
         self.event_lines = []
         self.ring_t = ring_t
+        self.newest_index = self.drawn_index = -1   # a new source: nothing of it drawn yet
         self.ring, self.fs, self.window_s, self.unit_label = ring, fs, window_s, unit_label
         C = len(montage)
         self._sides = [ch.side for ch in montage.channels]

@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
 
     def _painted(self, index: int) -> None:
         s = self.session
-        if s is None or index < s.rings.t.oldest:
+        if s is None or not s.rings.t.oldest <= index < s.rings.t.total:
             return
         t = s.rings.t.read_range(index, index + 1)[0]
         now = self.clock.now()

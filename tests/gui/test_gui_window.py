@@ -187,6 +187,11 @@ def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp
         assert r.fs == w.session.fs and r.n_samples > 2000 and r.finalised
         assert [e.label for e in r.events if e.kind == "marker"] == ["pain 3/10"]
     assert w.traces.drawn_index > 0 and w.session.running  # the live view went on
+    # and the take replays in the same window, with its markers
+    assert w.connect_device(f"replay:{path}")
+    qtbot.waitUntil(lambda: w.traces.drawn_index > 1000, timeout=10000)
+    assert w.session.montage.names == ("gmed_L", "gmed_R", "gmax_L", "gmax_R", "tfl_L", "tfl_R", "bf_L", "bf_R")
+    qtbot.waitUntil(lambda: any(e.label == "pain 3/10" for e in w.session.events()), timeout=10000)
 
 
 def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbot, tmp_path):
