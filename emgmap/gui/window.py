@@ -21,7 +21,7 @@ from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMa
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..montage import Montage
-from ..protocols import Protocol
+from ..protocols import Protocol, Zones
 from ..quality import channel_quality
 from ..session import Session, State
 from ..types import EmgmapError, Side
@@ -275,7 +275,8 @@ class MainWindow(QMainWindow):
         self._set_trace_source()
         p = self.protocol
         if p is None:
-            self.model = IndicesModel(montage)
+            self.model = IndicesModel(montage, Zones(symmetry_green=self.settings.symmetry_green,
+                                                     symmetry_amber=self.settings.symmetry_amber))
         else:
             expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
             self.model = IndicesModel(montage, p.zones, expected=expected, muscles=p.muscles)

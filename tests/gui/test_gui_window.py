@@ -226,3 +226,11 @@ def test_markers_appear_as_lines_on_the_traces(window, qtbot):
     first = line.value()
     qtbot.waitUntil(lambda: line.value() < first - 0.2, timeout=5000)  # it scrolls with the traces
     assert -w.traces.window_s <= line.value() <= 0
+
+
+def test_symmetry_zones_come_from_the_settings_without_a_protocol(qtbot):
+    w = MainWindow("sim", settings=GuiSettings(symmetry_green=15.0, symmetry_amber=30.0))
+    qtbot.addWidget(w)
+    assert w.model.zones.symmetry(14.0) == "green" and w.model.zones.symmetry(31.0) == "red"
+    w.close()
+    assert GuiSettings(symmetry_green=40.0, symmetry_amber=20.0).symmetry_green == 10.0  # inconsistent: defaults
