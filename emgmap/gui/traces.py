@@ -79,6 +79,7 @@ class TracesView(pg.PlotWidget):
         self.painted: list[Callable[[int], None]] = []   # called after each paint with drawn_index
         self.event_lines: list[tuple[float, pg.InfiniteLine]] = []
         self.ring_t: RingBuffer | None = None
+        self._sides: list[Side] = []
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideButtons()
@@ -105,7 +106,7 @@ class TracesView(pg.PlotWidget):
         self._colour_curves()
 
     def _colour_curves(self) -> None:
-        for c, side in zip(self.curves, getattr(self, "_sides", [])):
+        for c, side in zip(self.curves, self._sides):
             colour = {Side.LEFT: self.theme.left, Side.RIGHT: self.theme.right}.get(side, self.theme.midline)
             c.setPen(pg.mkPen(colour, width=1))
 
@@ -196,6 +197,7 @@ class TracesView(pg.PlotWidget):
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
+        # pyqtgraph resizes once inside PlotWidget.__init__, before our attributes exist
         if getattr(self, "trace", None) is not None and abs(self.trace.points - self.getPlotItem().getViewBox().width()) > 50:
             self._rebuild_trace()
 

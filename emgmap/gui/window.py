@@ -24,7 +24,7 @@ from ..montage import Montage
 from ..protocols import Protocol, Zones
 from ..quality import channel_quality
 from ..session import Session, State
-from ..types import EmgmapError, Side
+from ..types import EmgmapError
 from . import connection, settings as settings_mod
 from .bodymap import ActivationBars, BodyMap
 from .devicebar import DeviceBar, MontageEditor
@@ -78,7 +78,9 @@ class Banner(QWidget):
         self.full_text = ""
         self.hide()
 
-    def isVisible(self) -> bool:  # noqa: N802 - Qt naming; "shown" means a message is up
+    @property
+    def shown(self) -> bool:
+        """A message is up (the widget itself always keeps its place)."""
         return bool(self.kind)
 
     def show_message(self, text: str, kind: str = "error") -> None:

@@ -54,7 +54,7 @@ def test_bad_device_shows_the_error_and_the_window_stays_usable(qtbot):
     w = MainWindow("usb:/dev/nothing", settings=GuiSettings())
     qtbot.addWidget(w)
     w.show()
-    assert w.banner.isVisible() and "valid forms" in w.banner.full_text
+    assert w.banner.shown and "valid forms" in w.banner.full_text
     assert w.session is None and w.device_bar.connect_button.text() == "Connect"
     assert not w.connect_device("serial:/dev/emgmap-no-such-port")  # a bad port: named, with what to do
     assert "no such port /dev/emgmap-no-such-port" in w.banner.full_text
@@ -62,12 +62,12 @@ def test_bad_device_shows_the_error_and_the_window_stays_usable(qtbot):
     # a device that goes away while streaming: shown, and the last traces stay
     assert w.connect_device("sim:?disconnect_at=0.3")
     qtbot.waitUntil(lambda: w.session.status.state == State.LOST, timeout=5000)
-    qtbot.waitUntil(lambda: w.banner.isVisible() and "disconnect" in w.banner.full_text, timeout=5000)
+    qtbot.waitUntil(lambda: w.banner.shown and "disconnect" in w.banner.full_text, timeout=5000)
     assert "device lost" in w.device_bar.state_label.text()
     assert w.device_bar.connect_button.text() == "Connect"
     # and connecting again works
     assert w.connect_device("sim")
-    assert not w.banner.isVisible()
+    assert not w.banner.shown
     qtbot.waitUntil(lambda: w.traces.drawn_index > 100, timeout=5000)
     w.close()
 
@@ -201,7 +201,7 @@ def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbo
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert not w.start_recording(blocker / "take.h5")  # a folder that is a file
-    assert w.banner.isVisible() and "recording could not start" in w.banner.full_text
+    assert w.banner.shown and "recording could not start" in w.banner.full_text
     before = w.traces.drawn_index
     qtbot.waitUntil(lambda: w.traces.drawn_index > before, timeout=5000)
 
