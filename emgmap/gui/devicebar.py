@@ -52,7 +52,7 @@ class DeviceBar(QWidget):
         lay.setContentsMargins(6, 4, 6, 4)
         self.picker = QComboBox()
         self.picker.setEditable(True)
-        self.picker.setMinimumContentsLength(34)
+        self.picker.setMinimumContentsLength(22)
         self.picker.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.picker.setToolTip("Pick a device or type a spec, e.g. serial:/dev/ttyACM0?fs=1000&channels=4")
         for label, spec in device_choices():

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMa
                              QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..drivers import open_driver
 from ..montage import Montage
 from ..protocols import Protocol, Zones
 from ..quality import channel_quality
@@ -238,9 +239,17 @@ class MainWindow(QMainWindow):
     # -- connection --------------------------------------------------------------------
     def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
         """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
-        montage, show why and stay usable."""
-        self.disconnect_device()
+        montage, show why and stay usable (a session already streaming goes on unless
+        the new device opened)."""
+        if self.session is not None and self.session.running and spec == self.session.spec.device:
+            self.disconnect_device()  # the same device: free it before opening it again
         ring_s = self.window_spin.maximum() + 5.0
+        try:
+            driver = driver or open_driver(spec, clock=self.clock)
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return False
+        self.disconnect_device()
         try:
             session, origin = connection.connect(spec, montage, ring_seconds=ring_s, clock=self.clock,
                                                  driver=driver, protocol=self.protocol)

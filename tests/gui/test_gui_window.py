@@ -69,6 +69,10 @@ def test_bad_device_shows_the_error_and_the_window_stays_usable(qtbot):
     assert w.connect_device("sim")
     assert not w.banner.shown
     qtbot.waitUntil(lambda: w.traces.drawn_index > 100, timeout=5000)
+    # a bad port asked for while streaming leaves the stream alone
+    live = w.session
+    assert not w.connect_device("serial:/dev/emgmap-no-such-port")
+    assert w.session is live and live.running and "no such port" in w.banner.full_text
     w.close()
 
 
