@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
                              QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
@@ -212,6 +212,8 @@ class MainWindow(QMainWindow):
         self.record_bar.record_requested.connect(self.start_recording)
         self.record_bar.stop_requested.connect(self.stop_recording)
         self.record_bar.marker_requested.connect(self.add_marker)
+        self.record_bar.folder_requested.connect(self.choose_record_dir)
+        self.record_bar.folder_button.setToolTip(f"recordings are saved in {self.settings.record_dir}")
         if not has_recorder():
             self.record_bar.set_available(False, "this emgmap has no recorder (emgmap.recordings)")
 
@@ -484,6 +486,13 @@ class MainWindow(QMainWindow):
         self.record_bar.set_recording(True)
         self.record_bar.show_progress(0.0, 0, str(self.recorder.path))
         return True
+
+    def choose_record_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save recordings in",
+                                                  str(Path(self.settings.record_dir).expanduser()))
+        if folder:
+            self.settings.record_dir = folder
+            self.record_bar.folder_button.setToolTip(f"recordings are saved in {folder}")
 
     def stop_recording(self) -> None:
         rec, self.recorder = self.recorder, None
