@@ -60,10 +60,6 @@ class RecordBar(QWidget):
         self.marker_requested.emit(self.label.text().strip())
         self.label.clear()
 
-    def set_available(self, available: bool, why: str = "") -> None:
-        self.record_button.setEnabled(available)
-        self.record_button.setToolTip(why)
-
     def set_recording(self, recording: bool) -> None:
         self.recording = recording
         self.folder_button.setEnabled(not recording)

@@ -241,3 +241,13 @@ def test_symmetry_zones_come_from_the_settings_without_a_protocol(qtbot):
     assert w.model.zones.symmetry(14.0) == "green" and w.model.zones.symmetry(31.0) == "red"
     w.close()
     assert GuiSettings(symmetry_green=40.0, symmetry_amber=20.0).symmetry_green == 10.0  # inconsistent: defaults
+
+
+def test_mixed_calibration_says_so(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.now_s() > 1.0, timeout=5000)
+    w.session.capture_mvc(0.0, w.session.now_s(), channels=["gmed_L", "gmed_R"])
+    qtbot.waitUntil(lambda: w.norm_label.text().startswith("levels: %MVC where calibrated"), timeout=5000)
+    assert w.bars.header.startswith("per channel: % peak, %MVC")
+    g = {x.key: x for x in w.model.gauges}
+    qtbot.waitUntil(lambda: "%MVC" in g["si gmed"].detail and "% peak" in g["si tfl"].detail, timeout=5000)
