@@ -329,14 +329,16 @@ class MainWindow(QMainWindow):
         if s is None:
             return
         self._frame += 1
-        self.traces.refresh()
-        if self._frame % 3 == 0:
+        drawing = not self.isMinimized()  # minimised: no drawing, status and recorder still watched
+        if drawing:
+            self.traces.refresh()
+        if drawing and self._frame % 3 == 0:
             self._update_levels(numbers=self._frame % 15 == 0)
         if self._frame % 15 == 0:
             self._update_events()
             self._update_status()
             self._update_recording()
-        if self._frame % 60 == 0:
+        if drawing and self._frame % 60 == 0:
             self._update_quality()
 
     def _painted(self, index: int) -> None:
