@@ -106,6 +106,7 @@ class BrainFlowDriver(Driver):
                 raise DeviceError(f"device {spec.text!r}: no such file {p.file!r}; check the path")
             self.data_id = board_id(master, f"device {spec.text!r}")
             p.master_board = self.data_id
+            self.reconnectable = False  # a file that ended does not come back
         if key in NEEDS_PORT and not p.serial_port:
             raise DeviceError(f"device {spec.text!r}: a {key} needs port=..., e.g. brainflow:{key}?port=/dev/ttyUSB0; "
                               "`emgmap devices` lists the ports")
@@ -212,6 +213,8 @@ class BrainFlowDriver(Driver):
         now = self.clock.now()
         if data.shape[1] == 0:
             if now - self._last_data > SILENCE_S:
+                if not self.reconnectable:
+                    raise DeviceLost(f"playback of {self.params.file} reached its end")
                 raise DeviceLost(f"{self._where()} sent nothing for {SILENCE_S:g} s; check the board's power, "
                                  "its dongle and the cable")
             self.clock.sleep(0.02)
