@@ -158,8 +158,9 @@ class SerialDriver(Driver):
     def start(self) -> None:
         if self._ser is None:
             self._ser = open_port(self.port, self.baud, self.what)
-            # a fresh port: the board resets, and bytes of a frame cut by the loss are gone
-            self._parser = make_parser(self.format, self.channels, self.counter)
+        else:  # still open from the probe: start from fresh data, not the backlog since then
+            self._ser.reset_input_buffer()
+        self._parser = make_parser(self.format, self.channels, self.counter)
         if self._started:
             self._unwrap.resume()
         self._started = True
