@@ -29,6 +29,7 @@ from .spec import DeviceSpec
 
 PARAMS = ("port", "mac", "ip", "ip_port", "serial_number", "timeout", "file", "master_board", "other_info")
 SILENCE_S = 1.0          # no sample for this long while streaming: the device is lost
+START_GRACE_S = 3.0      # ... or for this long after start_stream (a WiFi shield is slower to begin)
 RECOMMENDED_FS = 1000.0  # reference/semg.md §1 (SENIAM)
 NEEDS_PORT = ("cyton", "cyton_daisy", "ganglion", "ganglion_native")
 
@@ -137,6 +138,7 @@ class BrainFlowDriver(Driver):
         self._board = None
         self._offset = 0.0
         self._last_data = 0.0
+        self._streaming = False  # a sample arrived since start()
         self._pending: collections.deque[SampleBlock] = collections.deque()
 
     @property
@@ -184,7 +186,7 @@ class BrainFlowDriver(Driver):
         self._board = board
         # BrainFlow stamps samples with wall time; this maps it onto the session clock
         self._offset = self.clock.now() - time.time()
-        self._last_data = self.clock.now()
+        self._last_data, self._streaming = self.clock.now(), False
         self._unwrap.resume()
 
     def stop(self) -> None:
@@ -212,14 +214,14 @@ class BrainFlowDriver(Driver):
         data = self._board.get_board_data()
         now = self.clock.now()
         if data.shape[1] == 0:
-            if now - self._last_data > SILENCE_S:
+            if now - self._last_data > (SILENCE_S if self._streaming else START_GRACE_S):
                 if not self.reconnectable:
                     raise DeviceLost(f"playback of {self.params.file} reached its end")
                 raise DeviceLost(f"{self._where()} sent nothing for {SILENCE_S:g} s; check the board's power, "
                                  "its dongle and the cable")
             self.clock.sleep(0.02)
             return None
-        self._last_data = now
+        self._last_data, self._streaming = now, True
         self._blocks(data)
         return self._pending.popleft() if self._pending else None
 
