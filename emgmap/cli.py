@@ -13,7 +13,7 @@ from . import __version__
 from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
-COMMANDS = ("check", "devices", "stream", "emulate", "bench")
+COMMANDS = ("gui", "check", "devices", "stream", "emulate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,9 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # `emgmap` alone opens the dashboard
+        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
     try:
         return int(args.func(args) or 0)
     except EmgmapError as e:

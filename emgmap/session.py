@@ -20,6 +20,8 @@ import numpy as np
 from .clock import SYSTEM_CLOCK, Clock
 from .drivers.base import Driver
 from .dsp import Pipeline, PipelineConfig, start_warm_up
+from .dsp.calibration import Calibration
+from .dsp.indices import IndexTracker, LiveIndices
 from .montage import Montage
 from .ringbuffer import RingBuffer
 from .types import DeviceLost, EmgmapError, MontageError, SampleBlock
@@ -56,6 +58,7 @@ class Status:
     elapsed_s: float = 0.0          # clock time since start
     counters: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    invalid_channels: tuple[str, ...] = ()  # channels whose newest block held NaN/inf (docs/dsp.md)
     losses: int = 0                 # times the device was lost (unplugged, silent)
     reconnects: int = 0             # times it came back
 
@@ -64,14 +67,24 @@ class Rings:
     """The session's aligned ring buffers, written in this order per block:
     ``t`` (s since session start), ``index`` (device sample index), ``raw`` (µV),
     ``filtered`` (µV, the pipeline's band-passed signal), ``envelope`` (µV, its
-    RMS or linear envelope); see docs/dsp.md."""
+    RMS or linear envelope); see docs/dsp.md.
 
-    def __init__(self, capacity: int, n_channels: int):
+    ``indices`` and ``index_norms`` run at their own rate (one row every 10 ms of
+    signal, :class:`~emgmap.dsp.indices.IndexTracker`), written after ``envelope``
+    in that order: ``index_norms`` (int8 code per column: 0 none, 1 peak, 2 mvc),
+    then ``indices`` (float64, columns ``index_columns``, the first two ``t`` and
+    ``sample``). They are not part of :attr:`total`."""
+
+    def __init__(self, capacity: int, n_channels: int, index_columns: tuple[str, ...] = (),
+                 index_capacity: int = 1):
         self.t = RingBuffer(capacity)
         self.index = RingBuffer(capacity, dtype=np.int64)
         self.raw = RingBuffer(capacity, n_channels)
         self.filtered = RingBuffer(capacity, n_channels)
         self.envelope = RingBuffer(capacity, n_channels)
+        self.index_columns = tuple(index_columns)
+        self.index_norms = RingBuffer(index_capacity, max(1, len(index_columns)), dtype=np.int8)
+        self.indices = RingBuffer(index_capacity, max(1, len(index_columns)))
 
     @property
     def total(self) -> int:
@@ -90,10 +103,14 @@ class Session:
     clock : the time line for rates and session time (inject a ManualClock in tests).
     pipeline_config : filter and envelope settings (docs/dsp.md); change them live with
         :meth:`set_pipeline_config`.
+    index_window_s : the trailing window of the live indices (mean of the envelope), 0.5 s:
+        the same 500 ms as the MVC reference, so 100 %MVC means "as high as the best
+        half second of the MVC trial".
     """
 
     def __init__(self, driver: Driver, montage: Montage | None = None, *, ring_seconds: float = 60.0,
-                 clock: Clock = SYSTEM_CLOCK, pipeline_config: PipelineConfig | None = None):
+                 clock: Clock = SYSTEM_CLOCK, pipeline_config: PipelineConfig | None = None,
+                 index_window_s: float = 0.5):
         self.driver = driver
         self.spec = driver.spec
         montage = montage or driver.montage
@@ -106,10 +123,16 @@ class Session:
         self.montage = montage
         self.fs = self.spec.fs
         self.clock = clock
-        self.rings = Rings(max(1, int(ring_seconds * self.fs)), self.spec.n_channels)
         start_warm_up()  # the kernels compile (or load from cache) while the device connects
         self._pipeline = Pipeline(self.fs, self.spec.n_channels, pipeline_config)
         self._next_pipeline: Pipeline | None = None
+        self.calibration = Calibration(montage.names)
+        self._tracker = IndexTracker(montage, self.fs, index_window_s)
+        index_hz = self.fs / self._tracker.step
+        self.rings = Rings(max(1, int(ring_seconds * self.fs)), self.spec.n_channels,
+                           ("t",) + self._tracker.columns, max(1, int(ring_seconds * index_hz) + 1))
+        self._latest_indices: LiveIndices | None = None
+        self._invalid_channels: tuple[str, ...] = ()
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -255,17 +278,34 @@ class Session:
             if self._next_pipeline is not None:  # settings change, at this block boundary
                 self._pipeline, self._next_pipeline = self._next_pipeline, None
         out = self._pipeline.process(block.data)
+        self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
         rings = self.rings
         rings.t.write(block.timestamps - self._t0)
         rings.index.write(np.arange(block.first_index, block.end_index, dtype=np.int64))
         rings.raw.write(block.data)
         rings.filtered.write(out.filtered)
         rings.envelope.write(out.envelope)
+        self._update_indices(block, out.envelope)
         for fn in self._listeners:
             fn(block)
         for idx, label in block.markers:
             self.add_event("marker", label, float((idx - self._first_index) / self.fs))
         self._publish()
+
+    def _update_indices(self, block: SampleBlock, envelope: np.ndarray) -> None:
+        base = self.rings.total - block.n
+        samples, means = self._tracker.means(envelope)
+        self.calibration.observe_peak(self._tracker.peak_uv)
+        if not len(samples):
+            return
+        cal = self.calibration.snapshot()
+        vals, codes = self._tracker.layout.rows(samples, means, cal)
+        t = (block.timestamps[samples - base] - self._t0)[:, None]
+        rows = np.hstack((t, vals))
+        codes = np.concatenate(([0], codes)).astype(np.int8)
+        self.rings.index_norms.write(np.broadcast_to(codes, rows.shape))
+        self.rings.indices.write(rows)
+        self._latest_indices = self._tracker.layout.describe(vals[-1], codes[1:], float(t[-1, 0]), means[-1], cal)
 
     # -- status ----------------------------------------------------------------------
     def _publish(self, arrived: bool = True, **changes) -> None:
@@ -282,7 +322,8 @@ class Session:
                 self._status, samples=total, measured_rate=rate, dropped_samples=self._dropped,
                 gaps=self._gaps, elapsed_s=now - self._t0 if self._t0 else 0.0,
                 counters=dict(self.driver.counters),
-                warnings=tuple(self.driver.warnings) + self._pipeline.warnings, **changes)
+                warnings=tuple(self.driver.warnings) + self._pipeline.warnings,
+                invalid_channels=self._invalid_channels, **changes)
             self._changed.notify_all()
 
     @property
@@ -322,6 +363,71 @@ class Session:
         with self._lock:
             self._next_pipeline = p
         return p
+
+    # -- live indices and calibration (docs/dsp.md "Session API") --------------------------
+    @property
+    def index_columns(self) -> tuple[str, ...]:
+        """Names of the columns of ``rings.indices``: ``t``, ``sample``, ``act:<channel>``,
+        ``si:<muscle>``, ``lr:<muscle>``, ``ratio:<pair>:<side>``."""
+        return self.rings.index_columns
+
+    def latest_indices(self) -> LiveIndices | None:
+        """The newest index row, labelled (None before the first)."""
+        return self._latest_indices
+
+    def span(self, start_s: float, end_s: float) -> tuple[int, int]:
+        """Absolute ring indices [a, b) of the samples with ``start_s <= t < end_s``."""
+        rings = self.rings
+        for _ in range(3):  # the writer may move the ring's start while we read it
+            total = rings.total
+            oldest = rings.t.oldest
+            try:
+                t = rings.t.read_range(oldest, total)
+                break
+            except IndexError:
+                continue
+        else:
+            raise EmgmapError("the session is writing too fast to read its time line; try again")
+        a, b = oldest + int(np.searchsorted(t, start_s, "left")), oldest + int(np.searchsorted(t, end_s, "left"))
+        if b <= a:
+            raise EmgmapError(f"no samples between {start_s:.2f} s and {end_s:.2f} s are in memory "
+                              f"(held: {t[0] if t.size else 0:.2f}-{t[-1] if t.size else 0:.2f} s); "
+                              f"capture a span the session has recorded within the last ring_seconds")
+        if t.size and start_s < t[0] - 1.0 / self.fs:
+            raise EmgmapError(f"the span from {start_s:.2f} s is older than the {t[0]:.2f} s still in memory; "
+                              f"capture it sooner or raise ring_seconds")
+        return a, b
+
+    def _envelope_span(self, start_s: float, end_s: float) -> np.ndarray:
+        a, b = self.span(start_s, end_s)
+        try:
+            return self.rings.envelope.read_range(a, b)
+        except IndexError:
+            raise EmgmapError(f"the span {start_s:.2f}-{end_s:.2f} s left memory while being read; "
+                              f"raise ring_seconds") from None
+
+    def capture_rest(self, start_s: float, end_s: float, *, event: bool = True):
+        """Set every channel's rest baseline (mean and SD of the envelope) from the span
+        [start_s, end_s) of session time; adds the ``rest`` event unless ``event=False``.
+        Returns the new :class:`~emgmap.dsp.calibration.CalibrationSnapshot`."""
+        self.calibration.set_rest(self._envelope_span(start_s, end_s))
+        if event:
+            self.add_event("rest", "rest", start_s, end_s - start_s)
+        return self.calibration.snapshot()
+
+    def capture_mvc(self, start_s: float, end_s: float, channels=None, *, event: bool = True) -> np.ndarray:
+        """Add an MVC trial over [start_s, end_s) for ``channels`` (names; default all):
+        the best 500 ms mean of the envelope, best of the last 3 trials per channel.
+        Adds one ``mvc <muscle> <side>`` event per channel unless ``event=False``.
+        Returns the trial's best-500 ms means (C,) µV."""
+        env = self._envelope_span(start_s, end_s)
+        best = self.calibration.add_mvc_trial(env, self.fs, channels)
+        if event:
+            cols = self.calibration.columns(channels)
+            for c in cols:
+                ch = self.montage.channels[c]
+                self.add_event("mvc", f"mvc {ch.muscle} {ch.side}", start_s, end_s - start_s, ch.name)
+        return best
 
     # -- events ------------------------------------------------------------------------
     def add_event(self, kind: str, label: str, onset_s: float | None = None, duration_s: float = 0.0,

@@ -8,7 +8,9 @@ import importlib
 # name -> module. GUI benchmarks live under emgmap.gui and import Qt inside run(), so that
 # building the parser stays headless (tests/test_headless.py).
 BENCHMARKS: dict[str, str] = {
+    "dsp": "emgmap.bench.dsp",
     "lsl": "emgmap.bench.lsl",
+    "gui": "emgmap.gui.bench",
 }
 
 

@@ -15,6 +15,14 @@ ENV_RMS = 0
 ENV_LINEAR = 1
 
 
+def as_input(x) -> np.ndarray:
+    """``x`` as the one array type the kernels are compiled for: float64, C-contiguous,
+    writeable (numba compiles a read-only array as a separate specialisation, which
+    would make a first block wait for the compiler)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return x if x.flags.writeable else x.copy()
+
+
 @njit(cache=True, nogil=True)
 def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
                   filtered, envelope, invalid):
@@ -105,3 +113,121 @@ def warm_up() -> None:
         process_block(x, sos, np.zeros((1, 2)), np.zeros((1, 2, C)), np.ones(C, dtype=np.bool_),
                       np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), kind, sos,
                       np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
+    trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
+                        np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
+    state = np.zeros((C, 6), dtype=np.int64)
+    state[:, 2:4] = -1
+    onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def trailing_mean_block(x, ring, pos, sums, bad, count, step, rows, peak):
+    """Trailing mean of ``x`` (n, C) over M = ``ring.shape[0]`` samples, with zeros
+    before the stream, sampled at every absolute sample k with (k + 1) % step == 0.
+
+    ``count[0]`` is the absolute index of ``x[0]``. The means at those samples go
+    to ``rows`` (in order; the caller sizes it) and the number written is
+    returned. ``peak[c]`` keeps the highest finite mean at *any* sample. A
+    non-finite value is held as 0 in the ring and counted in ``bad[c]`` while it
+    is inside the window; the mean is NaN then. As in :func:`process_block` the
+    sum is recomputed whenever the write position wraps, so it never drifts.
+    """
+    n, C = x.shape
+    M = ring.shape[0]
+    r = 0
+    for i in range(n):
+        p = pos[0]
+        k = count[0]
+        emit = (k + 1) % step == 0 and r < rows.shape[0]  # the caller sizes rows; never write past it
+        for c in range(C):
+            v = x[i, c]
+            old = ring[p, c]
+            if old != old:  # NaN marks a bad sample leaving the window
+                bad[c] -= 1
+                old = 0.0
+            if math.isfinite(v):
+                sums[c] += v - old
+                ring[p, c] = v
+            else:
+                sums[c] -= old
+                ring[p, c] = np.nan
+                bad[c] += 1
+            m = sums[c] / M if bad[c] == 0 else np.nan
+            if bad[c] == 0 and m > peak[c]:
+                peak[c] = m
+            if emit:
+                rows[r, c] = m
+        if emit:
+            r += 1
+        p += 1
+        if p == M:
+            p = 0
+            for c in range(C):
+                t = 0.0
+                for j in range(M):
+                    if ring[j, c] == ring[j, c]:
+                        t += ring[j, c]
+                sums[c] = t
+        pos[0] = p
+        count[0] = k + 1
+    return r
+
+
+@njit(cache=True, nogil=True)
+def onset_block(x, thr, hold_n, gap_n, min_n, state, k0, events):
+    """Burst detection state machine over ``x`` (n, C) (a non-negative detection
+    envelope), for absolute samples k0 .. k0 + n - 1 (reference §3).
+
+    A burst starts at the first sample of a run above ``thr[c]`` lasting at least
+    ``hold_n`` samples (Hodges & Bui 1996), absorbs runs below it shorter than
+    ``gap_n`` (gap merging) and ends at the first sample of a below run of ``gap_n``;
+    bursts shorter than ``min_n`` are dropped (spike suppression). NaN counts as below.
+    An onset is reported once the burst has lasted ``min_n`` samples, an offset when its
+    closing below run reaches ``gap_n``. ``state`` (C, 6) int64 per channel: in_burst,
+    start, above-run start (-1 none), below-run start (-1 none), confirmed, unused.
+    ``events`` rows get (channel, kind 1 onset / 2 offset, sample, detected at); returns
+    how many were written (the caller sizes ``events`` at 2 n C rows at most).
+    """
+    n, C = x.shape
+    e = 0
+    for i in range(n):
+        k = k0 + i
+        for c in range(C):
+            above = x[i, c] > thr[c]  # False for NaN
+            if state[c, 0] == 0:  # idle
+                if above:
+                    if state[c, 2] < 0:
+                        state[c, 2] = k
+                    if k - state[c, 2] + 1 >= hold_n:
+                        state[c, 0] = 1
+                        state[c, 1] = state[c, 2]
+                        state[c, 3] = -1
+                        state[c, 4] = 0
+                else:
+                    state[c, 2] = -1
+            if state[c, 0] == 1:  # in a burst (possibly since this sample)
+                if above:
+                    state[c, 3] = -1
+                elif state[c, 3] < 0:
+                    state[c, 3] = k
+                start = state[c, 1]
+                end_now = state[c, 3] if state[c, 3] >= 0 else k + 1
+                if state[c, 4] == 0 and end_now - start >= min_n:
+                    state[c, 4] = 1
+                    events[e, 0] = c
+                    events[e, 1] = 1
+                    events[e, 2] = start
+                    events[e, 3] = k
+                    e += 1
+                if state[c, 3] >= 0 and k - state[c, 3] + 1 >= gap_n:
+                    if state[c, 4] == 1:
+                        events[e, 0] = c
+                        events[e, 1] = 2
+                        events[e, 2] = state[c, 3]
+                        events[e, 3] = k
+                        e += 1
+                    state[c, 0] = 0
+                    state[c, 2] = -1
+                    state[c, 3] = -1
+                    state[c, 4] = 0
+    return e

@@ -87,6 +87,22 @@ class Pipeline:
         """(C,) int64: non-finite input samples seen per channel since the start or reset."""
         return self._invalid.copy()
 
+    def group_delay_s(self, f_hz: float = 100.0) -> float:
+        """Delay of the whole chain at ``f_hz`` (default 100 Hz, near the sEMG median
+        frequency): the cascade's group delay there (sum over sections,
+        scipy.signal.group_delay) plus the envelope's: (N - 1) / (2 fs) for the trailing
+        RMS (the centre of its window), the low-pass's group delay at 0 Hz for the
+        linear envelope. Reference §1: show the user about half the window plus the
+        filter delay."""
+        def sections_delay(sos, f):
+            return sum(float(signal.group_delay((s[:3], s[3:]), w=[f], fs=self.fs)[1][0]) for s in sos)
+        filt = sections_delay(self.design.sos, f_hz) / self.fs
+        if self._env_kind == kernels.ENV_RMS:
+            env = (self.window - 1) / (2 * self.fs)
+        else:
+            env = sections_delay(self.design.env_sos, 0.0) / self.fs
+        return filt + env
+
     def reset(self) -> None:
         """Forget all history: the next sample of each channel starts afresh."""
         self._zi[:] = 0.0
@@ -107,7 +123,7 @@ class Pipeline:
                               f"rebuild it for this channel count")
         if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
             raise ConfigError(f"the pipeline expects real numbers in µV, got dtype {x.dtype}")
-        x = np.ascontiguousarray(x, dtype=np.float64)
+        x = kernels.as_input(x)
         n = x.shape[0]
         filtered = np.empty_like(x)
         envelope = np.empty_like(x)

@@ -145,3 +145,43 @@ def test_reset_starts_afresh():
     p.reset()
     again = p.process(x)
     np.testing.assert_array_equal(first.envelope, again.envelope)
+
+
+def test_non_finite_samples_flag_the_channel_which_then_recovers():
+    x = np.array(simulate(6, seed=6))
+    bad = slice(4000, 4400)
+    x[bad, 2] = np.nan
+    x[4100, 2] = np.inf
+    x[5000, 5] = -np.inf                        # a single railed sample
+    p = Pipeline(2000.0, x.shape[1])
+    outs = [p.process(x[i:i + 100]) for i in range(0, len(x), 100)]
+    f = np.concatenate([o.filtered for o in outs])
+    e = np.concatenate([o.envelope for o in outs])
+    flagged = np.array([o.invalid for o in outs])
+    assert flagged[40:44, 2].all() and not flagged[44:, 2].any() and flagged[50, 5]
+    assert flagged.sum() == 5 and list(p.invalid_samples) == [0, 0, 400, 0, 0, 1, 0, 0]
+    assert np.isnan(f[bad, 2]).all() and np.isnan(e[bad, 2]).all()
+    assert np.isfinite(np.delete(f, [5000], axis=0)[:, [5]]).all()
+    # after the bad stretch the channel is exactly a fresh pipeline started there
+    fresh = Pipeline(2000.0, 1).process(x[4400:, 2:3])
+    np.testing.assert_array_equal(f[4400:, 2], fresh.filtered[:, 0])
+    np.testing.assert_array_equal(e[4400:, 2], fresh.envelope[:, 0])
+    # other channels never notice
+    rf, re_ = reference_process(x[:, [0, 1, 3]], 2000.0)
+    close(f[:, [0, 1, 3]], rf)
+    close(e[:, [0, 1, 3]], re_)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(cuts=st.lists(st.integers(1, 600), min_size=1, max_size=30),
+       envelope=st.sampled_from(["rms", "linear"]), fs=st.sampled_from([250.0, 1000.0, 2000.0]))
+def test_random_chunkings_are_bit_identical(cuts, envelope, fs):
+    x = simulate(3, fs=fs, channels=3, seed=9)
+    cfg = PipelineConfig(envelope=envelope)
+    whole = Pipeline(fs, 3, cfg).process(x)
+    f, e = run_chunked(Pipeline(fs, 3, cfg), x, cuts)
+    np.testing.assert_array_equal(f, whole.filtered)
+    np.testing.assert_array_equal(e, whole.envelope)

@@ -1,0 +1,206 @@
+"""Rest baseline, MVC reference and the normalisation every index is labelled with.
+
+Definitions (reference/semg.md §3, docs/dsp.md):
+
+- rest baseline: per-channel mean and SD of the envelope over a rest span;
+- MVC reference: the highest mean of the envelope over a 500 ms sliding window
+  during an MVC trial; a channel keeps its 3 most recent trials and uses the best;
+- peak-in-task: the highest 500 ms trailing mean of the envelope seen so far
+  (the fallback when a channel has no MVC);
+- normalisation of a channel: ``mvc`` (envelope / MVC x 100, %MVC) when it has an
+  MVC reference, else ``peak`` (envelope / peak x 100, % of peak), else ``none`` (µV).
+  An index over several channels uses the best normalisation *all* of them have.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..types import EmgmapError
+
+MVC_WINDOW_S = 0.5
+MAX_MVC_TRIALS = 3
+NORMS = ("none", "peak", "mvc")        # code = position: worse to better
+UNITS = {"none": "µV", "peak": "% peak", "mvc": "%MVC"}
+
+
+def sliding_means(envelope: np.ndarray, fs: float, window_s: float = MVC_WINDOW_S) -> np.ndarray:
+    """Means of ``envelope`` (n, C) over every run of ``M = round(window_s * fs)``
+    consecutive samples (``M = n`` when the span is shorter): (n - M + 1, C).
+    A window holding a non-finite sample has a NaN mean."""
+    env = np.asarray(envelope, dtype=np.float64)
+    if env.ndim == 1:
+        env = env[:, None]
+    n, C = env.shape
+    if n == 0:
+        return np.empty((0, C))
+    M = min(n, max(1, int(round(window_s * fs))))
+    bad = ~np.isfinite(env)
+    z = np.zeros((1, C))
+    cs = np.concatenate((z, np.cumsum(np.where(bad, 0.0, env), axis=0)))
+    nb = np.concatenate((z, np.cumsum(bad, axis=0)))
+    means = (cs[M:] - cs[:-M]) / M
+    means[(nb[M:] - nb[:-M]) > 0] = np.nan
+    return means
+
+
+def sliding_mean_max(envelope: np.ndarray, fs: float, window_s: float = MVC_WINDOW_S) -> np.ndarray:
+    """Per column, the highest of :func:`sliding_means` (NaN when every window is bad):
+    the MVC reference of one trial (reference §3) and the peak-in-task."""
+    means = sliding_means(envelope, fs, window_s)
+    finite = np.isfinite(means)
+    out = np.full(means.shape[1], np.nan)
+    has = finite.any(axis=0)
+    out[has] = np.where(finite, means, -np.inf).max(axis=0)[has]
+    return out
+
+
+def rest_baseline(envelope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and SD (ddof=0) of the finite samples of ``envelope`` (n, C);
+    NaN for a column without any."""
+    env = np.asarray(envelope, dtype=np.float64)
+    if env.ndim == 1:
+        env = env[:, None]
+    ok = np.isfinite(env)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, env, 0.0).sum(axis=0) / n
+        sd = np.sqrt(np.where(ok, (env - mean) ** 2, 0.0).sum(axis=0) / n)
+    return mean, sd
+
+
+@dataclass(frozen=True)
+class CalibrationSnapshot:
+    """Immutable per-channel values (C,) float64 µV; NaN where absent."""
+    channel_names: tuple[str, ...]
+    rest_mean_uv: np.ndarray
+    rest_sd_uv: np.ndarray
+    mvc_uv: np.ndarray
+    peak_uv: np.ndarray
+    mvc_trials: tuple[tuple[float, ...], ...]
+
+    @property
+    def norm_codes(self) -> np.ndarray:
+        """(C,) int8 index into :data:`NORMS` of each channel's normalisation."""
+        return np.where(np.isfinite(self.mvc_uv) & (self.mvc_uv > 0), 2,
+                        np.where(np.isfinite(self.peak_uv) & (self.peak_uv > 0), 1, 0)).astype(np.int8)
+
+    @property
+    def norms(self) -> tuple[str, ...]:
+        return tuple(NORMS[k] for k in self.norm_codes)
+
+    def scale(self, codes: np.ndarray | None = None) -> np.ndarray:
+        """(C,) multipliers taking µV to each channel's normalisation (or to ``codes``)."""
+        codes = self.norm_codes if codes is None else np.asarray(codes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(codes == 2, 100.0 / self.mvc_uv, np.where(codes == 1, 100.0 / self.peak_uv, 1.0))
+
+    def normalise(self, envelope: np.ndarray) -> np.ndarray:
+        """``envelope`` (..., C) in each channel's own normalisation."""
+        return np.asarray(envelope) * self.scale()
+
+
+class Calibration:
+    """The live, thread-safe calibration of one session's channels.
+
+    The GUI thread captures rest and MVC; the acquisition thread raises the peaks;
+    readers take a :meth:`snapshot`.
+    """
+
+    def __init__(self, channel_names):
+        self.channel_names = tuple(channel_names)
+        C = len(self.channel_names)
+        self._lock = threading.Lock()
+        self._rest_mean = np.full(C, np.nan)
+        self._rest_sd = np.full(C, np.nan)
+        self._trials: list[list[float]] = [[] for _ in range(C)]
+        self._peak = np.full(C, np.nan)
+
+    def columns(self, channels) -> list[int]:
+        """Column numbers of ``channels``: None (all), a name, or a list of names or numbers."""
+        if channels is None:
+            return list(range(len(self.channel_names)))
+        if isinstance(channels, (str, int, np.integer)):
+            channels = [channels]
+        out = []
+        for ch in channels:
+            if isinstance(ch, (int, np.integer)):
+                if not 0 <= ch < len(self.channel_names):
+                    raise EmgmapError(f"channel {ch} is out of range; the montage has {len(self.channel_names)}")
+                out.append(int(ch))
+            elif ch in self.channel_names:
+                out.append(self.channel_names.index(ch))
+            else:
+                raise EmgmapError(f"unknown channel {ch!r}; channels are {', '.join(self.channel_names)}")
+        return out
+
+    def set_rest(self, envelope: np.ndarray, channels=None) -> None:
+        """Rest baseline from ``envelope`` (n, C) (all columns; ``channels`` picks which to set)."""
+        mean, sd = rest_baseline(envelope)
+        cols = self.columns(channels)
+        with self._lock:
+            self._rest_mean[cols] = mean[cols]
+            self._rest_sd[cols] = sd[cols]
+
+    def add_mvc_trial(self, envelope: np.ndarray, fs: float, channels=None) -> np.ndarray:
+        """Add one MVC trial (the ``envelope`` (n, C) of the whole trial) to ``channels``
+        (default all); returns the trial's best-500 ms means (C,)."""
+        best = sliding_mean_max(envelope, fs)
+        with self._lock:
+            for c in self.columns(channels):
+                if np.isfinite(best[c]) and best[c] > 0:
+                    self._trials[c] = (self._trials[c] + [float(best[c])])[-MAX_MVC_TRIALS:]
+        return best
+
+    def set_mvc(self, mvc_uv, channels=None) -> None:
+        """Set MVC references directly (e.g. from a recording's /calibration/mvc_uv); NaN clears."""
+        vals = np.broadcast_to(np.asarray(mvc_uv, dtype=np.float64), (len(self.channel_names),))
+        with self._lock:
+            for c in self.columns(channels):
+                self._trials[c] = [float(vals[c])] if np.isfinite(vals[c]) and vals[c] > 0 else []
+
+    def clear_mvc(self, channels=None) -> None:
+        with self._lock:
+            for c in self.columns(channels):
+                self._trials[c] = []
+
+    def observe_peak(self, peak_uv: np.ndarray) -> None:
+        """Raise the peak-in-task references to ``peak_uv`` (C,) where higher."""
+        p = np.asarray(peak_uv, dtype=np.float64)
+        with self._lock:
+            up = np.isfinite(p) & (p > 0) & ~(self._peak >= p)
+            self._peak[up] = p[up]
+
+    def reset_peak(self) -> None:
+        """Forget the peaks (a new task starts)."""
+        with self._lock:
+            self._peak[:] = np.nan
+
+    def snapshot(self) -> CalibrationSnapshot:
+        with self._lock:
+            mvc = np.array([max(t) if t else np.nan for t in self._trials])
+            return CalibrationSnapshot(self.channel_names, self._rest_mean.copy(), self._rest_sd.copy(), mvc,
+                                       self._peak.copy(), tuple(tuple(t) for t in self._trials))
+
+    # convenient reads (each a consistent copy)
+    @property
+    def rest_mean_uv(self) -> np.ndarray:
+        return self.snapshot().rest_mean_uv
+
+    @property
+    def rest_sd_uv(self) -> np.ndarray:
+        return self.snapshot().rest_sd_uv
+
+    @property
+    def mvc_uv(self) -> np.ndarray:
+        return self.snapshot().mvc_uv
+
+    @property
+    def peak_uv(self) -> np.ndarray:
+        return self.snapshot().peak_uv
+
+    @property
+    def norms(self) -> tuple[str, ...]:
+        return self.snapshot().norms

@@ -1,0 +1,190 @@
+"""The device bar: device picker, connect/disconnect, montage editor and the
+always-visible stream status (state, measured rate, dropped samples, latency)."""
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
+                             QLineEdit, QPushButton, QTableWidget, QVBoxLayout, QWidget)
+
+from ..montage import MUSCLES, Channel, Montage, MusclePair
+from ..session import State, Status
+from ..types import MontageError, Side
+from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
+
+REPLAY_ITEM = "Replay a recording…"
+
+STATE_COLOURS = {State.STREAMING: OKABE_ITO["green"], State.CONNECTING: OKABE_ITO["yellow"],
+                 State.RECONNECTING: OKABE_ITO["orange"],
+                 State.LOST: OKABE_ITO["vermillion"], State.ERROR: OKABE_ITO["vermillion"]}
+STATE_WORDS = {State.IDLE: "not connected", State.CONNECTING: "connecting", State.STREAMING: "connected",
+               State.LOST: "device lost", State.RECONNECTING: "reconnecting", State.ERROR: "error",
+               State.STOPPED: "disconnected"}
+
+
+def device_choices() -> list[tuple[str, str]]:
+    """(label, spec) for the picker: simulator scenarios, serial ports found now, BrainFlow boards."""
+    from ..sim import SCENARIOS
+    out = [("Simulator", "sim")]
+    out += [(f"Simulator: {s.name}", f"sim:?scenario={s.name}") for s in SCENARIOS.values() if s.name != "healthy"]
+    out.append(("Simulator: 16 channels, 2 kHz", "sim:?channels=16&fs=2000"))
+    try:
+        from serial.tools import list_ports
+        ports = sorted(p.device for p in list_ports.comports())
+    except Exception:  # pyserial missing or the port scan failed: still offer the rest
+        ports = []
+    for port in ports:
+        out.append((f"Serial board on {port}", f"serial:{port}"))
+        out.append((f"OpenBCI Cyton on {port}", f"brainflow:cyton?port={port}"))
+    out.append(("BrainFlow synthetic board", "brainflow:synthetic"))
+    return out
+
+
+class DeviceBar(QWidget):
+    connect_requested = pyqtSignal(str)
+    disconnect_requested = pyqtSignal()
+    montage_requested = pyqtSignal()
+
+    def __init__(self, theme: Theme, parent=None):
+        super().__init__(parent)
+        self.theme = theme
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        self.picker = QComboBox()
+        self.picker.setEditable(True)
+        self.picker.setMinimumContentsLength(34)
+        self.picker.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.picker.setToolTip("Pick a device or type a spec, e.g. serial:/dev/ttyACM0?fs=1000&channels=4")
+        for label, spec in device_choices():
+            self.picker.addItem(label, spec)
+        self.picker.addItem(REPLAY_ITEM, "")
+        self.picker.activated.connect(self._picked)
+        self.connect_button = QPushButton("Connect")
+        self.montage_button = QPushButton("Montage…")
+        for b in (self.connect_button, self.montage_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.connect_button.clicked.connect(self._toggle)
+        self.montage_button.clicked.connect(self.montage_requested)
+        self.state_label = QLabel()
+        self.rate_label = QLabel()
+        self.dropped_label = QLabel()
+        self.latency_label = QLabel()
+        for lab in (self.state_label, self.rate_label, self.dropped_label, self.latency_label):
+            lab.setFont(font(MEDIUM_PT, bold=True))
+        lay.addWidget(QLabel("Device"))
+        lay.addWidget(self.picker, 1)
+        lay.addWidget(self.connect_button)
+        lay.addWidget(self.montage_button)
+        lay.addSpacing(16)
+        for lab in (self.state_label, self.rate_label, self.dropped_label, self.latency_label):
+            lay.addWidget(lab)
+            lay.addSpacing(12)
+        self.connected = False
+        self.show_status(Status(), None)
+
+    def spec(self) -> str:
+        """The spec of the chosen entry, or the typed text when it was edited."""
+        text = self.picker.currentText().strip()
+        i = self.picker.findText(text)
+        return (self.picker.itemData(i) or "") if i >= 0 else text
+
+    def set_spec(self, spec: str) -> None:
+        i = self.picker.findData(spec)
+        if i >= 0:
+            self.picker.setCurrentIndex(i)
+        else:
+            self.picker.setEditText(spec)
+
+    def _picked(self, index: int) -> None:
+        if self.picker.itemText(index) == REPLAY_ITEM:
+            path, _ = QFileDialog.getOpenFileName(self, "Replay a recording", "", "emgmap recordings (*.h5)")
+            if path:
+                self.picker.setEditText(f"replay:{path}")
+
+    def _toggle(self) -> None:
+        if self.connected:
+            self.disconnect_requested.emit()
+        else:
+            self.connect_requested.emit(self.spec())
+
+    def set_connected(self, connected: bool) -> None:
+        self.connected = connected
+        self.connect_button.setText("Disconnect" if connected else "Connect")
+        self.picker.setEnabled(not connected)
+
+    def show_status(self, st: Status, latency_ms: float | None, nominal_fs: float | None = None,
+                    paced: bool = True) -> None:
+        colour = STATE_COLOURS.get(st.state, self.theme.muted)
+        self.state_label.setText(f"● {STATE_WORDS[st.state]}")
+        self.state_label.setStyleSheet(f"color: {colour}")
+        if st.state == State.STREAMING and st.samples:
+            self.rate_label.setText(f"{st.measured_rate:7.1f} Hz" if paced else "unpaced")
+        else:
+            self.rate_label.setText("— Hz")
+        self.dropped_label.setText(f"{st.dropped_samples} dropped")
+        self.dropped_label.setStyleSheet(f"color: {OKABE_ITO['vermillion']}" if st.dropped_samples else "")
+        self.latency_label.setText(f"{latency_ms:3.0f} ms to screen" if latency_ms is not None else "— ms to screen")
+        self.rate_label.setToolTip(f"measured sample rate (nominal {nominal_fs:g} Hz)" if nominal_fs else
+                                   "measured sample rate")
+        self.latency_label.setToolTip("time from a sample's arrival to the frame that drew it (median of the last second)")
+
+
+class MontageEditor(QDialog):
+    """Channel -> muscle and side, and the agonist:antagonist pairs; returns a validated Montage."""
+
+    def __init__(self, montage: Montage, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Montage")
+        lay = QVBoxLayout(self)
+        self.table = QTableWidget(len(montage), 3)
+        self.table.setHorizontalHeaderLabels(["channel", "muscle", "side"])
+        self.names = [c.name for c in montage.channels]
+        self.placements = [c.placement for c in montage.channels]
+        self.muscles = [c.muscle for c in montage.channels]
+        for i, ch in enumerate(montage.channels):
+            name = QLabel(ch.name)
+            self.table.setCellWidget(i, 0, name)
+            muscle = QComboBox()
+            for key, m in MUSCLES.items():
+                muscle.addItem(f"{key} ({m.name})", key)
+            muscle.setCurrentIndex(muscle.findData(ch.muscle))
+            side = QComboBox()
+            for s in Side:
+                side.addItem(s.value, s.value)
+            side.setCurrentIndex(side.findData(ch.side.value))
+            self.table.setCellWidget(i, 1, muscle)
+            self.table.setCellWidget(i, 2, side)
+        self.table.resizeColumnsToContents()
+        lay.addWidget(self.table)
+        lay.addWidget(QLabel("Agonist:antagonist pairs, comma separated (e.g. gmed:tfl, bf+st:rf+vm)"))
+        self.pairs = QLineEdit(", ".join(p.name for p in montage.pairs))
+        lay.addWidget(self.pairs)
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
+        self.error.setWordWrap(True)
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.result_montage: Montage | None = None
+        self.resize(560, 520)
+
+    def montage(self) -> Montage:
+        """The edited montage; raises MontageError naming the bad field."""
+        chans = []
+        for i, name in enumerate(self.names):
+            muscle = self.table.cellWidget(i, 1).currentData()
+            side = Side(self.table.cellWidget(i, 2).currentData())
+            # a channel moved to another muscle takes that muscle's standard placement
+            placement = self.placements[i] if muscle == self.muscles[i] else MUSCLES[muscle].placement
+            chans.append(Channel(name, muscle, side, placement))
+        pairs = tuple(MusclePair.parse(t.strip()) for t in self.pairs.text().split(",") if t.strip())
+        return Montage(tuple(chans), pairs)
+
+    def _accept(self) -> None:
+        try:
+            self.result_montage = self.montage()
+        except MontageError as e:
+            self.error.setText(str(e))
+            return
+        self.accept()

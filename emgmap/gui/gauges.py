@@ -1,0 +1,165 @@
+"""Index gauges: a big number, its zone word and colour, a scale with the zone
+bands and a marker, and a 30 s trend line; fed by :class:`~emgmap.gui.model.IndicesModel`.
+
+Symmetry gauges span SI -50..+50 % (linear); ratio gauges 0.2..5 on a log
+scale, so that 0.5 and 2 sit equally far from 1. Zone bands follow the
+protocol's zones; a ratio without an expected range has none.
+"""
+from __future__ import annotations
+
+import math
+
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PyQt6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from ..protocols import Zones
+from .model import Gauge, IndicesModel
+from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_WORDS, Theme, font
+
+SI_RANGE = 50.0
+RATIO_RANGE = (0.2, 5.0)
+
+
+def gauge_position(kind: str, value: float) -> float:
+    """Where ``value`` sits on its gauge, 0..1 (clamped)."""
+    if kind == "symmetry":
+        u = (value + SI_RANGE) / (2 * SI_RANGE)
+    else:
+        lo, hi = (math.log(v) for v in RATIO_RANGE)
+        u = (math.log(max(value, 1e-9)) - lo) / (hi - lo)
+    return min(1.0, max(0.0, u))
+
+
+def zone_bands(gauge: Gauge, zones: Zones) -> list[tuple[float, float, str]]:
+    """(from, to, zone) along the gauge, 0..1, as :class:`~emgmap.protocols.Zones` classifies."""
+    if gauge.kind == "symmetry":
+        g, a = zones.symmetry_green, zones.symmetry_amber
+        edges = [(-SI_RANGE, -a, "red"), (-a, -g, "amber"), (-g, g, "green"), (g, a, "amber"), (a, SI_RANGE, "red")]
+    elif gauge.expected is not None:
+        lo, hi = gauge.expected
+        f = zones.ratio_amber
+        edges = [(RATIO_RANGE[0], lo * (1 - f), "red"), (lo * (1 - f), lo, "amber"), (lo, hi, "green"),
+                 (hi, hi * (1 + f), "amber"), (hi * (1 + f), RATIO_RANGE[1], "red")]
+    else:
+        return []
+    return [(gauge_position(gauge.kind, a), gauge_position(gauge.kind, b), z) for a, b, z in edges if b > a]
+
+
+def format_value(kind: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "—"
+    return f"{value:+.0f} %" if kind == "symmetry" else f"{value:.2f}"
+
+
+class GaugeWidget(QWidget):
+    """One gauge, painted: title, value (large), zone word, detail, scale, trend."""
+
+    def __init__(self, gauge: Gauge, zones: Zones, trend_s: float, theme: Theme, parent=None):
+        super().__init__(parent)
+        self.gauge, self.zones, self.trend_s, self.theme = gauge, zones, trend_s, theme
+        self.setMinimumSize(250, 160)
+
+    def paintEvent(self, ev) -> None:
+        g, th = self.gauge, self.theme
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = self.rect().adjusted(4, 4, -4, -4)
+        p.fillRect(self.rect(), th.qcolor("bg"))
+        p.setPen(QPen(th.qcolor("grid"), 1))
+        p.setBrush(th.qcolor("panel"))
+        p.drawRoundedRect(QRectF(r), 8, 8)
+        x, w = r.x() + 10, r.width() - 20
+        y = r.y() + 6
+        zone_colour = QColor(ZONE_COLOURS.get(g.zone, th.muted))
+        # title and zone word
+        p.setFont(font(MEDIUM_PT, bold=True))
+        p.setPen(th.qcolor("fg"))
+        p.drawText(QRectF(x, y, w, 26), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, g.title)
+        p.setPen(zone_colour)
+        p.drawText(QRectF(x, y, w, 26), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                   ZONE_WORDS[g.zone])
+        y += 26
+        # big value, with the dominant side for symmetry (never colour alone)
+        p.setFont(font(BIG_PT, bold=True))
+        p.setPen(zone_colour if g.zone != "none" else th.qcolor("muted"))
+        text = format_value(g.kind, g.value)
+        if g.kind == "symmetry" and math.isfinite(g.value) and abs(g.value) >= 1:
+            text += "  R" if g.value > 0 else "  L"
+        p.drawText(QRectF(x, y, w, 44), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        y += 44
+        p.setFont(font(SMALL_PT))
+        p.setPen(th.qcolor("muted"))
+        p.drawText(QRectF(x, y, w, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, g.detail)
+        y += 22
+        # scale with zone bands and the marker
+        bar_h = 10
+        for a, b, z in zone_bands(g, self.zones):
+            c = QColor(ZONE_COLOURS[z])
+            c.setAlpha(150)
+            p.fillRect(QRectF(x + a * w, y, (b - a) * w, bar_h), c)
+        if math.isfinite(g.value):
+            mx = x + gauge_position(g.kind, g.value) * w
+            p.setPen(QPen(th.qcolor("fg"), 3))
+            p.drawLine(QPointF(mx, y - 4), QPointF(mx, y + bar_h + 4))
+        y += bar_h + 8
+        # trend: the last trend_s seconds, zone bands faint behind
+        trend = QRectF(x, y, w, max(20.0, r.bottom() - y - 6))
+        for a, b, z in zone_bands(g, self.zones):
+            c = QColor(ZONE_COLOURS[z])
+            c.setAlpha(40)
+            p.fillRect(QRectF(trend.x(), trend.bottom() - b * trend.height(), trend.width(),
+                              (b - a) * trend.height()), c)
+        if g.trend_t:
+            t_end = g.trend_t[-1]
+            path, pen_down = QPainterPath(), False
+            for t, v in zip(g.trend_t, g.trend_v):
+                if not math.isfinite(v):
+                    pen_down = False
+                    continue
+                pt = QPointF(trend.right() - (t_end - t) / self.trend_s * trend.width(),
+                             trend.bottom() - gauge_position(g.kind, v) * trend.height())
+                if pen_down:
+                    path.lineTo(pt)
+                else:
+                    path.moveTo(pt)
+                    pen_down = True
+            p.setPen(QPen(th.qcolor("fg"), 1.5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(path)
+        p.end()
+
+
+class GaugePanel(QWidget):
+    """A grid of gauges for an :class:`IndicesModel`; repaints when the model updates."""
+
+    def __init__(self, theme: Theme, parent=None, columns: int = 2):
+        super().__init__(parent)
+        self.theme = theme
+        self.columns = columns
+        self.widgets: list[GaugeWidget] = []
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(6)
+        self._empty = QLabel("No indices: the montage has no muscle on both sides and no pair.")
+        self._grid.addWidget(self._empty, 0, 0)
+
+    def set_model(self, model: IndicesModel) -> None:
+        for wdg in self.widgets:
+            self._grid.removeWidget(wdg)
+            wdg.deleteLater()
+        self.widgets = [GaugeWidget(g, model.zones, model.trend_s, self.theme) for g in model.gauges]
+        self._empty.setVisible(not self.widgets)
+        # symmetry gauges in the first column, ratios in the second
+        sym = [w for w in self.widgets if w.gauge.kind == "symmetry"]
+        rat = [w for w in self.widgets if w.gauge.kind == "ratio"]
+        for col, group in enumerate((sym, rat)):
+            for row, wdg in enumerate(group):
+                self._grid.addWidget(wdg, row, col)
+        model.subscribe(lambda m: [w.update() for w in self.widgets])
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        for w in self.widgets:
+            w.theme = theme
+            w.update()

@@ -1,0 +1,224 @@
+"""Stacked live traces: every channel in one plot, one width-1 curve per lane,
+antialiasing off, decimated by :class:`~emgmap.gui.decimate.MinMaxTrace` to the
+plot's pixel width (reference/boards-and-libraries.md: one PlotItem with
+width-1 curves is the fast layout; pyqtgraph's peak downsampling is slower).
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+
+from ..montage import Montage
+from ..ringbuffer import RingBuffer
+from ..types import ConfigError, Side
+from .decimate import MinMaxTrace
+from .theme import MEDIUM_PT, Theme, font
+
+METHODS = ("minmax", "pyqtgraph")
+FLAG_WORDS = {"mains-heavy": "mains", "too short": "short"}   # short enough for the fixed label column
+LANE_HALF = 0.45          # a channel uses ±0.45 of its unit-high lane; clipped there
+SCALE_STEPS_UV = np.array([b * 10.0 ** e for e in range(0, 6) for b in (1, 2, 5)])
+
+
+def nice_scale(amplitude: float, current: float) -> float:
+    """The 1-2-5 step that holds ``amplitude``; keeps ``current`` while it still
+    fits well (40-100 % used), so the scale does not hop every second."""
+    if current and 0.4 * current <= amplitude <= current:
+        return current
+    i = np.searchsorted(SCALE_STEPS_UV, amplitude)
+    return float(SCALE_STEPS_UV[min(i, len(SCALE_STEPS_UV) - 1)])
+
+
+class LaneCurve(pg.PlotCurveItem):
+    """A curve whose bounds are known without scanning its data: x is sorted and y is
+    clipped to its lane. pyqtgraph otherwise takes nanmin/nanmax of the data several
+    times per frame (measured: ~1.3 ms of a 9.6 ms frame for 16 curves)."""
+
+    def __init__(self, lane: float):
+        super().__init__(antialias=False, skipFiniteCheck=True)
+        self.lane = lane
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        if self.xData is None or len(self.xData) == 0:
+            return (None, None)
+        if ax == 0:
+            return (float(self.xData[0]), float(self.xData[-1]))
+        return (self.lane - LANE_HALF, self.lane + LANE_HALF)
+
+
+class TracesView(pg.PlotWidget):
+    """One lane per montage channel, top to bottom in montage order.
+
+    ``method``: ``minmax`` (ours, default) or ``pyqtgraph`` (pyqtgraph's own
+    peak downsampling and clip-to-view over the full window; the benchmark's peer).
+    """
+
+    def __init__(self, theme: Theme, *, method: str = "minmax", parent=None):
+        if method not in METHODS:
+            raise ConfigError(f"trace method must be one of {', '.join(METHODS)}, got {method!r}")
+        super().__init__(parent=parent, background=theme.bg)
+        self.method = method
+        self.theme = theme
+        self.curves: list = []
+        self.labels: list[str] = []
+        self.flags: list[tuple[str, ...]] = []
+        self.trace: MinMaxTrace | None = None
+        self.ring: RingBuffer | None = None
+        self.fs = 1.0
+        self.window_s = 10.0
+        self.scale_uv = 0.0
+        self.unit_label = "raw"
+        self._centre: np.ndarray | None = None
+        self._last_rescale = 0.0
+        self.newest_index = -1          # ring index of the newest sample set on the curves
+        self.drawn_index = -1           # ... and of the newest one actually painted
+        self.painted: list[Callable[[int], None]] = []   # called after each paint with drawn_index
+        pi = self.getPlotItem()
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        pi.setMouseEnabled(x=False, y=False)
+        # no grid: the bottom axis draws it, and a grid over the curves makes every frame
+        # repaint that axis (measured: ~3 ms of a 13 ms frame)
+        for ax in ("left", "bottom"):
+            pi.getAxis(ax).setStyle(tickFont=font(MEDIUM_PT))
+        pi.getAxis("bottom").setLabel("seconds before now")
+        # fixed label width: a quality flag appearing must not resize the plot (no jumps)
+        pi.getAxis("left").setWidth(220)
+        self.setAntialiasing(False)
+        self.apply_theme(theme)
+
+    # -- set-up ------------------------------------------------------------------
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackground(theme.bg)
+        pi = self.getPlotItem()
+        for ax in ("left", "bottom"):
+            a = pi.getAxis(ax)
+            a.setPen(pg.mkPen(theme.grid))
+            a.setTextPen(pg.mkPen(theme.fg))
+        self._colour_curves()
+
+    def _colour_curves(self) -> None:
+        for c, side in zip(self.curves, getattr(self, "_sides", [])):
+            colour = {Side.LEFT: self.theme.left, Side.RIGHT: self.theme.right}.get(side, self.theme.midline)
+            c.setPen(pg.mkPen(colour, width=1))
+
+    def set_source(self, ring: RingBuffer, fs: float, montage: Montage, window_s: float, unit_label: str) -> None:
+        """Draw ``ring`` ((n, C) µV at ``fs``) with ``montage``'s labels over ``window_s`` seconds."""
+        pi = self.getPlotItem()
+        for c in self.curves:
+            pi.removeItem(c)
+        self.ring, self.fs, self.window_s, self.unit_label = ring, fs, window_s, unit_label
+        C = len(montage)
+        self._sides = [ch.side for ch in montage.channels]
+        self.labels = [f"{ch.muscle} {ch.side.short}" for ch in montage.channels]
+        self.flags = [()] * C
+        self.curves = []
+        for i in range(C):
+            if self.method == "pyqtgraph":
+                curve = pg.PlotDataItem(antialias=False, skipFiniteCheck=True)
+                curve.setDownsampling(auto=True, method="peak")
+                curve.setClipToView(True)
+            else:
+                curve = LaneCurve(C - 1 - i)
+            pi.addItem(curve)
+            self.curves.append(curve)
+        self._colour_curves()
+        self._centre = None
+        self.scale_uv = 0.0
+        self._rebuild_trace()
+        pi.setXRange(-window_s, 0, padding=0)
+        pi.setYRange(-0.6, C - 0.4, padding=0)
+        self._set_ticks()
+
+    def set_window(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._rebuild_trace()
+        self.getPlotItem().setXRange(-window_s, 0, padding=0)
+
+    def set_flags(self, flags: list[tuple[str, ...]]) -> None:
+        """Per-channel quality flags (emgmap.quality), shown on the lane labels."""
+        if flags != self.flags:
+            self.flags = list(flags)
+            self._set_ticks()
+
+    def _set_ticks(self) -> None:
+        C = len(self.labels)
+        ticks = [(C - 1 - i, f"{lab} ⚠ {', '.join(FLAG_WORDS.get(x, x) for x in f)}" if f else lab)
+                 for i, (lab, f) in enumerate(zip(self.labels, self.flags))]
+        self.getPlotItem().getAxis("left").setTicks([ticks, []])
+        self._set_title()
+
+    def _set_title(self) -> None:
+        scale = f"lane ±{self.scale_uv:g} µV" if self.scale_uv else ""
+        self.getPlotItem().setTitle(f"{self.unit_label} · {scale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
+
+    def _rebuild_trace(self) -> None:
+        if self.ring is None:
+            return
+        width = max(200, int(self.getPlotItem().getViewBox().width()))
+        self.trace = MinMaxTrace(self.ring, self.fs, self.window_s, width)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if getattr(self, "trace", None) is not None and abs(self.trace.points - self.getPlotItem().getViewBox().width()) > 50:
+            self._rebuild_trace()
+
+    # -- per frame ---------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Pull new samples and update the curves; True when anything changed."""
+        if self.ring is None:
+            return False
+        if self.method == "pyqtgraph":
+            return self._update_pyqtgraph()
+        if not self.trace.update():
+            return False
+        x, y = self.trace.arrays()
+        self._draw(x, y)
+        self.newest_index = self.trace.newest_index
+        return True
+
+    def _update_pyqtgraph(self) -> bool:
+        total = self.ring.total
+        if total - 1 == self.newest_index:
+            return False
+        y = self.ring.latest(int(self.window_s * self.fs))
+        x = (np.arange(y.shape[0]) - (y.shape[0] - 1)) / self.fs
+        self._draw(x, y)
+        self.newest_index = total - 1
+        return True
+
+    def _draw(self, x: np.ndarray, y: np.ndarray) -> None:
+        C = y.shape[1]
+        now = time.monotonic()
+        if self._centre is None or now - self._last_rescale > 1.0:
+            self._rescale(y)
+            self._last_rescale = now
+        gain = LANE_HALF / self.scale_uv
+        lanes = np.clip((y - self._centre) * gain, -LANE_HALF, LANE_HALF) + (C - 1 - np.arange(C))
+        for c, curve in enumerate(self.curves):
+            curve.setData(x, lanes[:, c])
+
+    def _rescale(self, y: np.ndarray) -> None:
+        """Lane centres (per-channel median, removes DC offsets) and one common µV scale
+        (the median over channels of each one's 99th-percentile excursion), so that
+        amplitudes stay comparable across lanes and one railed channel does not squash the rest."""
+        if y.shape[0] == 0:
+            return
+        self._centre = np.median(y, axis=0)
+        amp = float(np.median(np.percentile(np.abs(y - self._centre), 99, axis=0)))
+        new = nice_scale(max(amp, 1.0), self.scale_uv)
+        if new != self.scale_uv:
+            self.scale_uv = new
+            self._set_title()
+
+    def paintEvent(self, ev) -> None:
+        super().paintEvent(ev)
+        if self.newest_index >= 0:
+            self.drawn_index = self.newest_index
+            for fn in self.painted:
+                fn(self.drawn_index)

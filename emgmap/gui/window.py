@@ -1,0 +1,495 @@
+"""The main window: device bar, traces, activation map, index gauges, recording.
+
+Views pull from the session on one QTimer (``fps``, default 60 Hz): traces
+every frame, the activation map at 20 Hz, numbers, gauges and status at 4 Hz
+(numbers that change 60 times a second cannot be read), channel quality once
+a second. The session's worker never touches Qt; closing the window stops the
+timer, the recorder and the session.
+"""
+from __future__ import annotations
+
+import collections
+import importlib.util
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
+                             QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..montage import Montage
+from ..protocols import Protocol
+from ..quality import channel_quality
+from ..session import Session, State
+from ..types import EmgmapError, Side
+from . import connection, settings as settings_mod
+from .bodymap import ActivationBars, BodyMap
+from .devicebar import DeviceBar, MontageEditor
+from .gauges import GaugePanel
+from .model import IndicesModel
+from .recordbar import RecordBar
+from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
+from .traces import TracesView, nice_scale
+
+
+CALIBRATE_S = 5.0   # the quick calibration takes the last 5 s (reference §3: MVC trials of ~5 s)
+
+
+def has_recorder() -> bool:
+    try:
+        return importlib.util.find_spec("emgmap.recordings.recorder") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def band_text(session: Session) -> str:
+    """The software band the filtered traces show, e.g. ``20-450 Hz, notch 50 Hz``."""
+    d = session.pipeline.design
+    c = session.pipeline.config
+    return f"{c.hp_hz:g}-{d.lp_hz:g} Hz" + (f", notch {c.mains_hz:g} Hz" if d.notch_hz else "")
+
+
+class Banner(QWidget):
+    """A clear one-line message across the window (errors in vermillion, notes in blue)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel()
+        self.label.setFont(font(MEDIUM_PT, bold=True))
+        self.label.setWordWrap(True)
+        close = QPushButton("✕")
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        close.setFixedWidth(36)
+        close.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.setAutoFillBackground(True)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        colour = OKABE_ITO["vermillion"] if kind == "error" else OKABE_ITO["blue"]
+        self.setStyleSheet(f"background: {colour}; color: white;")
+        self.label.setText(text)
+        self.kind = kind
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """The dashboard. ``device``: connect to it at once (None: do not connect).
+
+    ``trace_method``: see :class:`~emgmap.gui.traces.TracesView`. ``protocol``
+    gives the gauges' pairs, zones and expected ratio ranges; without one the
+    montage's pairs are used with the default zones.
+    """
+
+    def __init__(self, device: str | None = "sim", *, settings: settings_mod.GuiSettings | None = None,
+                 clock: Clock = SYSTEM_CLOCK, fps: float = 60.0, trace_method: str = "minmax",
+                 protocol: Protocol | None = None):
+        super().__init__()
+        self.settings = settings or settings_mod.GuiSettings()
+        self.theme = THEMES[self.settings.theme]
+        self.clock = clock
+        self.protocol = protocol
+        self.session: Session | None = None
+        self.model: IndicesModel | None = None
+        self.recorder = None
+        self._frame = 0
+        self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
+        self._level_peaks: collections.deque[float] = collections.deque(maxlen=200)  # 10 s at 20 Hz
+        self._level_scale = 0.0
+        self._stopped_shown = False
+        self._reconnect_shown = False
+        self.setWindowTitle("emgmap")
+
+        self.device_bar = DeviceBar(self.theme)
+        self.device_bar.connect_requested.connect(self.connect_device)
+        self.device_bar.disconnect_requested.connect(self.disconnect_device)
+        self.device_bar.montage_requested.connect(self.edit_montage)
+        self.banner = Banner()
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(6, 0, 6, 0)
+        self.view_picker = QComboBox()
+        self.view_picker.addItem("raw", "raw")
+        self.view_picker.addItem("filtered", "filtered")
+        self.view_picker.currentIndexChanged.connect(self._view_changed)
+        self.window_spin = QDoubleSpinBox()
+        self.window_spin.setRange(2.0, 30.0)
+        self.window_spin.setSingleStep(1.0)
+        self.window_spin.setDecimals(0)
+        self.window_spin.setSuffix(" s")
+        self.window_spin.setValue(self.settings.window_s)
+        self.window_spin.valueChanged.connect(self._window_changed)
+        self.theme_picker = QComboBox()
+        for name in THEMES:
+            self.theme_picker.addItem(f"{name} theme", name)
+        self.theme_picker.setCurrentIndex(self.theme_picker.findData(self.theme.name))
+        self.theme_picker.currentIndexChanged.connect(lambda i: self.set_theme(self.theme_picker.itemData(i)))
+        for w in (self.view_picker, self.window_spin, self.theme_picker):
+            w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.calibrate_button = QToolButton()
+        self.calibrate_button.setText("Calibrate")
+        self.calibrate_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.calibrate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        menu = QMenu(self.calibrate_button)
+        menu.addAction(f"Rest baseline = the last {CALIBRATE_S:g} s", lambda: self.calibrate("rest"))
+        menu.addAction(f"MVC, every channel = the last {CALIBRATE_S:g} s", lambda: self.calibrate("mvc"))
+        menu.addSeparator()
+        menu.addAction("Forget the MVC references", lambda: self.calibrate("clear"))
+        menu.addAction("Start a new task peak", lambda: self.calibrate("peak"))
+        self.calibrate_button.setMenu(menu)
+        controls.addWidget(QLabel("Traces"))
+        controls.addWidget(self.view_picker)
+        controls.addWidget(QLabel("window"))
+        controls.addWidget(self.window_spin)
+        controls.addStretch(1)
+        self.norm_label = QLabel()
+        self.norm_label.setFont(font(MEDIUM_PT, bold=True))
+        controls.addWidget(self.norm_label)
+        controls.addStretch(1)
+        controls.addWidget(self.calibrate_button)
+        controls.addWidget(self.theme_picker)
+
+        self.traces = TracesView(self.theme, method=trace_method)
+        self.traces.painted.append(self._painted)
+        self.body = BodyMap(self.theme)
+        self.bars = ActivationBars(self.theme)
+        self.gauges = GaugePanel(self.theme)
+        gauge_scroll = QScrollArea()
+        gauge_scroll.setWidgetResizable(True)
+        gauge_scroll.setWidget(self.gauges)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.body)
+        top.addWidget(self.bars)
+        top.setSizes([420, 280])
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(gauge_scroll)
+        right.setSizes([360, 640])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.traces)
+        split.addWidget(right)
+        split.setSizes([1000, 720])
+        self.record_bar = RecordBar()
+        self.record_bar.record_requested.connect(self.start_recording)
+        self.record_bar.stop_requested.connect(self.stop_recording)
+        self.record_bar.marker_requested.connect(self.add_marker)
+        if not has_recorder():
+            self.record_bar.set_available(False, "this emgmap has no recorder (emgmap.recordings)")
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.device_bar)
+        lay.addWidget(self.banner)
+        lay.addLayout(controls)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.record_bar)
+        self.setCentralWidget(central)
+        self.resize(1600, 1000)
+
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(max(1, int(1000 / fps)))  # 16 ms: 62.5 Hz, never under 60
+        self.timer.timeout.connect(self.tick)
+        self.set_theme(self.theme.name)
+        if device is not None:
+            self.device_bar.set_spec(device)
+            self.connect_device(device)
+
+    # -- connection --------------------------------------------------------------------
+    def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
+        """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
+        montage, show why and stay usable."""
+        self.disconnect_device()
+        ring_s = self.window_spin.maximum() + 5.0
+        try:
+            session, origin = connection.connect(spec, montage, ring_seconds=ring_s, clock=self.clock,
+                                                 driver=driver, protocol=self.protocol)
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return False
+        self.session = session
+        self._stopped_shown = False
+        self.banner.hide()
+        if origin == "guessed":
+            self.banner.show_message(f"{spec}: the montage is a guess (first {len(session.montage)} muscles); "
+                                     "check it with Montage…", kind="note")
+        self.settings.device = spec
+        self.device_bar.set_connected(True)
+        self.setWindowTitle(f"emgmap · {spec}")
+        self._setup_views()
+        self.timer.start()
+        return True
+
+    def disconnect_device(self) -> None:
+        if self.recorder is not None:
+            self.stop_recording()
+        if self.session is not None:
+            self.session.stop()
+        self.device_bar.set_connected(False)
+        self._update_status()
+
+    def _setup_views(self) -> None:
+        s = self.session
+        montage = s.montage
+        self.view_picker.blockSignals(True)
+        self.view_picker.setCurrentIndex(self.view_picker.findData(self.settings.view))
+        self.view_picker.blockSignals(False)
+        self._set_trace_source()
+        p = self.protocol
+        if p is None:
+            self.model = IndicesModel(montage)
+        else:
+            expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
+            self.model = IndicesModel(montage, p.zones, expected=expected, muscles=p.muscles)
+        self.gauges.set_model(self.model)
+        self.body.set_montage(montage)
+        self.bars.set_montage(montage)
+        self._level_peaks.clear()
+        self._level_scale = 0.0
+        self._latencies.clear()
+
+    def _set_trace_source(self) -> None:
+        s = self.session
+        view = self.settings.view
+        ring = s.rings.filtered if view == "filtered" else s.rings.raw
+        label = f"filtered µV ({band_text(s)})" if view == "filtered" else "raw µV"
+        self.traces.set_source(ring, s.fs, s.montage, self.settings.window_s, label)
+
+    def _view_changed(self, i: int) -> None:
+        self.settings.view = self.view_picker.itemData(i)
+        if self.session is not None:
+            self._set_trace_source()
+
+    def _window_changed(self, value: float) -> None:
+        self.settings.window_s = float(value)
+        if self.session is not None:
+            self.traces.set_window(float(value))
+
+    def edit_montage(self) -> None:
+        if self.session is None:
+            self.banner.show_message("connect a device first, then edit its montage", kind="note")
+            return
+        if self.recorder is not None:
+            self.banner.show_message("stop the recording before changing the montage", kind="note")
+            return
+        dlg = MontageEditor(self.session.montage, self)
+        if dlg.exec() and dlg.result_montage is not None:
+            spec = self.settings.device
+            path = settings_mod.remember_montage(spec, dlg.result_montage)
+            self.connect_device(spec, dlg.result_montage)
+            self.banner.show_message(f"montage saved to {path}", kind="note")
+
+    # -- per frame ---------------------------------------------------------------------
+    def tick(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        self._frame += 1
+        self.traces.refresh()
+        if self._frame % 3 == 0:
+            self._update_levels(numbers=self._frame % 15 == 0)
+        if self._frame % 15 == 0:
+            self._update_status()
+            self._update_recording()
+        if self._frame % 60 == 0:
+            self._update_quality()
+
+    def _painted(self, index: int) -> None:
+        s = self.session
+        if s is None or index < s.rings.t.oldest:
+            return
+        t = s.rings.t.read_range(index, index + 1)[0]
+        now = self.clock.now()
+        self._latencies.append((now, now - (s.t0 + t)))
+
+    def latency_ms(self, last_s: float = 1.0) -> float | None:
+        """Median sample-to-screen latency over the last ``last_s`` seconds of paints."""
+        if not self._latencies:
+            return None
+        now = self._latencies[-1][0]
+        recent = [lat for t, lat in self._latencies if now - t <= last_s]
+        return float(np.median(recent)) * 1000.0
+
+    def _update_levels(self, numbers: bool) -> None:
+        """Activation map and bars from the session's labelled activation (the 500 ms
+        trailing mean of each envelope, docs/dsp.md §8); gauges and numbers at 4 Hz."""
+        live = self.session.latest_indices()
+        if live is None:
+            return
+        montage = self.session.montage
+        values = {(c.muscle, c.side): live.activation[c.name] for c in montage.channels}
+        units = {v.unit for v in values.values()}
+        uv = [v.value for v in values.values() if v.unit == "µV" and math.isfinite(v.value)]
+        if uv:  # µV: a 1-2-5 full scale over the 95th percentile of the last 10 s of peaks,
+            # so that a movement artefact's spike does not shrink every muscle for seconds
+            self._level_peaks.append(max(uv))
+            self._level_scale = nice_scale(float(np.percentile(self._level_peaks, 95)), self._level_scale)
+        fractions = {k: v.value / (self._level_scale if v.unit == "µV" else 100.0) for k, v in values.items()}
+        unit = units.pop() if len(units) == 1 else "mixed"
+        full = self._level_scale if unit == "µV" else 100.0
+        self.body.set_levels(fractions, f"{full:g} {unit}" if unit != "mixed" else
+                             f"100 %MVC, {self._level_scale:g} µV")
+        if numbers:
+            self.bars.set_levels({k: v.value for k, v in values.items()}, fractions,
+                                 f"{unit}, full bar {full:g}" if unit != "mixed" else "%MVC / µV per channel")
+            self.model.update(live)
+            self.norm_label.setText({"%MVC": "levels: %MVC", "% peak": "levels: % of task peak (no MVC)",
+                                     "µV": "levels: µV envelope (not calibrated)"}.get(
+                                         unit, "levels: %MVC where calibrated, µV elsewhere"))
+
+    def _update_status(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        st = s.status
+        self.device_bar.show_status(st, self.latency_ms(), s.fs, s.driver.paced)
+        if st.state == State.RECONNECTING:
+            self.banner.show_message(st.message, kind="note")
+            self._reconnect_shown = True
+        elif st.state == State.STREAMING and self._reconnect_shown:
+            self._reconnect_shown = False
+            self.banner.show_message(f"{s.spec.device} reconnected; samples lost meanwhile are counted "
+                                     "and marked as gaps", kind="note")
+        if st.state in (State.ERROR, State.LOST) and not self._stopped_shown:
+            self._stopped_shown = True
+            saved = ""
+            if self.recorder is not None:  # the device is gone: finalise what was recorded
+                rec, self.recorder = self.recorder, None
+                rs = rec.stop()
+                self.record_bar.set_recording(False)
+                saved = f" (recording {'failed: ' + rs.message if rs.state == 'failed' else 'saved to ' + rs.path})"
+            self.banner.show_message(f"{st.message}{saved}", kind="error")
+            self.device_bar.set_connected(False)
+
+    def _update_quality(self) -> None:
+        s = self.session
+        raw = s.rings.raw.latest(int(s.fs))
+        if raw.shape[0] < int(0.25 * s.fs):
+            return
+        q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
+        self.traces.set_flags([c.flags for c in q])
+
+    def calibrate(self, what: str) -> None:
+        """Quick calibration from the last :data:`CALIBRATE_S` seconds (docs/dsp.md §5):
+        ``rest``, ``mvc`` (every channel), ``clear`` (forget MVC), ``peak`` (new task peak)."""
+        s = self.session
+        if s is None:
+            self.banner.show_message("connect a device before calibrating", kind="note")
+            return
+        end = s.now_s()
+        start = max(0.0, end - CALIBRATE_S)   # a session younger than that: all of it
+        try:
+            if what == "rest":
+                s.capture_rest(start, end)
+                text = f"rest baseline set from {start:.1f}-{end:.1f} s"
+            elif what == "mvc":
+                best = s.capture_mvc(start, end)
+                text = "MVC trial added: " + ", ".join(f"{c.label} {v:.0f} µV"
+                                                       for c, v in zip(s.montage.channels, best))
+            elif what == "clear":
+                s.calibration.clear_mvc()
+                text = "MVC references forgotten: levels fall back to % of task peak"
+            else:
+                s.calibration.reset_peak()
+                text = "task peak reset"
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return
+        self.banner.show_message(text, kind="note")
+
+    # -- recording and markers ---------------------------------------------------------
+    def start_recording(self, path: str | Path | None = None) -> bool:
+        """Record the session to ``path`` (default: a time-stamped file in the
+        settings' recordings folder); a problem is shown, the live view goes on."""
+        if self.session is None or not self.session.running:
+            self.banner.show_message("connect a device before recording", kind="note")
+            return False
+        from ..recordings.recorder import Recorder
+        if path is None:
+            folder = Path(self.settings.record_dir).expanduser()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                self.banner.show_message(f"cannot create the recordings folder {folder} ({e.strerror}); "
+                                         "pick another folder in the settings")
+                return False
+            path = folder / time.strftime("emgmap-%Y%m%d-%H%M%S.h5")
+        try:
+            self.recorder = Recorder(self.session, path).start()
+        except (EmgmapError, OSError) as e:
+            self.banner.show_message(f"recording could not start: {e}")
+            return False
+        if self.recorder.status.message:  # e.g. it picked a new name rather than overwrite
+            self.banner.show_message(self.recorder.status.message, kind="note")
+        self.record_bar.set_recording(True)
+        self.record_bar.show_progress(0.0, 0, str(self.recorder.path))
+        return True
+
+    def stop_recording(self) -> None:
+        rec, self.recorder = self.recorder, None
+        self.record_bar.set_recording(False)
+        if rec is None:
+            return
+        st = rec.stop()
+        if st.state == "failed":
+            self.banner.show_message(st.message)
+        else:
+            self.banner.show_message(f"saved {st.seconds:.1f} s to {st.path}", kind="note")
+
+    def _update_recording(self) -> None:
+        rec = self.recorder
+        if rec is None:
+            return
+        st = rec.status
+        if st.state == "failed":  # the disk refused: say so loudly, keep streaming
+            self.recorder = None
+            rec.stop()
+            self.record_bar.set_recording(False)
+            self.banner.show_message(f"RECORDING STOPPED: {st.message}")
+            return
+        self.record_bar.show_progress(st.seconds, st.file_bytes, st.path)
+
+    def add_marker(self, label: str = "") -> None:
+        if self.session is None:
+            return
+        ev = self.session.add_event("marker", label)
+        self.record_bar.show_marker(ev.onset_s, label)
+
+    def keyPressEvent(self, ev) -> None:
+        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+            self.record_bar.request_marker()
+            return
+        super().keyPressEvent(ev)
+
+    # -- look and lifecycle ------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        from PyQt6.QtWidgets import QApplication
+        self.theme = THEMES[name]
+        self.settings.theme = name
+        app = QApplication.instance()
+        if app is not None:
+            apply(app, self.theme)
+        self.device_bar.theme = self.theme
+        self.traces.apply_theme(self.theme)
+        self.traces._set_title()
+        self.body.set_theme(self.theme)
+        self.bars.set_theme(self.theme)
+        self.gauges.set_theme(self.theme)
+
+    def closeEvent(self, ev) -> None:
+        self.timer.stop()
+        self.disconnect_device()
+        try:
+            self.settings.save()
+        except OSError:  # an unwritable config folder must not block closing
+            pass
+        super().closeEvent(ev)

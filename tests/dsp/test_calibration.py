@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from emgmap.dsp.calibration import Calibration, rest_baseline, sliding_mean_max, sliding_means
+from emgmap.types import EmgmapError
+
+
+def test_sliding_mean_max_is_the_best_500_ms_mean():
+    fs = 1000.0
+    env = np.zeros((3000, 2))
+    env[1000:1500, 0] = 80.0          # exactly one 500 ms plateau
+    env[1000:1400, 1] = 100.0         # 400 ms at 100 then 600 ms at 50
+    env[1400:2000, 1] = 50.0
+    best = sliding_mean_max(env, fs)
+    assert best[0] == pytest.approx(80.0)
+    assert best[1] == pytest.approx((400 * 100 + 100 * 50) / 500)
+    # against a brute-force window scan
+    brute = max(env[i:i + 500, 1].mean() for i in range(len(env) - 499))
+    assert best[1] == pytest.approx(brute)
+    assert sliding_means(env[:100], fs).shape == (1, 2)   # shorter than the window: its mean
+    env[1200, 0] = np.nan                                  # a bad sample voids its windows only
+    assert np.isfinite(sliding_mean_max(env, fs)).all()
+
+
+def test_rest_baseline_ignores_non_finite():
+    env = np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])
+    mean, sd = rest_baseline(env)
+    assert mean[0] == 2.0 and sd[0] == 1.0 and np.isnan(mean[1]) and np.isnan(sd[1])
+
+
+def test_mvc_keeps_the_best_of_the_last_three_trials_and_labels_the_normalisation():
+    cal = Calibration(["a_L", "a_R", "b_L"])
+    snap = cal.snapshot()
+    assert np.isnan(snap.mvc_uv).all() and snap.norms == ("none",) * 3
+    np.testing.assert_array_equal(snap.scale(), 1.0)
+    fs = 100.0
+    for level in (100.0, 300.0, 200.0):
+        cal.add_mvc_trial(np.full((100, 3), level), fs, channels=["a_L", "a_R"])
+    assert cal.mvc_uv[0] == 300.0 and np.isnan(cal.mvc_uv[2])
+    cal.add_mvc_trial(np.full((100, 3), 50.0), fs, channels="a_L")   # 300 still among the last 3
+    assert cal.mvc_uv[0] == 300.0
+    cal.add_mvc_trial(np.full((100, 3), 60.0), fs, channels=0)       # now 300 drops out
+    assert cal.snapshot().mvc_trials[0] == (200.0, 50.0, 60.0) and cal.mvc_uv[0] == 200.0
+    cal.observe_peak(np.array([10.0, 10.0, 40.0]))
+    cal.observe_peak(np.array([5.0, 5.0, 20.0]))                      # peaks only rise
+    snap = cal.snapshot()
+    assert snap.norms == ("mvc", "mvc", "peak") and snap.peak_uv[2] == 40.0
+    np.testing.assert_allclose(snap.normalise(np.array([[100.0, 150.0, 10.0]])), [[50.0, 50.0, 25.0]])
+    cal.reset_peak()
+    cal.clear_mvc("a_R")
+    assert cal.norms == ("mvc", "none", "none")
+    with pytest.raises(EmgmapError, match="unknown channel 'c_L'; channels are a_L, a_R, b_L"):
+        cal.add_mvc_trial(np.ones((10, 3)), fs, channels=["c_L"])

@@ -1,0 +1,212 @@
+"""The real window, offscreen, on the simulator (real time, waited on with qtbot.waitUntil)."""
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PyQt6.QtCore import Qt, QTimer  # noqa: E402
+
+from emgmap.gui import settings as settings_mod  # noqa: E402
+from emgmap.gui.devicebar import MontageEditor  # noqa: E402
+from emgmap.gui.settings import GuiSettings  # noqa: E402
+from emgmap.gui.window import MainWindow  # noqa: E402
+from emgmap.session import State  # noqa: E402
+from emgmap.types import Side  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def acquisition_threads():
+    return [t for t in threading.enumerate() if t.name == "emgmap-acquisition" and t.is_alive()]
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow("sim", settings=GuiSettings())
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def test_window_opens_on_the_simulator_and_curves_update(window, qtbot):
+    w = window
+    assert len(w.traces.curves) == 8
+    qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=5000)
+    first = w.traces.drawn_index
+    x, y = w.traces.curves[0].getData()
+    assert len(x) >= 2 and x[-1] <= 0 and len(x) == len(y)
+    qtbot.waitUntil(lambda: w.traces.drawn_index > first + 200, timeout=5000)  # new samples drawn
+    qtbot.waitUntil(lambda: "connected" in w.device_bar.state_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Hz" in w.device_bar.rate_label.text() and w.latency_ms() is not None, timeout=5000)
+    assert w.latency_ms() < 1000
+    assert w.traces.labels[:2] == ["gmed L", "gmed R"]
+    # the activation map and the gauges are fed
+    qtbot.waitUntil(lambda: bool(w.bars.values) and len(w.model.gauges[0].trend_t) > 0, timeout=5000)
+    assert set(w.bars.values) == {(m, s) for m in ("gmed", "gmax", "tfl", "bf") for s in (Side.LEFT, Side.RIGHT)}
+
+
+def test_bad_device_shows_the_error_and_the_window_stays_usable(qtbot):
+    w = MainWindow("usb:/dev/nothing", settings=GuiSettings())
+    qtbot.addWidget(w)
+    w.show()
+    assert w.banner.isVisible() and "valid forms" in w.banner.label.text()
+    assert w.session is None and w.device_bar.connect_button.text() == "Connect"
+    assert not w.connect_device("serial:/dev/emgmap-no-such-port")  # a bad port: named, with what to do
+    assert "no such port /dev/emgmap-no-such-port" in w.banner.label.text()
+    assert w.session is None and w.isVisible()
+    # a device that goes away while streaming: shown, and the last traces stay
+    assert w.connect_device("sim:?disconnect_at=0.3")
+    qtbot.waitUntil(lambda: w.session.status.state == State.LOST, timeout=5000)
+    qtbot.waitUntil(lambda: w.banner.isVisible() and "disconnect" in w.banner.label.text(), timeout=5000)
+    assert "device lost" in w.device_bar.state_label.text()
+    assert w.device_bar.connect_button.text() == "Connect"
+    # and connecting again works
+    assert w.connect_device("sim")
+    assert not w.banner.isVisible()
+    qtbot.waitUntil(lambda: w.traces.drawn_index > 100, timeout=5000)
+    w.close()
+
+
+def test_space_bar_and_button_add_markers(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    w.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    w.record_bar.label.setText("knee valgus")
+    qtbot.mouseClick(w.record_bar.marker_button, Qt.MouseButton.LeftButton)
+    markers = [e for e in w.session.events() if e.kind == "marker"]
+    assert [m.label for m in markers] == ["", "knee valgus"]
+    assert markers[1].onset_s >= markers[0].onset_s >= 0
+    assert "knee valgus" in w.record_bar.last_marker.text()
+
+
+def test_closing_leaves_no_thread_or_timer(qtbot):
+    before = set(threading.enumerate())
+    w = MainWindow("sim", settings=GuiSettings())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=5000)
+    assert acquisition_threads()
+    w.close()
+    assert not acquisition_threads()
+    assert not w.session.running and w.session.status.state == State.STOPPED
+    assert not [t for t in w.findChildren(QTimer) if t.isActive()]
+    # nothing this window started outlives it (the DSP warm-up thread ends on its own once compiled)
+    qtbot.waitUntil(lambda: not [t for t in threading.enumerate() if t not in before and t.is_alive()],
+                    timeout=10000)
+    assert settings_mod.GuiSettings.load().device == "sim"  # remembered
+
+
+def test_theme_switch_and_window_length(window, qtbot):
+    w = window
+    w.theme_picker.setCurrentIndex(w.theme_picker.findData("light"))
+    assert w.theme.name == "light" and w.traces.theme.name == "light" and w.body.theme.name == "light"
+    w.window_spin.setValue(4)
+    assert w.traces.window_s == 4 and w.traces.trace.window_s == 4
+    qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=5000)
+    x, _ = w.traces.curves[0].getData()
+    assert x[0] >= -4
+
+
+def test_montage_editor_saves_and_the_montage_is_remembered(window, qtbot, config_dir):
+    w = window
+    dlg = MontageEditor(w.session.montage, w)
+    qtbot.addWidget(dlg)
+    dlg.table.cellWidget(6, 1).setCurrentIndex(dlg.table.cellWidget(6, 1).findData("st"))  # bf_L -> st
+    dlg.pairs.setText("gmed:tfl, gmax:bf, bogus:tfl")
+    dlg._accept()
+    assert dlg.result() == 0 and "bogus" in dlg.error.text()  # the field is named, dialog stays open
+    dlg.pairs.setText("gmed:tfl")
+    dlg._accept()
+    m = dlg.result_montage
+    assert m.channels[6].muscle == "st" and m.channels[6].placement.startswith("50 % ischial")
+    settings_mod.remember_montage("sim", m)
+    assert w.connect_device("sim")
+    assert w.session.montage == m
+    assert [g.key for g in w.model.gauges if g.kind == "ratio"] == ["ratio gmed:tfl left", "ratio gmed:tfl right"]
+
+
+def test_gui_command_smoke_quits_after_two_seconds(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", EMGMAP_CONFIG_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "emgmap", "gui", "--device", "sim", "--quit-after", "2"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_without_a_display_one_sentence_suggests_the_terminal_commands(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["EMGMAP_CONFIG_DIR"] = str(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "emgmap"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0]
+    assert "emgmap check" in lines[0] and "emgmap record" in lines[0]
+
+
+def test_protocol_sets_the_pairs_and_expected_ranges(qtbot):
+    from emgmap.protocols import load_protocol
+    p = load_protocol("clamshell")
+    w = MainWindow("sim", settings=GuiSettings(), protocol=p)
+    qtbot.addWidget(w)
+    ratios = {g.key: g for g in w.model.gauges if g.kind == "ratio"}
+    assert ratios["ratio gmed:tfl left"].expected == p.expected_range("gmed:tfl")
+    assert w.model.zones == p.zones
+    w.close()
+
+
+def test_unknown_protocol_is_one_sentence(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", EMGMAP_CONFIG_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "emgmap", "gui", "--protocol", "nope"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith("emgmap: unknown protocol 'nope'")
+
+
+def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp_path):
+    pytest.importorskip("emgmap.recordings.recorder")
+    from emgmap.recordings import open_recording
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    path = tmp_path / "take1.h5"
+    assert w.start_recording(path)
+    assert w.record_bar.record_button.text() == "■ Stop"
+    qtbot.waitUntil(lambda: w.recorder.status.samples > 1000, timeout=5000)
+    w.record_bar.label.setText("pain 3/10")
+    w.record_bar.request_marker()
+    qtbot.waitUntil(lambda: w.recorder.status.samples > 2000, timeout=5000)
+    qtbot.waitUntil(lambda: w.record_bar.info.text().startswith("REC 00:0"), timeout=5000)
+    qtbot.mouseClick(w.record_bar.record_button, Qt.MouseButton.LeftButton)  # stop
+    assert w.recorder is None and "saved" in w.banner.label.text()
+    with open_recording(path) as r:
+        assert r.fs == w.session.fs and r.n_samples > 2000 and r.finalised
+        assert [e.label for e in r.events if e.kind == "marker"] == ["pain 3/10"]
+    assert w.traces.drawn_index > 0 and w.session.running  # the live view went on
+
+
+def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbot, tmp_path):
+    pytest.importorskip("emgmap.recordings.recorder")
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert not w.start_recording(blocker / "take.h5")  # a folder that is a file
+    assert w.banner.isVisible() and "recording could not start" in w.banner.label.text()
+    before = w.traces.drawn_index
+    qtbot.waitUntil(lambda: w.traces.drawn_index > before, timeout=5000)
+
+
+def test_quick_calibration_turns_levels_into_percent_mvc(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.now_s() > 1.0, timeout=5000)
+    w.calibrate("mvc")
+    assert "MVC trial added: gmed L" in w.banner.label.text()
+    qtbot.waitUntil(lambda: w.norm_label.text() == "levels: %MVC", timeout=5000)
+    assert all("%MVC" in g.detail for g in w.model.gauges)
+    w.calibrate("clear")
+    qtbot.waitUntil(lambda: "%MVC" not in w.norm_label.text(), timeout=5000)
