@@ -28,6 +28,16 @@ def test_host_time_resolves_a_loss_longer_than_one_wrap():
     assert u(99, 601 / fs + 0.003) == 611  # jitter does not add a wrap
 
 
+def test_a_late_delivery_is_not_a_loss_but_a_long_loss_with_jitter_is():
+    fs = 250.0
+    u = CounterUnwrapper(256, fs=fs)
+    assert u(0, 0.0) == 0
+    assert u(1, 0.7) == 1  # the reader stalled 0.7 s (175 samples' time): packets were late, not lost
+    v = CounterUnwrapper(256, fs=fs)
+    assert v(0, 0.0) == 0
+    assert v(44, 300 / fs - 0.2) == 300  # 300 lost, stamped 50 samples early: still one wrap
+
+
 def test_resume_continues_by_the_clock_and_no_counter_is_consecutive():
     u = CounterUnwrapper(65536, fs=1000.0)
     assert u(7, 0.0) == 7 and u(8, 0.001) == 8
