@@ -2,7 +2,7 @@
 
 ``brainflow:cyton?port=/dev/ttyUSB0``, ``brainflow:synthetic``,
 ``brainflow:cyton_daisy?port=...``, ``brainflow:ganglion?port=...``,
-``brainflow:cyton_wifi?ip=192.168.4.1``,
+``brainflow:cyton_wifi?ip=192.168.4.1&ip_port=6677`` (ip_port: any free local port),
 ``brainflow:playback?file=rec.csv&master_board=cyton``.
 
 EMG rows are the board's ``get_emg_channels`` (else ``get_exg_channels``), in
