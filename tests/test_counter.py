@@ -14,9 +14,9 @@ def test_repeated_counter_is_a_duplicate_not_a_sample():
     assert [u(c) for c in (3, 4, 4, 5)] == [3, 4, None, 5]
 
 
-def test_daisy_pairs_carry_odd_numbers_step_two():
+def test_daisy_samples_are_packet_pairs_step_two():
     u = CounterUnwrapper(256, step=2)
-    assert [u(c) for c in (251, 253, 255, 1, 3, 7)] == [125, 126, 127, 128, 129, 131]
+    assert [u(c) for c in (250, 252, 254, 0, 2, 6)] == [125, 126, 127, 128, 129, 131]
 
 
 def test_host_time_resolves_a_loss_longer_than_one_wrap():

@@ -68,8 +68,10 @@ def board_id(name: str, what: str) -> int:
 
 def _counter_pattern(bid: int) -> tuple[int, int] | None:
     """(modulus, step) of a board's package counter when known: Cyton +1 mod 256;
-    Daisy pairs carry the odd numbers (BrainFlow cyton_daisy.cpp), so +2; the
-    synthetic board +1 mod 256 (reference/boards-and-libraries.md)."""
+    Cyton+Daisy +2 mod 256 (a sample joins two packets, Daisy channels in the even
+    one, Cyton channels in the next odd one; BrainFlow 5.23 reports the even number,
+    checked against the emulator in tests/test_brainflow_driver.py); the synthetic
+    board +1 mod 256 (reference/boards-and-libraries.md)."""
     bs = _brainflow().BoardIds
     return {int(bs.SYNTHETIC_BOARD): (256, 1), int(bs.CYTON_BOARD): (256, 1), int(bs.CYTON_WIFI_BOARD): (256, 1),
             int(bs.CYTON_DAISY_BOARD): (256, 2), int(bs.CYTON_DAISY_WIFI_BOARD): (256, 2)}.get(bid)

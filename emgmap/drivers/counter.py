@@ -26,7 +26,7 @@ class CounterUnwrapper:
         the emgmap serial protocol); None: the stream has no counter and
         samples are consecutive.
     step : counter increment per sample (1; 2 for a Cyton+Daisy, whose
-        sample pairs carry the odd counter values).
+        samples are packet pairs).
     fs : sampling rate, Hz, to use host times.
     """
 
