@@ -13,7 +13,7 @@ from . import __version__
 from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
-COMMANDS = ("gui", "check", "devices", "stream", "emulate", "bench")
+COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ import importlib
 BENCHMARKS: dict[str, str] = {
     "dsp": "emgmap.bench.dsp",
     "lsl": "emgmap.bench.lsl",
+    "record": "emgmap.bench.record",
     "gui": "emgmap.gui.bench",
 }
 

@@ -15,6 +15,7 @@ from .spec import DeviceSpec, parse_spec, valid_forms_text
 # kind -> "module:function(spec: DeviceSpec, clock: Clock) -> Driver"
 OPENERS = {
     "sim": "emgmap.drivers.sim:open_sim",
+    "replay": "emgmap.drivers.replay:open_replay",
     "brainflow": "emgmap.drivers.brainflow:open_brainflow",
     "serial": "emgmap.drivers.serial_board:open_serial",
     "lsl": "emgmap.drivers.lsl:open_lsl",

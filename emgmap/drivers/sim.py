@@ -1,6 +1,8 @@
 """``sim`` devices: the built-in simulator, paced by a clock or unpaced."""
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
@@ -45,12 +47,13 @@ class SimDriver(Driver):
 
     Paced: samples become available as ``clock`` time passes (a
     :class:`~emgmap.clock.ManualClock` makes that instant in tests). Unpaced
-    (``fast``): every read returns the next ``block_s`` seconds at once.
+    (``fast``): every read returns the next ``block_s`` seconds at once (0.5 s by
+    default: batch work wants few large blocks).
     Timestamps are ``t0 + index / fs`` on the clock's time line.
     """
 
     def __init__(self, config: SimConfig, *, device: str = "sim", fast: bool = False,
-                 clock: Clock = SYSTEM_CLOCK, schedule: Schedule | None = None, block_s: float = 0.05):
+                 clock: Clock = SYSTEM_CLOCK, schedule: Schedule | None = None, block_s: float = 0.5):
         self.sim = Simulator(config, schedule=schedule)
         self.montage = self.sim.montage
         self.spec = StreamSpec(fs=config.fs, channel_names=self.montage.names, device=device,
@@ -60,7 +63,7 @@ class SimDriver(Driver):
         self.clock = clock
         self._frames_per_read = max(1, int(round(block_s * config.fs / self.sim.frame_len)))
         self._t0: float | None = None
-        self._pending: tuple[int, np.ndarray] | None = None
+        self._queue: collections.deque[SampleBlock] = collections.deque()  # generated, not yet read
 
     @property
     def truth(self):
@@ -75,6 +78,8 @@ class SimDriver(Driver):
     def read(self) -> SampleBlock | None:
         if self._t0 is None:
             raise RuntimeError("read() before start()")
+        if self._queue:
+            return self._queue.popleft()
         fs, L = self.sim.fs, self.sim.frame_len
         if not self.paced:
             n_frames = self._frames_per_read
@@ -88,21 +93,17 @@ class SimDriver(Driver):
         cfg = self.sim.config
         if cfg.disconnect_at is not None and self.sim._next / fs >= cfg.disconnect_at:
             raise DeviceLost(f"the simulator was told to disconnect at {cfg.disconnect_at:g} s")
-        first, parts = None, []
-        for _ in range(n_frames):
-            start, x = self.sim.next_frame()
-            if x is None:  # dropped: end this block here, the next one starts after the gap
-                if parts:
-                    break
+        first, x, kept = self.sim.next_frames(n_frames)
+        ts = self._t0 + (first + np.arange(x.shape[0])) / fs
+        k = 0
+        while k < n_frames:  # each run of kept frames is one block: a dropped frame is a gap
+            if not kept[k]:
+                k += 1
                 continue
-            if first is None:
-                first = start
-            parts.append(x)
-        if not parts:
-            return None
-        data = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        ts = self._t0 + (first + np.arange(data.shape[0])) / fs
-        return SampleBlock(data, ts, first)
+            j = k + int(np.argmin(np.append(kept[k:], False)))
+            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L))
+            k = j
+        return self._queue.popleft() if self._queue else None
 
 
 def open_sim(spec: DeviceSpec, clock: Clock) -> SimDriver:

@@ -224,6 +224,7 @@ class Simulator:
         self._zi_f = self._zi.copy()
         self._rng = np.random.default_rng([cfg.seed, 2])
         self._drop_rng = np.random.default_rng([cfg.seed, 3])
+        self._draws = np.empty((0,))
         self._next = 0
         self.truth = SimTruth(self)
 
@@ -273,20 +274,31 @@ class Simulator:
         if t.size == 0:
             return act, fat
         for c in self.schedule.between(float(t[0]), float(t[-1]) + 1e-12):
-            for i, level in c.levels.items():
-                env = c.envelope(t, c.lags.get(i, 0.0))
-                act[:, i] += level * env
-                if c.fatigue:
-                    fat[:, i] = np.maximum(fat[:, i], c.fatigue * (env > 0))
+            if not c.levels:
+                continue
+            cols = np.fromiter(c.levels.keys(), dtype=np.intp, count=len(c.levels))
+            levels = np.fromiter(c.levels.values(), dtype=float, count=len(c.levels))
+            lags = np.array([c.lags.get(i, 0.0) for i in cols])
+            env = c.envelope(t[:, None], lags)  # (n, k): all channels of this contraction at once
+            act[:, cols] += levels * env
+            if c.fatigue:
+                fat[:, cols] = np.maximum(fat[:, cols], c.fatigue * (env > 0))
         return act, fat
 
     def _artifacts(self, t: np.ndarray) -> np.ndarray:
         a, cfg = self._art, self.config
         out = a["dc"] + a["drift"] * np.sin(2 * np.pi * a["drift_f"] * t[:, None] + a["drift_phase"])
+        # mains harmonics: A sin(wt + p) = sin(wt) A cos(p) + cos(wt) A sin(p), so only one sine
+        # and one cosine per harmonic are computed, not one per channel
+        basis, weights = [], []
         for h, mult in enumerate((1, 3, 5)):
             f = mult * cfg.power_line_hz
             if f < 0.45 * cfg.fs:
-                out += a["mains"][h] * np.sin(2 * np.pi * f * t[:, None] + a["mains_phase"][h])
+                wt = 2 * np.pi * f * t
+                basis += [np.sin(wt), np.cos(wt)]
+                weights += [a["mains"][h] * np.cos(a["mains_phase"][h]), a["mains"][h] * np.sin(a["mains_phase"][h])]
+        if basis:
+            out += np.stack(basis, axis=1) @ np.stack(weights)
         if a["ecg"].any():
             ph = ((t / a["ecg_period"] + a["ecg_phase"]) % 1.0) * a["ecg_period"] - 0.3
             qrs = (np.exp(-(ph / 0.012) ** 2) - 0.25 * np.exp(-((ph + 0.03) / 0.01) ** 2)
@@ -298,27 +310,42 @@ class Simulator:
                 continue
             r = np.random.default_rng([cfg.seed, 5, int(round(c.start * 1000))])
             for tc in (c.start, c.start + c.duration):
-                u = t - tc
-                if np.abs(u).min() > 0.3:
-                    continue
+                # draw both bursts' parameters always, and cut each burst at |u| <= 0.3 s per
+                # sample, so that the samples do not depend on how they are chunked
                 amp = r.uniform(100, 1000) * r.uniform(0.2, 1.0, len(self.montage))
                 f = r.uniform(3, 12)
-                out += (np.sin(2 * np.pi * f * u) * np.exp(-(u / 0.08) ** 2))[:, None] * amp
+                lo, hi = np.searchsorted(t, (tc - 0.3, tc + 0.3))
+                if lo < hi:
+                    u = t[lo:hi] - tc
+                    out[lo:hi] += (np.sin(2 * np.pi * f * u) * np.exp(-(u / 0.08) ** 2))[:, None] * amp
         return out
 
-    def _frame(self, start: int) -> np.ndarray:
+    def _frames(self, start: int, n_frames: int) -> np.ndarray:
+        """``n_frames`` consecutive frames from sample ``start``, generated in one go.
+
+        The random draws come from one array laid out frame by frame (muscle noise,
+        fatigued noise when fatigue is on, baseline noise), the order in which frame-by-frame
+        generation draws them, and the filters carry their state across calls, so the
+        samples do not depend on how many frames are generated at once.
+        """
         cfg, L = self.config, self.frame_len
-        idx = start + np.arange(L)
+        C = len(self.montage)
+        n = n_frames * L
+        idx = start + np.arange(n)
         t = idx / cfg.fs
         act, fat = self.activation(t)
-        shaped, self._zi = signal.sosfilt(self._sos, self._rng.standard_normal((L, act.shape[1])),
-                                          axis=0, zi=self._zi)
+        streams = 3 if cfg.fatigue > 0 else 2
+        if self._draws.shape[0] != n_frames:  # reused: filling a fresh large array costs page faults
+            self._draws = np.empty((n_frames, streams, L, C))
+        draws = self._rng.standard_normal(out=self._draws)
+        shaped, self._zi = signal.sosfilt(self._sos, draws[:, 0].reshape(n, C), axis=0, zi=self._zi)
         if cfg.fatigue > 0:
-            tired, self._zi_f = signal.sosfilt(self._sos_fatigued, self._rng.standard_normal(shaped.shape),
+            tired, self._zi_f = signal.sosfilt(self._sos_fatigued, draws[:, 1].reshape(n, C),
                                                axis=0, zi=self._zi_f)
-            shaped = np.sqrt(1 - fat) * shaped + np.sqrt(fat) * tired
+            if fat.any():  # the mix is the fresh stream itself while no muscle is fatigued
+                shaped = np.sqrt(1 - fat) * shaped + np.sqrt(fat) * tired
         emg = (act / 100 * self.mvc_rms_uv * shaped) @ self.crosstalk.T
-        x = emg + self.baseline_uv * self._rng.standard_normal(emg.shape)
+        x = emg + self.baseline_uv * draws[:, -1].reshape(n, C)
         if cfg.artifacts:
             x += self._artifacts(t)
         if cfg.saturate_at is not None:
@@ -328,12 +355,21 @@ class Simulator:
             x[:, -1] = idx
         return x
 
+    def next_frames(self, n_frames: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """The next ``n_frames`` frames at once: first index, (n_frames * frame_len, C)
+        samples and a (n_frames,) bool array that is False where a frame was dropped."""
+        start = self._next
+        x = self._frames(start, n_frames)
+        self._next += n_frames * self.frame_len
+        kept = np.ones(n_frames, dtype=bool)
+        if self.config.drop_rate:
+            kept = self._drop_rng.random(n_frames) >= self.config.drop_rate
+            for k in np.flatnonzero(~kept):
+                s = start + int(k) * self.frame_len
+                self.truth.dropped.append((s, s + self.frame_len))
+        return start, x, kept
+
     def next_frame(self) -> tuple[int, np.ndarray | None]:
         """The next frame's first index and data, or None data when the frame is dropped."""
-        start = self._next
-        x = self._frame(start)
-        self._next += self.frame_len
-        if self.config.drop_rate and self._drop_rng.random() < self.config.drop_rate:
-            self.truth.dropped.append((start, start + self.frame_len))
-            return start, None
-        return start, x
+        start, x, kept = self.next_frames(1)
+        return start, (x if kept[0] else None)

@@ -1,0 +1,65 @@
+"""``emgmap info``: what a recording holds, in a summary a researcher can check."""
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from ..montage import MUSCLES
+
+
+def register(sub) -> None:
+    p = sub.add_parser("info", help="summarise a recording (device, channels, duration, gaps, events)")
+    p.add_argument("file", metavar="FILE.h5")
+    p.add_argument("--events", type=int, default=20, metavar="N", help="list at most N events (default 20)")
+    p.set_defaults(func=run)
+
+
+def _num(x: float, fmt: str = ".1f") -> str:
+    return "-" if not np.isfinite(x) else format(x, fmt)
+
+
+def run(args) -> int:
+    from ..recordings import open_recording
+    with open_recording(args.file) as rec:
+        a = rec.attrs
+        print(f"file         {rec.path}  (emgmap format {a['format_version']}, "
+              f"written by emgmap {a.get('software_version', '?')} at {a.get('created_utc', '?')})")
+        if rec.interrupted or not rec.finalised:
+            print("state        not finalised: the recorder was interrupted; the file holds the data up to its "
+                  "last flush (run `emgmap repair` for other tools)")
+        print(f"subject      {a.get('subject_id') or '-'}")
+        print(f"device       {rec.device}  ({a.get('device_model', '')})")
+        print(f"sampling     {rec.fs:g} Hz, {rec.n_channels} channels, mains {a.get('power_line_hz', 0):g} Hz, "
+              f"placement {a.get('placement_scheme', '')}")
+        gaps = rec.gaps()
+        print(f"duration     {rec.duration_s:.3f} s, {rec.n_samples} samples")
+        print(f"gaps         {len(gaps)}" + (f", {sum(g.missing for g in gaps)} samples missing "
+                                             f"({sum(g.missing for g in gaps) / rec.fs:.3f} s)" if gaps else ""))
+        kinds = collections.Counter(e.kind for e in rec.events)
+        print(f"events       {len(rec.events)}" + (" (" + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ")"
+                                                    if kinds else ""))
+        env, _ = rec.envelope()
+        print(f"envelope     {env.shape[0]} rows at 100 Hz" if env.shape[0] else "envelope     not recorded")
+        calibrated = np.isfinite(rec.mvc_uv).any() or np.isfinite(rec.rest_rms_uv).any()
+        print(f"calibration  {'per channel below' if calibrated else 'none'}")
+        if rec.aux_names:
+            print("aux          " + ", ".join(f"{n} ({u})" for n, u in zip(rec.aux_names, rec.aux_units)))
+        if a.get("notes"):
+            print("notes        " + "\n             ".join(str(a["notes"]).splitlines()))
+        print()
+        w = max(8, *(len(n) for n in rec.channel_names)) + 2
+        print(f"{'channel':<{w}}{'muscle':<8}{'side':<9}{'band Hz':>14}{'rest µV':>9}{'MVC µV':>9}  placement")
+        for i, ch in enumerate(rec.montage.channels):
+            band = f"{rec.low_cutoff_hz[i]:g}-{rec.high_cutoff_hz[i]:g}"
+            print(f"{ch.name:<{w}}{ch.muscle:<8}{ch.side.value:<9}{band:>14}{_num(rec.rest_rms_uv[i]):>9}"
+                  f"{_num(rec.mvc_uv[i]):>9}  {ch.placement or MUSCLES[ch.muscle].name}")
+        if rec.events and args.events:
+            print()
+            print(f"{'onset s':>10}{'dur s':>8}  {'kind':<7}label")
+            for e in rec.events[:args.events]:
+                print(f"{e.onset_s:>10.3f}{e.duration_s:>8.3f}  {e.kind:<7}{e.label}"
+                      + (f"  [{e.channel}]" if e.channel else ""))
+            if len(rec.events) > args.events:
+                print(f"... {len(rec.events) - args.events} more (--events N)")
+    return 0

@@ -1,0 +1,10 @@
+"""HDF5 recordings: the writer and recorder thread, the reader, importers and exporters.
+
+Format: DESIGN §3 and docs/recording-format.md.
+"""
+from .format import ENVELOPE_FS, FORMAT, FORMAT_VERSION, RecordingError, unique_path
+from .reader import Recording, open_recording
+from .writer import RecordingWriter
+
+__all__ = ["ENVELOPE_FS", "FORMAT", "FORMAT_VERSION", "RecordingError", "unique_path", "Recording",
+           "open_recording", "RecordingWriter"]

@@ -1,0 +1,253 @@
+"""The recorder thread: a session's rings and events -> an HDF5 recording.
+
+It reads every sample the session put in its rings, in order (samples lost
+because it fell a whole ring behind are counted in :attr:`RecorderStatus.overruns`
+and written as a ``gap`` event, never dropped silently), appends events as
+they happen, flushes about once a second, and finalises the file on stop.
+A write error (disk full, file too large, folder gone) stops the recording
+with a one-sentence message in :attr:`Recorder.status`; acquisition goes on.
+For unpaced sources (a fast simulator, a replay at full speed) it holds the
+acquisition thread back instead of letting the ring overrun.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .. import tomlio
+from ..session import Event, Session
+from .format import ENVELOPE_FS, RecordingError
+from .writer import RecordingWriter, _reason
+
+
+@dataclass(frozen=True)
+class RecorderStatus:
+    state: str = "idle"          # idle | recording | stopped | failed
+    path: str = ""
+    message: str = ""            # why it failed, or that it picked a new name
+    samples: int = 0             # samples written
+    flushed_samples: int = 0     # samples safe on disk (as of the last flush): a crash keeps these
+    seconds: float = 0.0         # time covered by the samples written
+    file_bytes: int = 0
+    overruns: int = 0            # samples lost because the recorder fell a ring behind
+    events: int = 0
+
+
+RESERVE_BYTES = 1_000_000   # kept free so that the file can always be closed and finalised
+
+
+class OutOfSpace(Exception):
+    """The next write would not fit: stop while the file can still be closed cleanly."""
+
+
+class Recorder:
+    """Record ``session`` to ``path`` from now until :meth:`stop`.
+
+    Parameters
+    ----------
+    session : the live session (started or not).
+    path : target file; an existing file is never overwritten (a new name is picked
+        and :attr:`status` says so).
+    subject_id, notes : root attributes (use a pseudonym, never a name).
+    compress : gzip 1 + shuffle for /emg/data.
+    flush_s : seconds between flushes (wall time): a crash loses at most this much.
+    """
+
+    def __init__(self, session: Session, path: str | os.PathLike, *, subject_id: str = "", notes: str = "",
+                 compress: bool = False, flush_s: float = 1.0):
+        self.session = session
+        spec = session.spec
+        self.writer = RecordingWriter(
+            path, fs=session.fs, montage=session.montage, device=spec.device, device_model=spec.device_model,
+            power_line_hz=spec.power_line_hz, low_cutoff_hz=_band(session)[0], high_cutoff_hz=_band(session)[1],
+            subject_id=subject_id, notes=notes, config=session_config_toml(session), compress=compress)
+        self.path = self.writer.path
+        C = session.spec.n_channels
+        self._row_bytes = 4 * C + 16 + (4 * C + 8)  # emg row, timestamp, index; envelope at most as much
+        self.flush_s = flush_s
+        rings = session.rings
+        self._pos = rings.total               # next absolute ring index to write
+        self._env_next = math.ceil(self._pos * ENVELOPE_FS / session.fs)  # next envelope row k
+        self._n_events = len(session.events())
+        self._calibration = None
+        self._pipeline_config = session.pipeline_config
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._progress = threading.Condition()   # notified whenever rows were written
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        msg = (f"{self.writer.requested} exists; recording to {self.path} instead" if self.writer.renamed else "")
+        self._status = RecorderStatus(state="idle", path=str(self.path), message=msg)
+        self._backpressure = not session.driver.paced
+        session.add_listener(self._on_block)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> "Recorder":
+        self._set(state="recording")
+        self._thread = threading.Thread(target=self._run, name="emgmap-recorder", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> RecorderStatus:
+        """Write what is left in the rings, finalise the file and return the final status."""
+        self._stop.set()
+        self._wake.set()
+        with self._progress:
+            self._progress.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+        return self.status
+
+    @property
+    def status(self) -> RecorderStatus:
+        return self._status
+
+    def _set(self, **changes) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)
+        with self._progress:  # a held-back acquisition thread re-checks (state changes release it)
+            self._progress.notify_all()
+
+    # -- acquisition-thread side -------------------------------------------------------------
+    def _on_block(self, block) -> None:
+        self._wake.set()
+        if self._backpressure:  # an unpaced source waits for the recorder rather than overrun the ring
+            # room for the next block (assumed no larger than this one) before the ring laps us
+            limit = max(0, self.session.rings.raw.capacity - 2 * block.n)
+            with self._progress:
+                self._progress.wait_for(lambda: self.session.rings.total - self._pos <= limit
+                                        or self._status.state != "recording" or self._stop.is_set())
+
+    # -- worker ----------------------------------------------------------------------------------
+    def _run(self) -> None:
+        last_flush = time.monotonic()
+        try:
+            while True:
+                stopping = self._stop.is_set()
+                self._write_pending()
+                now = time.monotonic()
+                if stopping:
+                    break
+                if now - last_flush >= self.flush_s:
+                    n = self.writer.n_samples
+                    self.writer.flush()
+                    last_flush = now
+                    self._set(file_bytes=_size(self.path), flushed_samples=n)
+                self._wake.wait(0.05)
+                self._wake.clear()
+            self.writer.close()
+            self._set(state="stopped", file_bytes=_size(self.path), flushed_samples=self.writer.n_samples)
+        except OutOfSpace as e:  # stopped before the disk refused: the file is finalised normally
+            try:
+                self.writer.close()
+            except RecordingError:
+                self.writer._abort()
+            self._fail(str(e))
+        except Exception as e:  # the disk refused a write: keep what was flushed
+            self.writer._abort()
+            self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}")
+
+    def _fail(self, why: str) -> None:
+        self._set(state="failed", file_bytes=_size(self.path), message=(
+            f"recording to {self.path} stopped: {why}; acquisition goes on and the file keeps the first "
+            f"{self.writer.duration_s:.1f} s - free some space or pick another folder and record again"))
+
+    def _write_pending(self) -> None:
+        s = self.session
+        rings = s.rings
+        stop = rings.total
+        start, lost = self._pos, 0
+        while start < stop:
+            try:  # rows [start, stop) are in every ring; a copy is taken under each ring's lock
+                t = rings.t.read_range(start, stop)
+                idx = rings.index.read_range(start, stop)
+                raw = rings.raw.read_range(start, stop)
+                env = rings.envelope.read_range(start, stop)
+                break
+            except IndexError:  # the writer lapped us: count what is gone, go on from the oldest held
+                oldest = max(r.oldest for r in (rings.t, rings.index, rings.raw, rings.envelope))
+                lost += oldest - start
+                start = oldest
+        if start < stop:
+            need = (stop - start) * self._row_bytes + max(RESERVE_BYTES, int(2 * s.fs) * self._row_bytes)
+            left = self.writer.space_left()
+            if left < need:
+                raise OutOfSpace(f"the disk is full ({max(left, 0) / 1e6:.1f} MB left for the file)")
+            if lost:
+                self.writer.add_events([Event(float(t[0]) - lost / s.fs, lost / s.fs, "gap",
+                                              f"{lost} samples not recorded (the recorder fell behind)")])
+                self._set(overruns=self._status.overruns + lost)
+            self.writer.append(raw, t, idx)
+            self._write_envelope(start, stop, env, t)
+        self._pos = stop
+        cfg = s.pipeline_config
+        if cfg != self._pipeline_config:  # settings changed live: say when, and to what
+            self._pipeline_config = cfg
+            self.writer.add_events([Event(float(t[-1]) if start < stop else s.now_s(), 0.0, "marker",
+                                          f"pipeline settings changed: {_settings_text(cfg)}")])
+        new = s.events(self._n_events)
+        if new:
+            self.writer.add_events(new)
+            self._n_events += len(new)
+        cal = _calibration(s)
+        if cal is not None and (self._calibration is None or not all(
+                np.array_equal(a, b, equal_nan=True) for a, b in zip(cal, self._calibration))):
+            self.writer.set_calibration(*cal)
+            self._calibration = cal
+        self._set(samples=self.writer.n_samples, seconds=self.writer.duration_s, events=self._n_events)
+
+    def _write_envelope(self, start: int, stop: int, env: np.ndarray, t: np.ndarray) -> None:
+        """Decimate to 100 Hz: row k is the envelope at received sample ceil(k * fs / 100)."""
+        step = self.session.fs / ENVELOPE_FS
+        k = np.arange(self._env_next, math.floor((stop - 1) / step) + 1)
+        at = np.ceil(k * step).astype(np.int64)
+        at = at[at >= start]  # rows inside an overrun are gone
+        if at.size:
+            self.writer.append_envelope(env[at - start], t[at - start])
+        if k.size:
+            self._env_next = int(k[-1]) + 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _calibration(session: Session):
+    """(rest_rms_uv, mvc_uv) arrays from the session's calibration: the rest RMS is the
+    mean of the RMS envelope over the rest baseline (docs/dsp.md §8)."""
+    snap = session.calibration.snapshot()
+    return (np.asarray(snap.rest_mean_uv, dtype=float), np.asarray(snap.mvc_uv, dtype=float))
+
+
+def _band(session: Session) -> tuple[float, float]:
+    """The recorded band: the hardware band narrowed by the pipeline's high- and low-pass.
+    (The raw data in /emg are unfiltered; the band says what the live envelope saw.)"""
+    lo, hi = session.spec.low_cutoff_hz, session.spec.high_cutoff_hz
+    p = session.pipeline
+    return max(lo, p.config.hp_hz), min(hi, p.design.lp_hz)
+
+
+def _settings_text(config) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.to_dict().items())
+
+
+def session_config_toml(session: Session) -> str:
+    """The session and pipeline settings as TOML: the root ``config`` attribute."""
+    spec = session.spec
+    doc = {"session": {"device": spec.device, "device_model": spec.device_model, "fs": spec.fs,
+                       "power_line_hz": spec.power_line_hz, "range_uv": spec.range_uv,
+                       "ring_seconds": session.rings.raw.capacity / session.fs},
+           "pipeline": session.pipeline_config.to_dict(),
+           "envelope_recording": {"sampling_frequency": ENVELOPE_FS,
+                                  "decimation": "row k = envelope at received sample ceil(k * fs / 100)"},
+           "montage": session.montage.to_dict()}
+    return tomlio.dumps(doc)

@@ -1,0 +1,51 @@
+"""Clean copies of interrupted recordings (``emgmap repair``).
+
+A recorder killed mid-session leaves its file flagged "open for writing" by
+SWMR mode. HDF5's ``h5clear -s`` would clear that flag in place (Debian
+hdf5-tools); here the same result comes from h5py alone and without touching
+the original: everything up to the last flush is copied into a new file, the
+/emg and /events datasets are cut to the rows present in all of their columns,
+and the file is finalised like a clean stop, with ``repaired_utc`` added.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .format import RecordingError, unique_path
+from .reader import Recording
+from .writer import _reason, utc_now
+
+
+def repair(path: str | os.PathLike, output: str | os.PathLike | None = None) -> tuple[Path, int, float]:
+    """Copy ``path`` to ``output`` (default ``<stem>-repaired.h5``, never overwritten).
+    Returns (output path, samples, duration_s)."""
+    src = Path(path)
+    with Recording(src) as rec:  # validates format and version; opens crashed files with swmr=True
+        n, n_env = rec.n_samples, rec.envelope()[0].shape[0]
+        n_ev, duration = len(rec.events), rec.duration_s
+        out = unique_path(output or src.with_name(f"{src.stem}-repaired{src.suffix}"))
+        f = rec._f
+        try:
+            with h5py.File(out, "x", libver="latest") as g:
+                for name in f:
+                    f.copy(f[name], g, name=name)
+                g.attrs.update(dict(f.attrs))
+                for key in ("data", "timestamps", "sample_index"):
+                    g[f"emg/{key}"].resize(n, axis=0)
+                if "aux" in g:
+                    g["aux/data"].resize(n, axis=0)
+                for key in ("data", "timestamps"):
+                    g[f"envelope/{key}"].resize(n_env, axis=0)
+                for key in ("onset_s", "duration_s", "kind", "label", "channel"):
+                    g[f"events/{key}"].resize(n_ev, axis=0)
+                g.attrs["n_samples"] = np.int64(n)
+                g.attrs["duration_s"] = float(duration)
+                g.attrs["repaired_utc"] = utc_now()
+        except (OSError, ValueError) as e:
+            raise RecordingError(f"cannot write the repaired copy {out} ({_reason(e)}); "
+                                 "free some space or give -o in another folder") from None
+    return out, n, duration
