@@ -22,7 +22,7 @@ from ..dsp.indices import IndexLayout, median_frequency
 from ..dsp.onset import OnsetConfig, detect_bursts
 from ..montage import Montage, MusclePair, Side
 from ..types import ConfigError
-from .model import Protocol, list_protocols, load_protocol
+from .model import STANDARD_PAIRS, Protocol, list_protocols, load_protocol, pairs_on
 from .segmentation import RepSpan, mark_missed, reps_from_envelope
 
 ONSET_LEAD_S = 1.0    # onsets are searched from this long before a rep's cue
@@ -188,10 +188,17 @@ def analyze(data: SignalData, sets: list | None = None) -> Analysis:
     unit = {"mvc": "%MVC", "peak": "% peak", "none": "µV"}[norm]
     rest_mean, rest_sd = data.rest_mean_uv, data.rest_sd_uv
     if not np.all(np.isfinite(rest_mean)):
-        notes.append("no rest baseline recorded: onsets are not computed")
+        rest_mean, rest_sd = quietest_second(envelope, fs)
+        notes.append("no rest baseline recorded: onsets use each channel's quietest second as its rest")
+    implicit = None
     if sets is None:
         sets = [e for e in data.events if e.kind == "set" and t.size and
                 t[0] - 1e-9 <= e.onset_s and e.onset_s + e.duration_s <= t[-1] + 1 / fs + 1e-9]
+        if not sets and t.size:  # an imported or free recording: analyse it whole
+            implicit = _Span(float(t[0]), float(t[-1] - t[0]) + 1 / fs, "set", "recording")
+            sets = [implicit]
+            notes.append("no exercise sets recorded: the whole recording is analysed as one set, reps found "
+                         "from the most modulated muscle's envelope, pairs from the montage")
     if not sets:
         notes.append("no exercise sets recorded: nothing to analyse")
     reps_ev = [e for e in data.events if e.kind == "rep"]
@@ -202,26 +209,32 @@ def analyze(data: SignalData, sets: list | None = None) -> Analysis:
         protocol = _protocol_for(exercise, data.protocol)
         set_notes = []
         if protocol is None:
-            set_notes.append(f"no protocol named {exercise!r}: pairs come from the montage")
-            pairs = list(montage.pairs)
+            pairs = pairs_on(tuple(dict.fromkeys(montage.pairs + STANDARD_PAIRS)), montage)
+            if s is not implicit:
+                set_notes.append(f"no protocol named {exercise!r}: pairs from the montage and the standard pairs")
         else:
             pairs = protocol.pairs_on(montage)
+            on = {c.muscle for c in montage.channels}
             for p in protocol.pairs:
-                if p.name not in [q.name for q in pairs] and not any(
-                        set(q.agonists) <= set(p.agonists) and set(q.antagonists) <= set(p.antagonists) for q in pairs):
-                    set_notes.append(f"pair {p.name} not computed: its muscles are not all on the montage")
+                lost = [m for m in p.muscles if m not in on]
+                if lost:
+                    done = next((q.name for q in pairs if set(q.muscles) <= set(p.muscles)), None)
+                    set_notes.append(f"pair {p.name}: {', '.join(lost)} not on the montage"
+                                     + (f", computed as {done}" if done else ", not computed"))
             missing = protocol.missing_muscles(montage)
             if missing:
                 set_notes.append(f"muscles of the protocol not on the montage: {', '.join(missing)}")
         pm = Montage(montage.channels, tuple(pairs))
         layout = IndexLayout(pm)
         s0, s1 = _rows(t, s.onset_s, s.onset_s + s.duration_s)
-        prime = _prime_signal(normed, montage, protocol, side)
+        prime = _prime_signal(normed, montage, protocol, side) if s is not implicit else \
+            _most_modulated(normed[s0:s1])
         cued = [e for e in reps_ev if e.label.startswith(s.label + " rep ") and
                 s.onset_s - 1e-9 <= e.onset_s <= s.onset_s + s.duration_s + 1e-9]
         if cued:
             spans = [RepSpan(*_rows(t, e.onset_s, e.onset_s + e.duration_s), e.label) for e in cued]
-            spans = mark_missed(spans, prime) if prime is not None else spans
+            if prime is not None and s1 > s0:
+                spans = mark_missed(spans, prime, float(np.nanpercentile(prime[s0:s1], 10)))
             source = "cues"
             for sp in spans:
                 if sp.missed:
@@ -249,6 +262,34 @@ def analyze(data: SignalData, sets: list | None = None) -> Analysis:
         results.append(SetResult(s.label, exercise, side.value if side else None, protocol, reps, source,
                                  activation, ratios, symmetry, set_notes))
     return Analysis(data.name, fs, norm, unit, montage, results, _exercise_symmetry(results, montage), notes)
+
+
+@dataclass(frozen=True)
+class _Span:
+    onset_s: float
+    duration_s: float
+    kind: str
+    label: str
+
+
+def quietest_second(envelope: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rest mean and SD of each channel's envelope over its quietest 1 s (lowest mean)."""
+    n = min(len(envelope), int(fs))
+    if n == 0:
+        return np.full(envelope.shape[1], np.nan), np.full(envelope.shape[1], np.nan)
+    c = np.cumsum(np.nan_to_num(envelope, nan=np.inf), axis=0)
+    means = (c[n - 1:] - np.vstack([np.zeros((1, envelope.shape[1])), c[:-n]])) / n
+    start = np.argmin(means, axis=0)
+    seg = [envelope[a:a + n, k] for k, a in enumerate(start)]
+    return np.array([np.mean(x) for x in seg]), np.array([np.std(x) for x in seg])
+
+
+def _most_modulated(normed: np.ndarray) -> np.ndarray | None:
+    """The envelope of the channel whose 90th percentile stands highest over its 10th."""
+    if normed.shape[0] == 0:
+        return None
+    lo, hi = np.nanpercentile(normed, [10, 90], axis=0)
+    return normed[:, int(np.nanargmax(hi / np.maximum(lo, 1e-12)))]
 
 
 def _pair(pairs: list[MusclePair], name: str) -> MusclePair:
