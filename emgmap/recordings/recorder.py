@@ -196,7 +196,7 @@ class Recorder:
             self.writer.add_events(new)
             self._n_events += len(new)
         cal = _calibration(s)
-        if cal is not None and (self._calibration is None or not all(
+        if (self._calibration is None or not all(
                 np.array_equal(a, b, equal_nan=True) for a, b in zip(cal, self._calibration))):
             self.writer.set_calibration(*cal)
             self._calibration = cal
@@ -222,11 +222,11 @@ def _size(path: Path) -> int:
 
 
 def _calibration(session: Session):
-    """(rest_rms_uv, mvc_uv) arrays from the session's calibration, or None."""
-    cal = getattr(session, "calibration", None)
-    if cal is None:
-        return None
-    return (np.asarray(cal.rest_rms_uv, dtype=float), np.asarray(cal.mvc_uv, dtype=float))
+    """(rest_rms_uv, mvc_uv, rest_sd_uv) of the session's calibration (docs/dsp.md: the rest
+    level is the mean of the envelope over the rest span)."""
+    snap = session.calibration.snapshot()
+    return (np.asarray(snap.rest_mean_uv, dtype=float), np.asarray(snap.mvc_uv, dtype=float),
+            np.asarray(snap.rest_sd_uv, dtype=float))
 
 
 def _band(session: Session) -> tuple[float, float]:

@@ -39,8 +39,9 @@ def test_info_summarises_device_channels_gaps_events_and_calibration(recorded, c
     assert re.search(rf"gaps\s+{s.status.gaps}, {s.status.dropped_samples} samples missing", out)
     assert "device       sim:?channels=4&seed=3&drop_rate=0.05" in out and "(emgmap simulator)" in out
     assert "sampling     2000 Hz, 4 channels, mains 50 Hz" in out
-    assert re.search(r"gmed_L\s+gmed\s+left\s+20-450\s+2\.0\s+100\.0", out)
-    assert re.search(r"gmed_R\s+gmed\s+right\s+20-450\s+3\.0\s+-", out)  # NaN MVC shows as '-'
+    snap = s.calibration.snapshot()
+    assert re.search(rf"gmed_L\s+gmed\s+left\s+20-450\s+{snap.rest_mean_uv[0]:.1f}\s+{snap.mvc_uv[0]:.1f}", out)
+    assert re.search(rf"gmed_R\s+gmed\s+right\s+20-450\s+{snap.rest_mean_uv[1]:.1f}\s+-", out)  # NaN: '-'
     assert "mvc gmed left  [gmed_L]" in out and "subject      S01" in out
     assert "not finalised" not in out
 
