@@ -102,3 +102,31 @@ def test_replay_driver_spec_errors_are_one_line(bad_files):
     one_line_error(cli("check", "--device", f"replay:{bad_files['other']}", "--seconds", "1"),
                    "not an emgmap recording")
     one_line_error(cli("check", "--device", "replay:", "--seconds", "1"), "give the recording to replay")
+
+
+def test_record_shows_a_progress_bar_on_a_terminal(tmp_path):
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "emgmap", "record", "--device", "sim:?channels=2", "--fast",
+                          "--duration", "2", "-o", str(tmp_path / "p.h5")], stdout=subprocess.PIPE, stderr=slave,
+                         cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert p.wait(60) == 0
+    bar = b"".join(chunks).decode()
+    assert "\rrecording [" in bar and "100 %" in bar and "[#########################]" in bar
+
+
+def test_record_benchmark_runs(capsys):
+    main(["bench", "record", "--seconds", "2", "--channels", "2", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert re.search(r"record to HDF5\s+\d+\.\d+ s\s+\d+\.\dx real time", out) and "goal >= 100x" in out
