@@ -67,7 +67,7 @@ class RecordingWriter:
         self.path = unique_path(path)
         self.renamed = self.path != self.requested
         self.fs = float(fs)
-        self.n_channels = C = len(montage)
+        self.n_channels = len(montage)
         self.n_samples = 0
         self._unflushed = 0   # bytes appended since the last flush (not yet allocated in the file)
         self._first_t: float | None = None
@@ -93,7 +93,6 @@ class RecordingWriter:
         self._aux = f["aux/data"] if "aux" in f else None
         self._ev = {k: f[f"events/{k}"] for k in ("onset_s", "duration_s", "kind", "label", "channel")}
         self._cal = f["calibration/rest_rms_uv"], f["calibration/mvc_uv"], f["calibration/rest_sd_uv"]
-        self.n_channels = C
 
     def _create(self, f, montage, device, device_model, power_line_hz, low, high, subject_id, notes, config,
                 aux, compress, placement_scheme) -> None:
