@@ -13,7 +13,8 @@ from . import __version__
 from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
-COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export", "bench")
+COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export",
+            "session", "analyze", "compare", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("emgmap: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `emgmap info x.h5 | head`: the reader left, that is fine
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from .drivers.base import Driver
 from .dsp import Pipeline, PipelineConfig, start_warm_up
 from .dsp.calibration import Calibration
 from .dsp.indices import IndexTracker, LiveIndices
+from .dsp.onset import OnsetConfig, OnsetDetector, OnsetEvent
 from .montage import Montage
 from .ringbuffer import RingBuffer
 from .types import DeviceLost, EmgmapError, MontageError, SampleBlock
@@ -133,6 +134,9 @@ class Session:
                            ("t",) + self._tracker.columns, max(1, int(ring_seconds * index_hz) + 1))
         self._latest_indices: LiveIndices | None = None
         self._invalid_channels: tuple[str, ...] = ()
+        self._onset_detector: OnsetDetector | None = None
+        self._next_onset_detector: OnsetDetector | None = None
+        self._onsets: list[OnsetEvent] = []
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -245,6 +249,9 @@ class Session:
                 self.driver.start()
             except EmgmapError:
                 continue  # still gone (no such port, busy while it re-enumerates...)
+            with self._lock:  # a re-plugged device may start at another DC level: filters afresh
+                if self._next_pipeline is None:
+                    self._next_pipeline = Pipeline(self.fs, self.spec.n_channels, self._pipeline.config)
             self._publish(arrived=False, state=State.STREAMING, message="",
                           reconnects=self._status.reconnects + 1)
             return
@@ -268,13 +275,15 @@ class Session:
                 self.add_event("gap", f"{missing} samples lost", onset, missing / self.fs)
             # a backwards jump (device reset) is a discontinuity too; indices restart from here
         # A gap does not reset the filters: the state carries across it like across any
-        # block boundary (a reset would blank the envelope for a window); docs/dsp.md.
+        # block boundary (a reset would blank the envelope for a window); only a reconnect
+        # starts them afresh (docs/dsp.md).
         self._next_index = block.end_index
         with self._lock:
             if self._next_pipeline is not None:  # settings change, at this block boundary
                 self._pipeline, self._next_pipeline = self._next_pipeline, None
         out = self._pipeline.process(block.data)
-        self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
+        if out.invalid.any() or self._invalid_channels:
+            self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
         rings = self.rings
         rings.t.write(block.timestamps - self._t0)
         rings.index.write(np.arange(block.first_index, block.end_index, dtype=np.int64))
@@ -282,11 +291,34 @@ class Session:
         rings.filtered.write(out.filtered)
         rings.envelope.write(out.envelope)
         self._update_indices(block, out.envelope)
+        self._update_onsets(block, out.envelope)
         for fn in self._listeners:
             fn(block)
         for idx, label in block.markers:
             self.add_event("marker", label, float((idx - self._first_index) / self.fs))
         self._publish()
+
+    def _update_onsets(self, block: SampleBlock, envelope: np.ndarray) -> None:
+        base = self.rings.total - block.n
+        with self._lock:
+            if self._next_onset_detector is not None:
+                self._onset_detector, self._next_onset_detector = self._next_onset_detector, None
+                self._onset_detector.samples = base
+        det = self._onset_detector
+        if det is None:
+            return
+        found = det.process(envelope)
+        if not found:
+            return
+        oldest = self.rings.t.oldest
+        names = self.montage.names
+        timed = []
+        for e in found:
+            k = max(e.sample, oldest)  # an offset moved back by the window may predate the ring
+            t = float(self.rings.t.read_range(k, k + 1)[0]) - (k - e.sample) / self.fs
+            timed.append(replace(e, t=t, name=names[e.channel]))
+        with self._lock:
+            self._onsets.extend(timed)
 
     def _update_indices(self, block: SampleBlock, envelope: np.ndarray) -> None:
         base = self.rings.total - block.n
@@ -405,11 +437,24 @@ class Session:
     def capture_rest(self, start_s: float, end_s: float, *, event: bool = True):
         """Set every channel's rest baseline (mean and SD of the envelope) from the span
         [start_s, end_s) of session time; adds the ``rest`` event unless ``event=False``.
+        Live onset detection (:meth:`onsets`) starts from the next block with this baseline.
         Returns the new :class:`~emgmap.dsp.calibration.CalibrationSnapshot`."""
         self.calibration.set_rest(self._envelope_span(start_s, end_s))
+        snap = self.calibration.snapshot()
+        det = OnsetDetector(self.fs, snap.rest_mean_uv, snap.rest_sd_uv,
+                            OnsetConfig(window_s=self.pipeline_config.window_s))
+        with self._lock:  # the acquisition thread starts it at the next block
+            self._next_onset_detector = det
         if event:
             self.add_event("rest", "rest", start_s, end_s - start_s)
         return self.calibration.snapshot()
+
+    def onsets(self, since: int = 0) -> list[OnsetEvent]:
+        """Onset/offset events found live (detection starts at the first :meth:`capture_rest`
+        and follows the newest baseline; docs/dsp.md §7), from position ``since`` on; each
+        carries the channel ``name`` and session time ``t``."""
+        with self._lock:
+            return self._onsets[since:]
 
     def capture_mvc(self, start_s: float, end_s: float, channels=None, *, event: bool = True) -> np.ndarray:
         """Add an MVC trial over [start_s, end_s) for ``channels`` (names; default all):

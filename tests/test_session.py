@@ -232,3 +232,17 @@ def test_stop_while_reconnecting_ends_promptly():
     session.stop()
     assert session.status.state == State.STOPPED and not acquisition_threads()
     assert session.rings.total == 50
+
+
+def test_a_reconnect_starts_the_filters_afresh():
+    from emgmap.dsp import Pipeline
+    from emgmap.montage import Channel, Montage, Side
+    clock = ManualClock()
+    session = Session(FlakyDriver(clock), Montage((Channel("a", "gmed", Side.LEFT),)), clock=clock)
+    session.start()
+    assert session.wait_until(lambda s: s.status.reconnects == 1 and s.rings.total >= 500, timeout=30)
+    session.stop()
+    raw = session.rings.raw.read_range(0, 500)
+    filt = session.rings.filtered.read_range(0, 500)
+    np.testing.assert_array_equal(filt[:300], Pipeline(100.0, 1).process(raw[:300]).filtered)
+    np.testing.assert_array_equal(filt[300:], Pipeline(100.0, 1).process(raw[300:]).filtered)

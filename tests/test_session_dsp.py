@@ -117,3 +117,29 @@ def test_a_railed_nan_channel_is_flagged_in_the_status_and_recovers():
     assert session.status.invalid_channels == () and session.pipeline.invalid_samples[1] == 200
     env = session.rings.envelope.read_range(0, 3000)
     assert np.isnan(env[1000:1200, 1]).all() and np.isfinite(env[1200:, 1]).all()
+
+
+def test_live_onsets_show_tfl_firing_before_gmed():
+    # tfl_dominant_clam: tfl fires 80 ms before gmed. Step onsets so that the firing order is
+    # the only difference; artefacts off, else tfl's crosstalk into gmed starts gmed early too.
+    from emgmap.montage import Side
+    cfg = SimConfig(scenario="tfl_dominant_clam", seed=4, artifacts=False)
+    levels, lags = Simulator(cfg).exercise_levels("clamshell", Side.LEFT)
+    reps = [Contraction(3.0 + 3.0 * k, 0.0, 1.5, 0.3, levels, lags) for k in range(5)]
+    driver = SimDriver(cfg, fast=True, schedule=ContractionList(reps))
+    session = Session(driver)
+
+    def on_block(block):
+        if session.rings.total >= 2 * 2000 and np.isnan(session.calibration.rest_mean_uv).all():
+            session.capture_rest(0.5, 1.9)
+    session.add_listener(on_block)
+    run(session, 19)
+    on = [e for e in session.onsets() if e.kind == "onset"]
+    tfl = [e.t for e in on if e.name == "tfl_L"]
+    gmed = [e.t for e in on if e.name == "gmed_L"]
+    assert len(tfl) == len(gmed) == 5
+    np.testing.assert_allclose(np.array(gmed) - np.array(tfl), 0.08, atol=0.03)
+    np.testing.assert_allclose(tfl, [c.start + lags[4] for c in reps], atol=0.03)
+    offs = [e for e in session.onsets() if e.kind == "offset" and e.name == "tfl_L"]
+    assert len(offs) == 5 and all(o.t > t for o, t in zip(offs, tfl))
+    assert session.onsets(len(session.onsets())) == []

@@ -135,6 +135,7 @@ class IndexLayout:
 
     def __init__(self, montage: Montage):
         self.montage = montage
+        self.names = montage.names
         cols = ["sample"] + [f"act:{n}" for n in montage.names]
         self._sym = []
         for m in montage.bilateral_muscles():
@@ -149,46 +150,71 @@ class IndexLayout:
                     self._pairs.append((pair.name, side.value, ag, an))
                     cols.append(f"ratio:{pair.name}:{side.value}")
         self.columns: tuple[str, ...] = tuple(cols)
+        C = len(montage)
+        self._sym_lr = (np.array([l for _, l, _ in self._sym], dtype=np.intp),
+                        np.array([r for _, _, r in self._sym], dtype=np.intp))
+        # group means by gathering: (channels, weights) padded to the largest group; a pad
+        # repeats the group's first channel with weight 0 (no 0 * inf from other channels)
+        def gather(groups):
+            g = max((len(x) for x in groups), default=1)
+            idx = np.array([x + [x[0]] * (g - len(x)) for x in groups], dtype=np.intp).reshape(-1, g)
+            w = np.array([[1.0 / len(x)] * len(x) + [0.0] * (g - len(x)) for x in groups]).reshape(-1, g)
+            return idx, w
+        self._pair_ag = gather([ag for _, _, ag, _ in self._pairs])
+        self._pair_an = gather([an for _, _, _, an in self._pairs])
+        self._pair_members = np.zeros((len(self._pairs), C), dtype=bool)
+        for p, (_, _, ag, an) in enumerate(self._pairs):
+            self._pair_members[p, ag + an] = True
 
     def rows(self, samples: np.ndarray, means: np.ndarray, cal: CalibrationSnapshot) -> tuple[np.ndarray, np.ndarray]:
         """Index rows (R, K) and their normalisation codes (K,) int8 from means (R, C) µV."""
         means = np.atleast_2d(np.asarray(means, dtype=np.float64))
-        codes_ch = cal.norm_codes
-        S = [means * cal.scale(np.full(means.shape[1], q)) for q in range(len(NORMS))]
-        vals = [np.asarray(samples, dtype=np.float64).reshape(-1, 1)]
-        codes = [0]
-        vals.append(np.column_stack([S[q][:, c] for c, q in enumerate(codes_ch)]))
-        codes += list(codes_ch)
-        for _, l, r in self._sym:
-            q = min(codes_ch[l], codes_ch[r])
-            vals += [symmetry_index(S[q][:, l], S[q][:, r])[:, None], lr_ratio(S[q][:, l], S[q][:, r])[:, None]]
-            codes += [q, q]
-        for _, _, ag, an in self._pairs:
-            q = min(codes_ch[i] for i in ag + an)
-            vals.append(pair_ratio(S[q][:, ag].T, S[q][:, an].T)[:, None])
+        R, C = means.shape
+        codes_ch = cal.norm_codes.astype(np.intp)
+        S = means[None, :, :] * np.stack([cal.scale(np.full(C, q)) for q in range(len(NORMS))])[:, None, :]
+        cols = np.arange(C)
+        act = S[codes_ch, :, cols].T                                    # each channel in its own norm
+        out = [np.asarray(samples, dtype=np.float64).reshape(-1, 1), act]
+        codes = [np.zeros(1, np.int8), codes_ch]
+        if self._sym:
+            li, ri = self._sym_lr
+            q = np.minimum(codes_ch[li], codes_ch[ri])
+            left, right = S[q, :, li].T, S[q, :, ri].T                    # (R, n_sym)
+            out.append(np.stack((symmetry_index(left, right), lr_ratio(left, right)), axis=2).reshape(R, -1))
+            codes.append(np.repeat(q, 2))
+        if self._pairs:
+            q = self._pair_codes(codes_ch)
+            (ai, aw), (bi, bw) = self._pair_ag, self._pair_an
+            ag = (S[q[:, None], :, ai] * aw[:, :, None]).sum(axis=1).T     # (R, n_pairs): group means
+            an = (S[q[:, None], :, bi] * bw[:, :, None]).sum(axis=1).T
+            out.append(pair_ratio(ag[None], an[None]))
             codes.append(q)
-        return np.hstack(vals), np.asarray(codes, dtype=np.int8)
+        return np.hstack(out), np.concatenate(codes).astype(np.int8)
+
+    def _pair_codes(self, codes_ch: np.ndarray) -> np.ndarray:
+        """Per pair, the best normalisation all its channels share."""
+        masked = np.where(self._pair_members, codes_ch[None, :], len(NORMS))
+        return masked.min(axis=1)
 
     def describe(self, row: np.ndarray, codes: np.ndarray, t: float, means: np.ndarray,
                  cal: CalibrationSnapshot) -> LiveIndices:
         """A readable :class:`LiveIndices` of one row (``means``: its mean envelopes (C,) µV)."""
-        names = self.montage.names
+        names = self.names
         C = len(names)
-        act = {n: LabelledValue(float(row[1 + c]), NORMS[codes[1 + c]]) for c, n in enumerate(names)}
+        S = [(means * cal.scale(np.full(C, q))).tolist() for q in range(len(NORMS))]
+        row = row.tolist()
+        act = {n: LabelledValue(row[1 + c], NORMS[codes[1 + c]]) for c, n in enumerate(names)}
         k = 1 + C
         sym = []
         for m, l, r in self._sym:
-            q = codes[k]
-            s = cal.scale(np.full(C, q))
-            sym.append(Symmetry(m, float(means[l] * s[l]), float(means[r] * s[r]), float(row[k]), float(row[k + 1]),
-                                NORMS[q]))
+            v = S[codes[k]]
+            sym.append(Symmetry(m, v[l], v[r], row[k], row[k + 1], NORMS[codes[k]]))
             k += 2
         ratios = []
         for name, side, ag, an in self._pairs:
-            q = codes[k]
-            s = cal.scale(np.full(C, q))
-            ratios.append(Ratio(name, side, float(np.mean(means[ag] * s[ag])), float(np.mean(means[an] * s[an])),
-                                float(row[k]), NORMS[q]))
+            v = S[codes[k]]
+            ratios.append(Ratio(name, side, sum(v[i] for i in ag) / len(ag), sum(v[i] for i in an) / len(an),
+                                row[k], NORMS[codes[k]]))
             k += 1
         return LiveIndices(t, int(row[0]), act, tuple(sym), tuple(ratios))
 

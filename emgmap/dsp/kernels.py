@@ -115,7 +115,7 @@ def warm_up() -> None:
                       np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
     trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
                         np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
-    state = np.zeros((C, 6), dtype=np.int64)
+    state = np.zeros((C, 5), dtype=np.int64)
     state[:, 2:4] = -1
     onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
 
@@ -183,8 +183,8 @@ def onset_block(x, thr, hold_n, gap_n, min_n, state, k0, events):
     ``gap_n`` (gap merging) and ends at the first sample of a below run of ``gap_n``;
     bursts shorter than ``min_n`` are dropped (spike suppression). NaN counts as below.
     An onset is reported once the burst has lasted ``min_n`` samples, an offset when its
-    closing below run reaches ``gap_n``. ``state`` (C, 6) int64 per channel: in_burst,
-    start, above-run start (-1 none), below-run start (-1 none), confirmed, unused.
+    closing below run reaches ``gap_n``. ``state`` (C, 5) int64 per channel: in_burst,
+    start, above-run start (-1 none), below-run start (-1 none), confirmed.
     ``events`` rows get (channel, kind 1 onset / 2 offset, sample, detected at); returns
     how many were written (the caller sizes ``events`` at 2 n C rows at most).
     """

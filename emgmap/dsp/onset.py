@@ -27,7 +27,9 @@ class OnsetConfig:
         Hodges & Bui 1996).
     gap_s : dips below threshold shorter than this are merged into the burst; a dip this
         long ends it (50 ms).
-    min_burst_s : bursts shorter than this are dropped as spikes (100 ms).
+    min_burst_s : bursts shorter than this (onset to corrected offset) are dropped as
+        spikes (100 ms); an onset is therefore confirmed ``min_burst_s + window_s``
+        after it happened.
     window_s : the trailing window of the detection envelope (the pipeline's RMS window,
         100 ms): an offset is placed at the start of the first all-quiet window, i.e.
         ``window - 1`` samples before the closing dip was seen in the envelope.
@@ -53,6 +55,8 @@ class OnsetEvent:
     kind: str          # "onset" | "offset"
     sample: int        # absolute sample where the burst starts / ends
     detected_at: int   # absolute sample at which the detector knew it (latency = difference)
+    t: float = float("nan")   # session seconds of ``sample`` (set by the session)
+    name: str = ""            # channel name (set by the session)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ def threshold(rest_mean, rest_sd, k: float) -> np.ndarray:
 class OnsetDetector:
     """Streaming burst detector on a detection signal (n, C), state kept across blocks."""
 
-    def __init__(self, fs: float, rest_mean, rest_sd, config: OnsetConfig | None = None):
+    def __init__(self, fs: float, rest_mean, rest_sd, config: OnsetConfig | None = None, start: int = 0):
         self.fs = check_fs(fs)
         self.config = config or OnsetConfig()
         cfg = self.config
@@ -79,9 +83,9 @@ class OnsetDetector:
             raise ConfigError("rest mean and SD must be one value per channel")
         self._n = [max(1, int(round(s * self.fs))) for s in (cfg.hold_s, cfg.gap_s, cfg.min_burst_s)]
         self._lag = max(1, int(round(cfg.window_s * self.fs))) - 1
-        self._state = np.zeros((self.thr.size, 6), dtype=np.int64)
+        self._state = np.zeros((self.thr.size, 5), dtype=np.int64)
         self._state[:, 2:4] = -1
-        self.samples = 0
+        self.samples = int(start)   # absolute index of the next sample
 
     @property
     def active(self) -> np.ndarray:
@@ -98,7 +102,8 @@ class OnsetDetector:
             raise ConfigError(f"the onset detector expects blocks of shape (n, {self.thr.size}), got {x.shape}")
         ev = np.empty((2 * x.shape[0] * x.shape[1], 4), dtype=np.int64)
         hold, gap, mn = self._n
-        m = kernels.onset_block(x, self.thr, hold, gap, mn, self._state, self.samples, ev)
+        # spike suppression applies to the burst as placed (offset moved back by the window)
+        m = kernels.onset_block(x, self.thr, hold, gap, mn + self._lag, self._state, self.samples, ev)
         self.samples += x.shape[0]
         out = []
         for c, kind, s, d in ev[:m]:

@@ -104,17 +104,8 @@ class Protocol:
     source: str = ""
 
     def pairs_on(self, montage: Montage) -> list[MusclePair]:
-        """The protocol's pairs restricted to muscles recorded on both sides of
-        ``montage`` (a group like bf+st keeps the members present); pairs with
-        nothing left on one side are dropped."""
-        present = set(montage.bilateral_muscles())
-        out = []
-        for p in self.pairs:
-            ag = tuple(m for m in p.agonists if m in present)
-            an = tuple(m for m in p.antagonists if m in present)
-            if ag and an:
-                out.append(MusclePair(ag, an))
-        return out
+        """The protocol's pairs restricted to the muscles on ``montage`` (see :func:`pairs_on`)."""
+        return pairs_on(self.pairs, montage)
 
     def missing_muscles(self, montage: Montage) -> list[str]:
         on = {c.muscle for c in montage.channels}
@@ -129,6 +120,23 @@ class Protocol:
         if not self.unilateral:
             return [(self.name, None)] * self.timing.sets
         return [(f"{self.name} {s.value}", s) for _ in range(self.timing.sets) for s in (Side.LEFT, Side.RIGHT)]
+
+
+STANDARD_PAIRS = tuple(MusclePair.parse(p) for p in ("gmed:tfl", "gmax:bf", "vm:vl", "bf+st:rf+vm"))
+
+
+def pairs_on(pairs, montage: Montage) -> list[MusclePair]:
+    """``pairs`` restricted to muscles recorded on ``montage`` (a group like bf+st keeps
+    the members present); a pair with nothing left on one side is dropped. A pair is
+    computed on each side where all its remaining muscles are recorded."""
+    present = {c.muscle for c in montage.channels}
+    out = []
+    for p in pairs:
+        ag = tuple(m for m in p.agonists if m in present)
+        an = tuple(m for m in p.antagonists if m in present)
+        if ag and an:
+            out.append(MusclePair(ag, an))
+    return out
 
 
 def user_protocol_dir() -> Path:

@@ -2,7 +2,8 @@ from emgmap.cli import main
 
 
 def test_bench_dsp_prints_medians_and_ratios(capsys):
-    assert main(["bench", "dsp", "--seconds", "0.2", "--repeats", "1", "--blocks", "10,200", "--channels", "4"]) == 0
+    assert main(["bench", "dsp", "--seconds", "0.2", "--repeats", "1", "--blocks", "10,200", "--channels", "4",
+                 "--startup-runs", "1"]) == 0
     out = capsys.readouterr().out
     rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("10", "200")]
     assert [r[0] for r in rows] == ["10", "200"]

@@ -6,7 +6,7 @@ from emgmap.dsp import Pipeline, PipelineConfig
 from emgmap.dsp.reference import ScipyStreaming, reference_process
 from emgmap.types import ConfigError
 
-from simdata import simulate
+from dsp_simdata import simulate
 
 
 def run_chunked(p: Pipeline, x: np.ndarray, sizes) -> tuple[np.ndarray, np.ndarray]:

@@ -100,3 +100,16 @@ def test_tracker_rows_use_the_best_normalisation_all_channels_share():
     assert r.norm == "peak" and r.value == pytest.approx(expect) and r.agonist / r.antagonist == pytest.approx(expect)
     assert live.activation["gmed_L"].unit == "%MVC" and live.activation["st_R"].unit == "% peak"
     assert tr.window(means[0], snap, t=1.5, sample=9) == live     # offline: the same numbers
+
+
+def test_a_bad_channel_voids_only_the_indices_that_use_it():
+    m = full_montage()
+    layout = IndexLayout(m)
+    cal = Calibration(m.names)
+    cal.set_mvc(np.full(len(m), 100.0))
+    cal.clear_mvc("tfl_R")                          # no reference at all: µV, inf scales elsewhere
+    means = np.full((1, len(m)), 20.0)
+    means[0, m.names.index("st_L")] = np.nan
+    vals, _ = layout.rows(np.array([0]), means, cal.snapshot())
+    bad = {c for c, v in zip(layout.columns, vals[0]) if not np.isfinite(v)}
+    assert bad == {"act:st_L", "si:st", "lr:st", "ratio:bf+st:rf+vm:left"}

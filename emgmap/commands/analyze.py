@@ -1,0 +1,54 @@
+"""``emgmap analyze``: the session analysis of a recording (JSON, report, summary)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("analyze", help="analyse a recorded session (summary, --json, --report)",
+                       description="Per set: activation and agonist:antagonist ratios over the reps; per exercise: "
+                                   "left/right symmetry; per rep: peaks, onsets, median frequency. Definitions: "
+                                   "docs/analysis.md.")
+    p.add_argument("file", help="an emgmap recording (.h5)")
+    p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
+    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.set_defaults(func=run)
+
+
+def _clean(x):
+    """JSON has no NaN: undefined numbers become null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
+
+
+def analyze_file(path: str):
+    from ..protocols.analysis import analyze, from_recording
+    from ..recordings import open_recording
+    with open_recording(path) as rec:
+        analysis = analyze(from_recording(rec))
+        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", ""),
+                "device": rec.device}
+    return analysis, meta
+
+
+def run(args) -> int:
+    from ..protocols.summary import print_summary
+    analysis, meta = analyze_file(args.file)
+    if args.json:
+        print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
+    else:
+        print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
+        print_summary(analysis)
+    if args.report:
+        from ..protocols.report import render_html
+        Path(args.report).write_text(render_html(analysis, "emgmap session report", meta), encoding="utf-8")
+        if not args.json:
+            print(f"report: {args.report}")
+    return 0

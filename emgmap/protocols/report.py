@@ -1,0 +1,260 @@
+"""The clinician's report: one self-contained, printable HTML file (inline SVG,
+no scripts, no external files) per session, and a comparison of two sessions."""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+
+import numpy as np
+
+from .analysis import Analysis, SetResult
+from .model import Zones
+
+# Okabe-Ito (colour-blind safe): left blue, right orange; zones green / amber / red
+LEFT, RIGHT = "#0072B2", "#E69F00"
+ZONE = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", None: "#999999"}
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+h1{font-size:26px;margin:0 0 4px} h2{font-size:21px;margin:28px 0 8px;border-bottom:2px solid #ddd}
+h3{font-size:17px;margin:18px 0 6px} .meta{color:#555;font-size:14px} .note{background:#fff4e0;
+border-left:4px solid #E69F00;padding:6px 10px;margin:6px 0;font-size:14px}
+table{border-collapse:collapse;margin:6px 0 12px;font-size:14px} th,td{padding:4px 10px;border-bottom:1px solid #e3e3e3;
+text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
+.pill{display:inline-block;min-width:54px;text-align:center;border-radius:10px;color:#fff;padding:1px 8px;font-weight:600}
+.big{font-size:20px;font-weight:700} .grid{display:flex;flex-wrap:wrap;gap:18px} svg text{font-family:inherit}
+@media print{body{margin:0;max-width:none} h2{page-break-before:auto} .grid{gap:8px}}
+"""
+
+
+def _f(x, nd=1, signed=False) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{x:+.{nd}f}" if signed else f"{x:.{nd}f}"
+
+
+def _pill(zone: str | None, text: str) -> str:
+    return f'<span class="pill" style="background:{ZONE[zone]}">{html.escape(text)}</span>'
+
+
+def _zones(s: SetResult) -> Zones:
+    return s.protocol.zones if s.protocol else Zones()
+
+
+def _bars_lr(rows: list[dict], unit: str, width: int = 460) -> str:
+    """Grouped horizontal bars: left and right activation per muscle."""
+    if not rows:
+        return ""
+    top = max(max(r["left"], r["right"]) for r in rows) or 1.0
+    top = float(np.ceil(top / 10) * 10) if top > 10 else top
+    h = 30 + 34 * len(rows)
+    x0, w = 70, width - 90
+    out = [f'<svg width="{width}" height="{h}" role="img" aria-label="left and right activation">']
+    for k in range(5):
+        x = x0 + w * k / 4
+        out.append(f'<line x1="{x:.0f}" y1="18" x2="{x:.0f}" y2="{h - 8}" stroke="#eee"/>'
+                   f'<text x="{x:.0f}" y="13" font-size="11" text-anchor="middle" fill="#777">{top * k / 4:.0f}</text>')
+    for i, r in enumerate(rows):
+        y = 24 + 34 * i
+        out.append(f'<text x="0" y="{y + 17}" font-size="14">{html.escape(r["muscle"])}</text>')
+        for j, (v, c) in enumerate(((r["left"], LEFT), (r["right"], RIGHT))):
+            bw = max(0.0, w * v / top) if math.isfinite(v) else 0
+            out.append(f'<rect x="{x0}" y="{y + 14 * j}" width="{bw:.1f}" height="12" fill="{c}"/>'
+                       f'<text x="{x0 + bw + 4:.1f}" y="{y + 14 * j + 10}" font-size="11">{_f(v)}</text>')
+    out.append(f'<text x="{x0}" y="{h - 1}" font-size="11" fill="{LEFT}">■ left</text>'
+               f'<text x="{x0 + 60}" y="{h - 1}" font-size="11" fill="{RIGHT}">■ right</text>'
+               f'<text x="{x0 + w}" y="{h - 1}" font-size="11" text-anchor="end" fill="#777">{html.escape(unit)}</text>')
+    return "".join(out) + "</svg>"
+
+
+def _ratio_bar(value: float, expected: tuple[float, float] | None, zone: str | None, width: int = 260) -> str:
+    """A ratio on a log axis 0.1-10 with its literature range shaded."""
+    def x(v):
+        return 10 + (width - 20) * (math.log10(min(max(v, 0.1), 10)) + 1) / 2
+    out = [f'<svg width="{width}" height="34">', f'<line x1="10" y1="16" x2="{width - 10}" y2="16" stroke="#bbb"/>']
+    for v in (0.1, 0.5, 1, 2, 10):
+        out.append(f'<line x1="{x(v):.0f}" y1="12" x2="{x(v):.0f}" y2="20" stroke="#999"/>'
+                   f'<text x="{x(v):.0f}" y="32" font-size="10" text-anchor="middle" fill="#777">{v:g}</text>')
+    if expected:
+        out.append(f'<rect x="{x(expected[0]):.1f}" y="9" width="{x(expected[1]) - x(expected[0]):.1f}" height="14" '
+                   f'fill="#009E73" opacity="0.25"/>')
+    if math.isfinite(value) and value > 0:
+        out.append(f'<circle cx="{x(value):.1f}" cy="16" r="6" fill="{ZONE[zone]}" stroke="#222"/>')
+    return "".join(out) + "</svg>"
+
+
+def _lines(series: dict[str, list[float]], ylabel: str, width: int = 460, height: int = 180) -> str:
+    """Line chart of per-rep values (e.g. median frequency) for a few channels."""
+    vals = [v for s in series.values() for v in s if math.isfinite(v)]
+    if not vals:
+        return ""
+    lo, hi = min(vals), max(vals)
+    lo, hi = (lo - 1, hi + 1) if hi - lo < 2 else (lo, hi)
+    n = max(len(s) for s in series.values())
+    x0, y0, w, h = 44, 10, width - 60, height - 40
+    out = [f'<svg width="{width}" height="{height}">',
+           f'<text x="2" y="{y0 + 8}" font-size="11" fill="#777">{hi:.0f}</text>',
+           f'<text x="2" y="{y0 + h}" font-size="11" fill="#777">{lo:.0f}</text>',
+           f'<text x="{x0 + w / 2:.0f}" y="{height - 2}" font-size="11" text-anchor="middle" fill="#777">rep</text>',
+           f'<text x="{x0}" y="{height - 2}" font-size="11" fill="#777">{html.escape(ylabel)}</text>',
+           f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#ddd"/>']
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    for k, (name, s) in enumerate(series.items()):
+        pts = [(x0 + w * (i / max(1, n - 1)), y0 + h * (1 - (v - lo) / (hi - lo)))
+               for i, v in enumerate(s) if math.isfinite(v)]
+        c = palette[k % len(palette)]
+        out.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="'
+                   + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
+        out.append(f'<text x="{x0 + w + 2}" y="{pts[-1][1] + 4 if pts else 0:.1f}" font-size="11" fill="{c}">'
+                   f'{html.escape(name)}</text>')
+    return "".join(out) + "</svg>"
+
+
+def _working_channels(s: SetResult, analysis: Analysis) -> list[str]:
+    m = analysis.montage
+    return [c.name for c in m.channels if s.side is None or c.side.value == s.side]
+
+
+def _set_section(s: SetResult, a: Analysis) -> str:
+    z = _zones(s)
+    out = [f"<h3>{html.escape(s.label)}: {len(s.good_reps)} reps "
+           f"<span class='meta'>(from {'the cue schedule' if s.rep_source == 'cues' else 'the envelope'})</span></h3>"]
+    out += [f"<div class='note'>{html.escape(n)}</div>" for n in s.notes]
+    if s.ratios:
+        out.append("<table><tr><th>ratio</th><th>side</th><th>value</th><th>expected</th><th></th><th>zone</th></tr>")
+        for r in s.ratios:
+            exp = s.protocol.expected.get(r["name"]) if s.protocol else None
+            zone = z.ratio(r["value"], exp.range if exp else None)
+            out.append(f"<tr><td class='big'>{html.escape(r['name'])}</td><td>{r['side']}</td>"
+                       f"<td class='big'>{_f(r['value'], 2)}</td>"
+                       f"<td>{(_f(exp.range[0], 1) + '–' + _f(exp.range[1], 1)) if exp else '–'}"
+                       f"{'<br><span class=meta>' + html.escape(exp.source) + '</span>' if exp and exp.source else ''}</td>"
+                       f"<td>{_ratio_bar(r['value'], exp.range if exp else None, zone)}</td>"
+                       f"<td>{_pill(zone, zone or 'no range')}</td></tr>")
+        out.append("</table>")
+    chans = _working_channels(s, a)
+    if s.reps:
+        out.append(f"<table><tr><th>rep</th><th>start s</th><th>length s</th>"
+                   + "".join(f"<th>{html.escape(c)}<br>mean / peak</th>" for c in chans) + "</tr>")
+        for i, r in enumerate(s.reps, 1):
+            style = " style='color:#999;text-decoration:line-through'" if r.missed else ""
+            out.append(f"<tr{style}><td>{i}{' (missed)' if r.missed else ''}</td><td>{_f(r.start_s)}</td>"
+                       f"<td>{_f(r.end_s - r.start_s)}</td>"
+                       + "".join(f"<td>{_f(r.mean[c])} / {_f(r.peak[c])}</td>" for c in chans) + "</tr>")
+        out.append(f"</table><p class='meta'>values in {html.escape(a.unit)}</p>")
+        good = s.good_reps
+        onsets = {c: [r.onset_s[c] for r in good if r.onset_s[c] is not None] for c in chans}
+        mean_on = {c: float(np.median(v)) for c, v in onsets.items() if v}
+        if mean_on:
+            order = sorted(mean_on, key=mean_on.get)
+            out.append("<p><b>Onset order</b> (median over reps, from the cue to move): "
+                       + " → ".join(f"{html.escape(c)} {mean_on[c] * 1000:+.0f} ms" for c in order) + "</p>")
+            for r in s.ratios:
+                ag = [c for c in chans if a.montage.channels[a.montage.names.index(c)].muscle in r["agonist"].split("+")
+                      and a.montage.channels[a.montage.names.index(c)].side.value == r["side"]]
+                an = [c for c in chans if a.montage.channels[a.montage.names.index(c)].muscle in r["antagonist"].split("+")
+                      and a.montage.channels[a.montage.names.index(c)].side.value == r["side"]]
+                ta = [mean_on[c] for c in ag if c in mean_on]
+                tb = [mean_on[c] for c in an if c in mean_on]
+                if ta and tb:
+                    d = (min(tb) - min(ta)) * 1000
+                    out.append(f"<p>{html.escape(r['agonist'])} fires {'before' if d > 0 else 'after'} "
+                               f"{html.escape(r['antagonist'])} ({r['side']}) by {abs(d):.0f} ms.</p>")
+        mdf = {c: [r.mdf_hz[c] for r in good] for c in chans}
+        chart = _lines(mdf, "median frequency, Hz")
+        if chart:
+            rows = []
+            for c, v in mdf.items():
+                v = [x for x in v if math.isfinite(x)]
+                if len(v) >= 2:
+                    slope = np.polyfit(np.arange(len(v)), v, 1)[0]
+                    rows.append(f"<tr><td>{html.escape(c)}</td><td>{_f(v[0])}</td><td>{_f(v[-1])}</td>"
+                                f"<td>{_f((v[-1] - v[0]) / v[0] * 100, 0, True)} %</td><td>{_f(slope, 2, True)}</td></tr>")
+            out.append("<div class='grid'><div><b>Fatigue</b>: median frequency of the filtered signal over each "
+                       "hold (falls 10-30 % with fatigue)<br>" + chart + "</div><table><tr><th>channel</th>"
+                       "<th>first Hz</th><th>last Hz</th><th>change</th><th>Hz/rep</th></tr>" + "".join(rows)
+                       + "</table></div>")
+    return "".join(out)
+
+
+def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | None = None) -> str:
+    meta = meta or {}
+    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+           f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    info = [f"file {a.file}", f"{a.fs:g} Hz", f"normalisation: {a.normalization} ({a.unit})"]
+    info += [f"{k}: {v}" for k, v in meta.items() if v]
+    out.append("<p class='meta'>" + " · ".join(html.escape(str(x)) for x in info) + "</p>")
+    out += [f"<div class='note'>{html.escape(n)}</div>" for n in a.notes]
+    for ex in a.exercises:
+        sets = [s for s in a.sets if s.exercise == ex["exercise"]]
+        z = _zones(sets[0]) if sets else Zones()
+        out.append(f"<h2>{html.escape(ex['exercise'].replace('_', ' '))}</h2>")
+        if ex["symmetry"]:
+            uni = any(s.side for s in sets)
+            out.append(f"<p class='meta'>Left vs right activation ({html.escape(a.unit)}), "
+                       + ("working leg of the left sets against the right sets" if uni else "within the sets")
+                       + ". SI = (R − L) / (0.5 (R + L)) × 100; positive = right dominant.</p>")
+            out.append("<div class='grid'>" + _bars_lr(ex["symmetry"], a.unit) + "<table><tr><th>muscle</th>"
+                       "<th>left</th><th>right</th><th>SI %</th><th>L/R</th><th>zone</th></tr>")
+            for r in ex["symmetry"]:
+                zone = z.symmetry(r["si_percent"]) if math.isfinite(r["si_percent"]) else None
+                out.append(f"<tr><td class='big'>{html.escape(r['muscle'])}</td><td>{_f(r['left'])}</td>"
+                           f"<td>{_f(r['right'])}</td><td class='big'>{_f(r['si_percent'], 1, True)}</td>"
+                           f"<td>{_f(r['lr_ratio'], 2)}</td><td>{_pill(zone, zone or '–')}</td></tr>")
+            out.append("</table></div>")
+        for s in sets:
+            out.append(_set_section(s, a))
+    out.append(f"<p class='meta'>emgmap · generated {_dt.datetime.now().isoformat(timespec='seconds')} · every "
+               "number is defined in docs/analysis.md and docs/dsp.md</p></body></html>")
+    return "".join(out)
+
+
+# --- comparison --------------------------------------------------------------------------------
+def compare_rows(a: Analysis, b: Analysis) -> list[tuple[str, str, str, float, float]]:
+    """(exercise, what, detail, before, after) for every symmetry and ratio in both."""
+    rows = []
+    ex_b = {e["exercise"]: e for e in b.exercises}
+    for e in a.exercises:
+        other = ex_b.get(e["exercise"])
+        if other is None:
+            continue
+        sym_b = {r["muscle"]: r for r in other["symmetry"]}
+        for r in e["symmetry"]:
+            if r["muscle"] in sym_b:
+                rows.append((e["exercise"], f"SI {r['muscle']}", "%", r["si_percent"], sym_b[r["muscle"]]["si_percent"]))
+    rat_b = {(s.label, r["name"], r["side"]): r["value"] for s in b.sets for r in s.ratios}
+    for s in a.sets:
+        for r in s.ratios:
+            key = (s.label, r["name"], r["side"])
+            if key in rat_b:
+                rows.append((s.exercise, f"{r['name']} {r['side']}", "ratio", r["value"], rat_b[key]))
+    return rows
+
+
+def render_compare_text(a: Analysis, b: Analysis) -> str:
+    rows = compare_rows(a, b)
+    lines = [f"before: {a.file}", f"after:  {b.file}", "",
+             f"{'exercise':<22}{'index':<22}{'before':>9}{'after':>9}{'change':>9}"]
+    for ex, what, unit, x, y in rows:
+        lines.append(f"{ex:<22}{what:<22}{_f(x, 2 if unit == 'ratio' else 1):>9}{_f(y, 2 if unit == 'ratio' else 1):>9}"
+                     f"{_f(y - x, 2 if unit == 'ratio' else 1, True):>9}")
+    if not rows:
+        lines.append("(no exercise in common)")
+    return "\n".join(lines)
+
+
+def render_compare_html(a: Analysis, b: Analysis) -> str:
+    rows = compare_rows(a, b)
+    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>emgmap comparison</title>"
+           f"<style>{CSS}</style></head><body><h1>Reassessment</h1><p class='meta'>before: {html.escape(a.file)}"
+           f"<br>after: {html.escape(b.file)}</p><table><tr><th>exercise</th><th>index</th><th>before</th>"
+           "<th>after</th><th>change</th></tr>"]
+    for ex, what, unit, x, y in rows:
+        nd = 2 if unit == "ratio" else 1
+        better = abs(y) < abs(x) if unit == "%" else None
+        colour = "" if better is None else f" style='color:{ZONE['green'] if better else ZONE['red']}'"
+        out.append(f"<tr><td>{html.escape(ex)}</td><td class='big'>{html.escape(what)}</td><td>{_f(x, nd)}</td>"
+                   f"<td>{_f(y, nd)}</td><td class='big'{colour}>{_f(y - x, nd, True)}</td></tr>")
+    out.append("</table><p class='meta'>SI closer to 0 is shown green. Ratios are compared with the "
+               "literature ranges in each session's report.</p></body></html>")
+    return "".join(out)

@@ -1,0 +1,68 @@
+"""Walk a :class:`~emgmap.protocols.plan.Plan` alongside a running session.
+
+The runner listens on the session's acquisition thread (so it keeps pace with an
+unpaced simulator and never misses a span that is still in the rings): when a
+planned span has passed it writes its event (labels of DESIGN §3), captures the
+rest baseline and each MVC trial from the envelope ring, and analyses each set
+the moment it ends. The set results are the session's live summary;
+``emgmap analyze`` on the recording gives the same numbers.
+"""
+from __future__ import annotations
+
+import threading
+
+from ..session import Session
+from ..types import SampleBlock
+from .analysis import ONSET_LEAD_S, Analysis, SetResult, _exercise_symmetry, analyze, from_session
+from .plan import Plan
+
+_LAST = {"set": 1}  # at equal end times a set's reps are written (and analysed) before the set
+
+
+class PlanRunner:
+    def __init__(self, session: Session, plan: Plan):
+        self.session = session
+        self.plan = plan
+        self._pending = sorted(plan.events(), key=lambda e: (e[2] + e[3], _LAST.get(e[0], 0)))
+        self.sets: list[SetResult] = []
+        self.notes: list[str] = []
+        self.normalization = "none"
+        self.unit = "µV"
+        self._lock = threading.Lock()
+        self.done = threading.Event()
+        session.add_listener(self._on_block)
+
+    @property
+    def written(self) -> int:
+        return len(self.plan.events()) - len(self._pending)
+
+    def _on_block(self, block: SampleBlock) -> None:
+        now = self.session.now_s()
+        s = self.session
+        while self._pending and self._pending[0][2] + self._pending[0][3] <= now:
+            kind, label, onset, duration, channel = self._pending.pop(0)
+            ev = s.add_event(kind, label, onset, duration, channel)
+            if kind == "rest":
+                s.capture_rest(onset, onset + duration, event=False)
+            elif kind == "mvc":
+                s.capture_mvc(onset, onset + duration, channels=[channel], event=False)
+            elif kind == "set":
+                self._analyse_set(ev)
+        if now >= self.plan.duration:
+            self.done.set()
+
+    def _analyse_set(self, ev) -> None:
+        data = from_session(self.session, ev.onset_s - ONSET_LEAD_S - 0.1, ev.onset_s + ev.duration_s,
+                            self.plan.protocol.source or self.plan.protocol.name)
+        result = analyze(data, [ev])
+        with self._lock:
+            self.sets += result.sets
+            self.normalization, self.unit = result.normalization, result.unit
+            self.notes = list(dict.fromkeys(self.notes + result.notes))
+
+    def summary(self, name: str = "") -> Analysis:
+        """The live analysis so far, in the shape ``emgmap analyze`` gives."""
+        with self._lock:
+            sets = list(self.sets)
+            return Analysis(name, self.session.fs, self.normalization, self.unit, self.session.montage, sets,
+                            _exercise_symmetry(sets, self.session.montage), list(self.notes))
