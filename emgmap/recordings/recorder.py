@@ -58,16 +58,18 @@ class Recorder:
     subject_id, notes : root attributes (use a pseudonym, never a name).
     compress : gzip 1 + shuffle for /emg/data.
     flush_s : seconds between flushes (wall time): a crash loses at most this much.
+    config_extra : more tables for the ``config`` TOML (e.g. ``{"protocol": {...}}``).
     """
 
     def __init__(self, session: Session, path: str | os.PathLike, *, subject_id: str = "", notes: str = "",
-                 compress: bool = False, flush_s: float = 1.0):
+                 compress: bool = False, flush_s: float = 1.0, config_extra: dict | None = None):
         self.session = session
         spec = session.spec
         self.writer = RecordingWriter(
             path, fs=session.fs, montage=session.montage, device=spec.device, device_model=spec.device_model,
             power_line_hz=spec.power_line_hz, low_cutoff_hz=_band(session)[0], high_cutoff_hz=_band(session)[1],
-            subject_id=subject_id, notes=notes, config=session_config_toml(session), compress=compress)
+            subject_id=subject_id, notes=notes, config=session_config_toml(session, config_extra),
+            compress=compress)
         self.path = self.writer.path
         C = session.spec.n_channels
         self._row_bytes = 4 * C + 16 + (4 * C + 8)  # emg row, timestamp, index; envelope at most as much
@@ -258,8 +260,9 @@ def _settings_text(config) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.to_dict().items())
 
 
-def session_config_toml(session: Session) -> str:
-    """The session and pipeline settings as TOML: the root ``config`` attribute."""
+def session_config_toml(session: Session, extra: dict | None = None) -> str:
+    """The session and pipeline settings as TOML: the root ``config`` attribute.
+    ``extra`` adds tables (e.g. ``protocol`` from a guided session)."""
     spec = session.spec
     doc = {"session": {"device": spec.device, "device_model": spec.device_model, "fs": spec.fs,
                        "power_line_hz": spec.power_line_hz, "range_uv": spec.range_uv,
@@ -267,5 +270,5 @@ def session_config_toml(session: Session) -> str:
            "pipeline": session.pipeline_config.to_dict(),
            "envelope_recording": {"sampling_frequency": ENVELOPE_FS,
                                   "decimation": "row k = envelope at received sample ceil(k * fs / 100)"},
-           "montage": session.montage.to_dict()}
+           "montage": session.montage.to_dict(), **(extra or {})}
     return tomlio.dumps(doc)
