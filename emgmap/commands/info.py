@@ -26,7 +26,8 @@ def run(args) -> int:
         print(f"file         {rec.path}  (emgmap format {a['format_version']}, "
               f"written by emgmap {a.get('software_version', '?')} at {a.get('created_utc', '?')})")
         if rec.interrupted or not rec.finalised:
-            print("state        not finalised: the recorder was interrupted; the file holds the data up to its "
+            print("state        not finalised: still being recorded, or the recorder was interrupted; the file holds "
+                  "the data up to its "
                   "last flush (run `emgmap repair` for other tools)")
         print(f"subject      {a.get('subject_id') or '-'}")
         print(f"device       {rec.device}  ({a.get('device_model', '')})")

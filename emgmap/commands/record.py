@@ -6,6 +6,7 @@ import sys
 from ..drivers import open_driver
 from ..montage import Montage
 from ..session import Session, State
+from ..types import DeviceSpecError
 
 
 def register(sub) -> None:
@@ -28,7 +29,6 @@ def fast_spec(spec: str) -> str:
     """``spec`` with ``fast=1`` added (the simulator and the replay driver understand it)."""
     kind = spec.partition(":")[0].lower()
     if kind not in ("sim", "replay"):
-        from ..types import DeviceSpecError
         raise DeviceSpecError(f"--fast needs a sim or replay device, not {spec!r}; drop --fast for a real board")
     if kind == "sim" and ":" not in spec:
         spec = "sim:"

@@ -86,7 +86,7 @@ def export_csv(rec: Recording, base: Path) -> list[Path]:
     aux = rec.aux()
     out = [_write_csv(paths["raw"], ["time_s", "sample_index", *[f"{n}_uV" for n in names],
                                      *[f"{n}_{u}" if u else n for n, u in zip(rec.aux_names, rec.aux_units)]],
-                      [t, idx, *x.T, *aux.T], ["%.6f", "%d"] + ["%.3f"] * len(names) + ["%.9g"] * aux.shape[1])]
+                      [t, idx, *x.T, *aux.T], ["%.6f", "%d"] + ["%.3f"] * len(names) + ["%.15g"] * aux.shape[1])]
     y = filtered(rec)
     if y is not None:
         out.append(_write_csv(paths["filtered"], ["time_s", "sample_index", *[f"{n}_uV" for n in names]],

@@ -130,12 +130,18 @@ def read_openbci(path: Path) -> tuple[Table, float, int, str]:
     return table, fs, n_exg, board
 
 
-def unwrap_packet_index(idx: np.ndarray, modulus: int = 256) -> np.ndarray:
-    """Unwrap a counter that wraps at ``modulus``: each step is (diff mod modulus), a step of
-    0 counting as a full turn; the result starts at ``idx[0]``. Steps > 1 are lost samples."""
-    step = np.mod(np.diff(idx.astype(np.int64)), modulus)
-    step[step == 0] = modulus
-    return np.concatenate(([int(idx[0])], int(idx[0]) + np.cumsum(step)))
+def unwrap_openbci_index(table: Table, fs: float, n_exg: int) -> tuple[np.ndarray, np.ndarray]:
+    """(absolute sample index per kept row, kept-row mask) from the packet counter, unwrapped by
+    the drivers' :class:`~emgmap.drivers.counter.CounterUnwrapper` (modulus 256; step 2 for a
+    16-channel Cyton+Daisy), with the host ``Timestamp`` column resolving long dropouts.
+    A repeated counter value is a duplicate row, not a sample: it is left out."""
+    from ..drivers.counter import CounterUnwrapper
+    unwrap = CounterUnwrapper(256, step=2 if n_exg == 16 else 1, fs=fs)
+    names = [n.lower() for n in table.names]
+    host = table.rows[:, names.index("timestamp")] if "timestamp" in names else None
+    index = [unwrap(int(c), None if host is None else float(host[k])) for k, c in enumerate(table.rows[:, 0])]
+    kept = np.array([i is not None for i in index])
+    return np.array([i for i in index if i is not None], dtype=np.int64), kept
 
 
 # --- delimited text -------------------------------------------------------------------------------------
@@ -224,7 +230,7 @@ def build_montage(names: list[str], montage: Montage | None, assignments: Sequen
     if missing:
         raise RecordingError(f"EMG column {missing[0]!r} has no muscle; give --channel '{missing[0]}=muscle:side' "
                              f"for each of {', '.join(names)} or --montage FILE.toml")
-    return Montage(tuple(Channel(names[j], given[j][0], given[j][1], MUSCLES[given[j][0]].placement)
+    return Montage(tuple(Channel(names[j], given[j][0], given[j][1])
                          for j in range(len(names))))
 
 
@@ -278,7 +284,8 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
         fs = fs or file_fs
         exg = select_columns(table, columns, list(range(1, 1 + n_exg)))
         to_uv = _unit_factor(unit or "uV", scale, offset, None, src)
-        idx = unwrap_packet_index(table.rows[:, 0])
+        idx, kept = unwrap_openbci_index(table, fs, n_exg)
+        table.rows = table.rows[kept]
         settings.update(format="OpenBCI-RAW", board=board, packet_index_modulus=256)
     else:
         table, hints = read_delimited(src)
@@ -311,7 +318,8 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
     config = tomlio.dumps({"import": settings, "montage": mont.to_dict()})
     writer = RecordingWriter(out, fs=fs, montage=mont, device=f"import:{src.name}", device_model=device_model,
                              power_line_hz=power_line_hz, subject_id=subject_id,
-                             notes=notes or "\n".join(table.header), config=config, aux=aux, swmr=False)
+                             notes=notes or "\n".join(table.header), config=config, aux=aux, swmr=False,
+                             placement_scheme="n/a")  # the source file does not say where electrodes sat
     try:
         writer.append(data, t, idx, table.rows[:, aux_cols] if aux else None)
         gap_at = np.flatnonzero(np.diff(idx) != 1)

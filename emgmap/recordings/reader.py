@@ -125,6 +125,7 @@ class Recording:
         cal = f["calibration"]
         self.rest_rms_uv = cal["rest_rms_uv"][()]
         self.mvc_uv = cal["mvc_uv"][()]
+        self.rest_sd_uv = cal["rest_sd_uv"][()] if "rest_sd_uv" in cal else np.full(self.n_channels, np.nan)
         self.aux_names = _strings(f["aux/name"]) if "aux" in f else []
         self.aux_units = _strings(f["aux/unit"]) if "aux" in f else []
 

@@ -39,6 +39,7 @@ class RecorderStatus:
     events: int = 0
 
 
+WRITE_EVERY_S = 0.25        # at the latest, append what arrived this often (wall time)
 RESERVE_BYTES = 1_000_000   # kept free so that the file can always be closed and finalised
 
 
@@ -57,6 +58,7 @@ class Recorder:
     subject_id, notes : root attributes (use a pseudonym, never a name).
     compress : gzip 1 + shuffle for /emg/data.
     flush_s : seconds between flushes (wall time): a crash loses at most this much.
+    config_extra : more tables for the ``config`` TOML (e.g. ``{"protocol": {...}}``).
     """
 
     def __init__(self, session: Session, path: str | os.PathLike, *, subject_id: str = "", notes: str = "",
@@ -86,6 +88,7 @@ class Recorder:
         msg = (f"{self.writer.requested} exists; recording to {self.path} instead" if self.writer.renamed else "")
         self._status = RecorderStatus(state="idle", path=str(self.path), message=msg)
         self._backpressure = not session.driver.paced
+        self._held = False          # the acquisition thread is waiting for us
         session.add_listener(self._on_block)
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -121,21 +124,35 @@ class Recorder:
         if self._backpressure:  # an unpaced source waits for the recorder rather than overrun the ring
             # room for the next block (assumed no larger than this one) before the ring laps us
             limit = max(0, self.session.rings.raw.capacity - 2 * block.n)
+
+            def room() -> bool:
+                return (self.session.rings.total - self._pos <= limit or self._status.state != "recording"
+                        or self._stop.is_set())
             with self._progress:
-                self._progress.wait_for(lambda: self.session.rings.total - self._pos <= limit
-                                        or self._status.state != "recording" or self._stop.is_set())
+                if not room():
+                    self._held = True
+                    self._wake.set()
+                    self._progress.wait_for(room)
+                    self._held = False
 
     # -- worker ----------------------------------------------------------------------------------
     def _run(self) -> None:
-        last_flush = time.monotonic()
+        last_flush = last_write = time.monotonic()
+        batch = max(1, int(self.session.fs))  # rows per append: one chunk, ~1 s of samples
         try:
             while True:
                 stopping = self._stop.is_set()
-                self._write_pending()
                 now = time.monotonic()
+                flush_due = now - last_flush >= self.flush_s
+                # few large appends are cheaper than many small ones; a held-back source,
+                # a due flush or a stop write at once
+                if (stopping or flush_due or self._held or now - last_write >= WRITE_EVERY_S
+                        or self.session.rings.total - self._pos >= batch):
+                    self._write_pending()
+                    last_write = now
                 if stopping:
                     break
-                if now - last_flush >= self.flush_s:
+                if flush_due:
                     n = self.writer.n_samples
                     self.writer.flush()
                     last_flush = now
@@ -172,6 +189,7 @@ class Recorder:
                 env = rings.envelope.read_range(start, stop)
                 break
             except IndexError:  # the writer lapped us: count what is gone, go on from the oldest held
+                stop = rings.total
                 oldest = max(r.oldest for r in (rings.t, rings.index, rings.raw, rings.envelope))
                 lost += oldest - start
                 start = oldest
@@ -197,7 +215,7 @@ class Recorder:
             self.writer.add_events(new)
             self._n_events += len(new)
         cal = _calibration(s)
-        if cal is not None and (self._calibration is None or not all(
+        if (self._calibration is None or not all(
                 np.array_equal(a, b, equal_nan=True) for a, b in zip(cal, self._calibration))):
             self.writer.set_calibration(*cal)
             self._calibration = cal
@@ -223,10 +241,11 @@ def _size(path: Path) -> int:
 
 
 def _calibration(session: Session):
-    """(rest_rms_uv, mvc_uv) arrays from the session's calibration: the rest RMS is the
-    mean of the RMS envelope over the rest baseline (docs/dsp.md §8)."""
+    """(rest_rms_uv, mvc_uv, rest_sd_uv) of the session's calibration (docs/dsp.md: the rest
+    level is the mean of the envelope over the rest span)."""
     snap = session.calibration.snapshot()
-    return (np.asarray(snap.rest_mean_uv, dtype=float), np.asarray(snap.mvc_uv, dtype=float))
+    return (np.asarray(snap.rest_mean_uv, dtype=float), np.asarray(snap.mvc_uv, dtype=float),
+            np.asarray(snap.rest_sd_uv, dtype=float))
 
 
 def _band(session: Session) -> tuple[float, float]:

@@ -67,7 +67,7 @@ class RecordingWriter:
         self.path = unique_path(path)
         self.renamed = self.path != self.requested
         self.fs = float(fs)
-        self.n_channels = C = len(montage)
+        self.n_channels = len(montage)
         self.n_samples = 0
         self._unflushed = 0   # bytes appended since the last flush (not yet allocated in the file)
         self._first_t: float | None = None
@@ -92,8 +92,7 @@ class RecordingWriter:
         self._env, self._env_t = f["envelope/data"], f["envelope/timestamps"]
         self._aux = f["aux/data"] if "aux" in f else None
         self._ev = {k: f[f"events/{k}"] for k in ("onset_s", "duration_s", "kind", "label", "channel")}
-        self._cal = f["calibration/rest_rms_uv"], f["calibration/mvc_uv"]
-        self.n_channels = C
+        self._cal = f["calibration/rest_rms_uv"], f["calibration/mvc_uv"], f["calibration/rest_sd_uv"]
 
     def _create(self, f, montage, device, device_model, power_line_hz, low, high, subject_id, notes, config,
                 aux, compress, placement_scheme) -> None:
@@ -126,6 +125,7 @@ class RecordingWriter:
         cal = f.create_group("calibration")
         cal.create_dataset("rest_rms_uv", data=np.full(C, np.nan))
         cal.create_dataset("mvc_uv", data=np.full(C, np.nan))
+        cal.create_dataset("rest_sd_uv", data=np.full(C, np.nan))  # extension: the rest envelope's SD
         env = f.create_group("envelope")
         env.attrs.update({"sampling_frequency": ENVELOPE_FS, "unit": "uV",
                           "method": "the live envelope at received sample ceil(k * fs / 100), k = 0, 1, ..."})
@@ -171,9 +171,14 @@ class RecordingWriter:
         for key in ("kind", "label", "channel"):
             _grow(self._ev[key], np.array([getattr(e, key) for e in events], dtype=object))
 
-    def set_calibration(self, rest_rms_uv: Sequence[float], mvc_uv: Sequence[float]) -> None:
+    def set_calibration(self, rest_rms_uv: Sequence[float], mvc_uv: Sequence[float],
+                        rest_sd_uv: Sequence[float] | None = None) -> None:
+        """Per channel, NaN where not calibrated: the rest level (mean of the RMS envelope at
+        rest, docs/dsp.md), the MVC reference and the rest envelope's SD."""
         self._cal[0][:] = np.asarray(rest_rms_uv, dtype=np.float64)
         self._cal[1][:] = np.asarray(mvc_uv, dtype=np.float64)
+        if rest_sd_uv is not None:
+            self._cal[2][:] = np.asarray(rest_sd_uv, dtype=np.float64)
 
     def flush(self) -> None:
         self._f.flush()

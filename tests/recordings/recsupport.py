@@ -1,7 +1,4 @@
 """Recordings made from real simulated sessions (ManualClock: no sleeps)."""
-
-import numpy as np
-
 from emgmap.clock import ManualClock
 from emgmap.drivers import open_driver
 from emgmap.recordings.recorder import Recorder
@@ -17,12 +14,11 @@ def record_session(path, spec="sim:?channels=4&seed=3&drop_rate=0.05", seconds=6
     rec.start()
     session.start()
     session.wait_until(lambda s: s.status.samples >= seconds / 2 * s.fs, 60)
-    session.add_event("mvc", "mvc gmed left", duration_s=0.5, channel="gmed_L")
-    if calibrate:
-        C = session.spec.n_channels
-        session.calibration.set_rest(np.tile(np.arange(C) + 2.0, (10, 1)))  # rest RMS 2, 3, ... µV
-        session.calibration.set_mvc(np.where(np.arange(C) == 1, np.nan, 100.0 + np.arange(C)))
+    if calibrate:  # the demo schedule rests for 5 s, then the first rep ramps up
+        session.capture_rest(0.5, 2.5)
     session.wait_until(lambda s: s.status.samples >= seconds * s.fs, 60)
+    if calibrate:
+        session.capture_mvc(5.0, 5.9, ["gmed_L"])
     session.add_event("marker", "done ✓")
     session.stop()
     return session, rec, rec.stop()

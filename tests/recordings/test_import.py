@@ -6,7 +6,7 @@ import pytest
 
 from emgmap.cli import main
 from emgmap.recordings import open_recording
-from emgmap.recordings.importers import import_file, unwrap_packet_index
+from emgmap.recordings.importers import Table, import_file, unwrap_openbci_index
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 OPENBCI = DATA / "openbci_cyton_raw.txt"
@@ -17,9 +17,11 @@ UCI = ["--fs", "1000", "--channel", "RF=rf:right", "--channel", "bf=bf:right", "
        "--channel", "4=st:right"]  # by name (any case) or 1-based position
 
 
-def test_packet_index_unwraps_at_255_and_reveals_losses():
-    idx = np.array([253, 254, 255, 0, 1, 5, 6])
-    np.testing.assert_array_equal(unwrap_packet_index(idx), [253, 254, 255, 256, 257, 261, 262])
+def test_packet_index_unwraps_at_255_reveals_losses_and_drops_duplicates():
+    rows = np.array([[c, 0.0] for c in (253, 254, 255, 0, 0, 1, 5, 6)])
+    idx, kept = unwrap_openbci_index(Table(Path("x"), rows, ["Sample Index", "EXG Channel 0"], ["", ""]), 250, 1)
+    np.testing.assert_array_equal(idx, [253, 254, 255, 256, 257, 261, 262])
+    np.testing.assert_array_equal(kept, [1, 1, 1, 1, 0, 1, 1, 1])
 
 
 def test_openbci_gui_file(tmp_path, capsys):

@@ -39,8 +39,9 @@ def test_info_summarises_device_channels_gaps_events_and_calibration(recorded, c
     assert re.search(rf"gaps\s+{s.status.gaps}, {s.status.dropped_samples} samples missing", out)
     assert "device       sim:?channels=4&seed=3&drop_rate=0.05" in out and "(emgmap simulator)" in out
     assert "sampling     2000 Hz, 4 channels, mains 50 Hz" in out
-    assert re.search(r"gmed_L\s+gmed\s+left\s+20-450\s+2\.0\s+100\.0", out)
-    assert re.search(r"gmed_R\s+gmed\s+right\s+20-450\s+3\.0\s+-", out)  # NaN MVC shows as '-'
+    snap = s.calibration.snapshot()
+    assert re.search(rf"gmed_L\s+gmed\s+left\s+20-450\s+{snap.rest_mean_uv[0]:.1f}\s+{snap.mvc_uv[0]:.1f}", out)
+    assert re.search(rf"gmed_R\s+gmed\s+right\s+20-450\s+{snap.rest_mean_uv[1]:.1f}\s+-", out)  # NaN: '-'
     assert "mvc gmed left  [gmed_L]" in out and "subject      S01" in out
     assert "not finalised" not in out
 
@@ -101,3 +102,31 @@ def test_replay_driver_spec_errors_are_one_line(bad_files):
     one_line_error(cli("check", "--device", f"replay:{bad_files['other']}", "--seconds", "1"),
                    "not an emgmap recording")
     one_line_error(cli("check", "--device", "replay:", "--seconds", "1"), "give the recording to replay")
+
+
+def test_record_shows_a_progress_bar_on_a_terminal(tmp_path):
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "emgmap", "record", "--device", "sim:?channels=2", "--fast",
+                          "--duration", "2", "-o", str(tmp_path / "p.h5")], stdout=subprocess.PIPE, stderr=slave,
+                         cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert p.wait(60) == 0
+    bar = b"".join(chunks).decode()
+    assert "\rrecording [" in bar and "100 %" in bar and "[#########################]" in bar
+
+
+def test_record_benchmark_runs(capsys):
+    main(["bench", "record", "--seconds", "2", "--channels", "2", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert re.search(r"record to HDF5\s+\d+\.\d+ s\s+\d+\.\dx real time", out) and "goal >= 100x" in out

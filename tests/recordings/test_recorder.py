@@ -59,10 +59,17 @@ def test_events_calibration_and_config(recorded):
         kinds = [e.kind for e in rec.events]
         assert kinds.count("gap") == s.status.gaps > 0
         mvc = next(e for e in rec.events if e.kind == "mvc")
-        assert (mvc.label, mvc.channel, mvc.duration_s) == ("mvc gmed left", "gmed_L", 0.5)
+        assert (mvc.label, mvc.channel, mvc.onset_s) == ("mvc gmed left", "gmed_L", 5.0)
+        assert mvc.duration_s == pytest.approx(0.9)
+        rest = next(e for e in rec.events if e.kind == "rest")
+        assert (rest.label, rest.onset_s, rest.duration_s) == ("rest", 0.5, 2.0)
         assert rec.events[-1].label == "done ✓"  # UTF-8 round trip
-        np.testing.assert_array_equal(rec.rest_rms_uv, [2, 3, 4, 5])
-        assert np.isnan(rec.mvc_uv[1]) and rec.mvc_uv[2] == 102.0
+        snap = s.calibration.snapshot()
+        np.testing.assert_array_equal(rec.rest_rms_uv, snap.rest_mean_uv)
+        np.testing.assert_array_equal(rec.rest_sd_uv, snap.rest_sd_uv)
+        assert np.all((rec.rest_rms_uv > 0.5) & (rec.rest_rms_uv < 10))  # rest noise, µV
+        assert rec.mvc_uv[0] == snap.mvc_uv[0] > 2 * rec.rest_rms_uv[0]  # the ramp-up of the first rep
+        assert np.isnan(rec.mvc_uv[1:]).all()
         cfg = tomllib.loads(rec.attrs["config"])
         assert cfg["pipeline"] == s.pipeline_config.to_dict()
         assert cfg["session"]["fs"] == 2000.0 and len(cfg["montage"]["channel"]) == 4
@@ -95,7 +102,7 @@ def test_a_taken_name_is_never_overwritten(tmp_path):
 
 
 def test_compression_on_request(tmp_path):
-    _, rec, _ = record_session(tmp_path / "z.h5", seconds=1.0, compress=True)
+    _, rec, _ = record_session(tmp_path / "z.h5", seconds=1.0, calibrate=False, compress=True)
     with h5py.File(rec.path, "r") as f:
         assert f["emg/data"].compression == "gzip" and f["emg/data"].shuffle
 
@@ -134,7 +141,8 @@ def test_overruns_are_counted_and_recorded_never_silent(tmp_path, monkeypatch):
         lost = [e for e in r.events if "not recorded" in e.label]
         assert lost and all(e.kind == "gap" for e in lost)
         assert sum(int(e.label.split()[0]) for e in lost) == st.overruns
-        assert sum(g.missing for g in r.gaps()) == st.overruns  # the sample index shows each hole
+        # the sample index shows each hole (a loss before the first recorded sample: its index)
+        assert sum(g.missing for g in r.gaps()) + int(r.sample_index()[0]) == st.overruns
 
 
 def test_unpaced_sources_are_held_back_instead_of_overrun(tmp_path):
