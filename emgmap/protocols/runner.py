@@ -38,18 +38,24 @@ class PlanRunner:
 
     def _on_block(self, block: SampleBlock) -> None:
         now = self.session.now_s()
-        s = self.session
         while self._pending and self._pending[0][2] + self._pending[0][3] <= now:
-            kind, label, onset, duration, channel = self._pending.pop(0)
-            ev = s.add_event(kind, label, onset, duration, channel)
-            if kind == "rest":
-                s.capture_rest(onset, onset + duration, event=False)
-            elif kind == "mvc":
-                s.capture_mvc(onset, onset + duration, channels=[channel], event=False)
-            elif kind == "set":
-                self._analyse_set(ev)
+            self._write(self._pending.pop(0))
         if now >= self.plan.duration:
             self.done.set()
+
+    def _write(self, planned: tuple[str, str, float, float, str]):
+        """Write one planned event whose span has passed, and act on it: capture the
+        rest baseline or the MVC trial (returns its best-500 ms means, µV), analyse the set."""
+        kind, label, onset, duration, channel = planned
+        s = self.session
+        ev = s.add_event(kind, label, onset, duration, channel)
+        if kind == "rest":
+            s.capture_rest(onset, onset + duration, event=False)
+        elif kind == "mvc":
+            return s.capture_mvc(onset, onset + duration, channels=[channel], event=False)
+        elif kind == "set":
+            self._analyse_set(ev)
+        return None
 
     def _analyse_set(self, ev) -> None:
         data = from_session(self.session, ev.onset_s - ONSET_LEAD_S - 0.1, ev.onset_s + ev.duration_s,
