@@ -11,6 +11,7 @@ def register(sub) -> None:
 
 
 def add_arguments(p) -> None:
+    p.add_argument("file", nargs="?", metavar="FILE.h5", help="a recording to open for review")
     p.add_argument("--device", help="device spec (default: the last one used, else sim)")
     p.add_argument("--protocol", help="exercise protocol whose pairs and zones the gauges use")
     p.add_argument("--quit-after", type=float, metavar="S", help="close the window after S seconds (demos, tests)")
@@ -18,4 +19,5 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..gui.app import run as run_gui
-    return run_gui(args.device, protocol=args.protocol, quit_after=args.quit_after)
+    return run_gui(args.device, protocol=args.protocol, quit_after=args.quit_after,
+                   recording=getattr(args, "file", None))

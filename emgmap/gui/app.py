@@ -29,10 +29,14 @@ def display_problem() -> str | None:
     return None
 
 
-def run(device: str | None, *, protocol: str | None = None, quit_after: float | None = None) -> int:
+def run(device: str | None, *, protocol: str | None = None, quit_after: float | None = None,
+        recording: str | None = None) -> int:
     problem = display_problem()
     if problem:
         raise EmgmapError(problem)
+    if recording is not None:   # a bad file: one sentence, before Qt
+        from ..recordings import open_recording
+        open_recording(recording).close()
     from ..protocols import load_protocol
     proto = load_protocol(protocol) if protocol is not None else None  # a bad name: one sentence, before Qt
     from PyQt6.QtCore import QTimer
@@ -46,6 +50,8 @@ def run(device: str | None, *, protocol: str | None = None, quit_after: float | 
     settings = GuiSettings.load()
     window = MainWindow(device or settings.device, settings=settings, protocol=proto)
     window.show()
+    if recording is not None:
+        window.open_recording(recording)
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
     app.exec()

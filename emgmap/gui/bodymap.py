@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..montage import MUSCLES, Montage
 from ..types import Side
-from .theme import MEDIUM_PT, SMALL_PT, Theme, font
+from .theme import MEDIUM_PT, OKABE_ITO, SMALL_PT, Theme, font
 
 Pts = list[tuple[float, float]]
 
@@ -81,6 +81,7 @@ class BodyMap(QWidget):
         self.montage: Montage | None = None
         self.fractions: dict[tuple[str, Side], float] = {}
         self.legend = ""
+        self.highlight: str | None = None   # the placement guide's muscle: outlined, its spot marked
         self.setMinimumSize(300, 260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # Build the paths once (in view coordinates) so painting only transforms them.
@@ -107,6 +108,12 @@ class BodyMap(QWidget):
         the top of the colour bar means (``100 %MVC``)."""
         self.fractions = fractions
         self.legend = legend
+        self.update()
+
+    def set_highlight(self, muscle: str | None) -> None:
+        """Outline ``muscle`` on every view and mark the electrode spot (the centre of its
+        drawn shape; the exact landmark is the placement text, reference §2)."""
+        self.highlight = muscle
         self.update()
 
     def _geometry(self) -> tuple[float, float, float]:
@@ -176,6 +183,16 @@ class BodyMap(QWidget):
                 pen.setCosmetic(True)
                 p.setPen(pen)
                 p.drawPath(path)
+            for m, side, path in muscles:
+                if m == self.highlight:
+                    mark = QPen(QColor(OKABE_ITO["vermillion"]), 4.0)
+                    mark.setCosmetic(True)
+                    p.setPen(mark)
+                    p.setBrush(Qt.BrushStyle.NoBrush)
+                    p.drawPath(path)
+                    c = path.boundingRect().center()
+                    p.setBrush(QColor(OKABE_ITO["vermillion"]))
+                    p.drawEllipse(c, 3.5, 3.5)
             p.restore()
         # colour bar: what a fill means
         y = title_h + 200 * scale + 6
@@ -202,6 +219,7 @@ class ActivationBars(QWidget):
         self.values: dict[tuple[str, Side], float] = {}
         self.fractions: dict[tuple[str, Side], float] = {}
         self.header = ""
+        self.target: float | None = None   # biofeedback target as a fraction of full scale
         self.setMinimumHeight(120)
 
     def set_theme(self, theme: Theme) -> None:
@@ -260,4 +278,11 @@ class ActivationBars(QWidget):
                 p.drawText(text.adjusted(4, 0, -4, 0), align | Qt.AlignmentFlag.AlignVCenter, f"{v:.0f}")
             p.setPen(QPen(th.qcolor("grid"), 1))
             p.drawLine(QPointF(cx, y), QPointF(cx, y + row_h))
+        if self.target is not None:   # the target line, both sides, dashed so it reads over a bar
+            pen = QPen(th.qcolor("fg"), 2, Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            bottom = head + len(self.rows) * row_h
+            for sign in (-1, 1):
+                x = cx + sign * half * min(1.0, self.target)
+                p.drawLine(QPointF(x, head), QPointF(x, bottom))
         p.end()

@@ -50,6 +50,10 @@ def connect(device: str, montage: Montage | None = None, *, ring_seconds: float 
         montage, origin = montage_for(device, driver)
     if protocol is not None:
         montage = Montage(montage.channels, tuple(protocol.pairs_on(montage)))
-    session = Session(driver, montage, ring_seconds=ring_seconds, clock=clock)
+    try:
+        session = Session(driver, montage, ring_seconds=ring_seconds, clock=clock)
+    except BaseException:
+        driver.stop()   # a montage that does not fit: free the device for the next try
+        raise
     session.start()
     return session, origin

@@ -1,5 +1,5 @@
 """What the dashboard remembers between runs: last device, theme, trace window,
-and one montage per device (TOML files, Qt-free).
+protocol, biofeedback target, window layout, and one montage per device (TOML files, Qt-free).
 
 The folder is ``$EMGMAP_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/emgmap``, else
 ``~/.config/emgmap``. A damaged settings file is ignored (defaults are used)
@@ -37,6 +37,11 @@ class GuiSettings:
     record_dir: str = "~/emgmap-recordings"
     symmetry_green: float = 10.0  # |SI| zones without a protocol (a protocol brings its own)
     symmetry_amber: float = 20.0
+    protocol: str = "clamshell"   # the guided session's last protocol
+    target_pct: float = 40.0      # biofeedback target, %MVC
+    sound: bool = False           # beep when the target is reached
+    geometry: str = ""            # window layout: QMainWindow geometry and splitter sizes (hex)
+    splitters: str = ""
 
     def __post_init__(self) -> None:
         if self.theme not in THEMES:
@@ -44,6 +49,7 @@ class GuiSettings:
         if self.view not in VIEWS:
             self.view = "filtered"
         self.window_s = min(30.0, max(2.0, float(self.window_s)))
+        self.target_pct = min(100.0, max(5.0, float(self.target_pct)))
         if not 0 < self.symmetry_green <= self.symmetry_amber:
             self.symmetry_green, self.symmetry_amber = 10.0, 20.0
 

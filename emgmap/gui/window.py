@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import QByteArray, Qt, QTimer
+from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -34,6 +35,7 @@ from .model import IndicesModel
 from .recordbar import RecordBar
 from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
 from .traces import TracesView, nice_scale
+from .wizard import SessionWizard
 
 
 CALIBRATE_S = 5.0   # the quick calibration takes the last 5 s (reference §3: MVC trials of ~5 s)
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.traces)
         split.addWidget(right)
         split.setSizes([1000, 720])
+        self.splitters = (top, right, split)
         self.record_bar = RecordBar()
         self.record_bar.record_requested.connect(self.start_recording)
         self.record_bar.stop_requested.connect(self.stop_recording)
@@ -215,10 +218,16 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.device_bar)
         lay.addWidget(self.banner)
         lay.addLayout(controls)
+        self.wizard = SessionWizard(self)
+        lay.addWidget(self.wizard)
         lay.addWidget(split, 1)
         lay.addWidget(self.record_bar)
         self.setCentralWidget(central)
         self.resize(1600, 1000)
+        self.reviews: list = []   # open review and compare windows
+        self._build_menus()
+        self._restore_layout()
+        self.setAcceptDrops(True)
 
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -230,13 +239,18 @@ class MainWindow(QMainWindow):
             self.connect_device(device)
 
     # -- connection --------------------------------------------------------------------
-    def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
+    def default_ring_s(self) -> float:
+        """Session memory for the trace window (the guided session asks for more)."""
+        return self.window_spin.maximum() + 5.0
+
+    def connect_device(self, spec: str, montage: Montage | None = None, driver=None,
+                       ring_seconds: float | None = None) -> bool:
         """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
         montage, show why and stay usable (a session already streaming goes on unless
         the new device opened)."""
         if self.session is not None and self.session.running and spec == self.session.spec.device:
             self.disconnect_device()  # the same device: free it before opening it again
-        ring_s = self.window_spin.maximum() + 5.0
+        ring_s = ring_seconds or self.default_ring_s()
         try:
             driver = driver or open_driver(spec, clock=self.clock)
         except EmgmapError as e:
@@ -334,6 +348,8 @@ class MainWindow(QMainWindow):
             self.traces.refresh()
         if drawing and self._frame % 3 == 0:
             self._update_levels(numbers=self._frame % 15 == 0)
+        if self._frame % 3 == 0 and self.wizard.runner is not None:
+            self.wizard.tick()
         if self._frame % 15 == 0:
             self._update_events()
             self._update_status()
@@ -458,7 +474,8 @@ class MainWindow(QMainWindow):
         self.banner.show_message(text, kind="note")
 
     # -- recording and markers ---------------------------------------------------------
-    def start_recording(self, path: str | Path | None = None) -> bool:
+    def start_recording(self, path: str | Path | None = None, *, subject_id: str = "",
+                        config_extra: dict | None = None) -> bool:
         """Record the session to ``path`` (default: a time-stamped file in the
         settings' recordings folder); a problem is shown, the live view goes on."""
         if self.session is None or not self.session.running:
@@ -474,7 +491,7 @@ class MainWindow(QMainWindow):
                 return False
             path = folder / time.strftime("emgmap-%Y%m%d-%H%M%S.h5")
         try:
-            self.recorder = Recorder(self.session, path).start()
+            self.recorder = Recorder(self.session, path, subject_id=subject_id, config_extra=config_extra).start()
         except (EmgmapError, OSError) as e:
             self.banner.show_message(f"recording could not start: {e}")
             return False
@@ -522,10 +539,102 @@ class MainWindow(QMainWindow):
         self.record_bar.show_marker(ev.onset_s, label)
 
     def keyPressEvent(self, ev) -> None:
-        if ev.key() == Qt.Key.Key_Space and not ev.isAutoRepeat():
+        if ev.isAutoRepeat():
+            return super().keyPressEvent(ev)
+        if self.wizard.active and self.wizard.handle_key(ev.key()):
+            return
+        if ev.key() == Qt.Key.Key_Space:
             self.record_bar.request_marker()
             return
         super().keyPressEvent(ev)
+
+    # -- menus, review and compare -------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction("&Open recording…", QKeySequence("Ctrl+O"), lambda: self.open_recording())
+        file.addAction("&Compare two recordings…", QKeySequence("Ctrl+K"), lambda: self.compare())
+        file.addSeparator()
+        file.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)
+        session = bar.addMenu("&Session")
+        session.addAction("&New guided session…", QKeySequence("Ctrl+N"), self.new_session)
+
+    def new_session(self) -> None:
+        if self.wizard.active:
+            return
+        if self.recorder is not None:
+            self.banner.show_message("stop the recording before starting a guided session", kind="note")
+            return
+        self.wizard.begin()
+
+    def open_recording(self, path: str | Path | None = None):
+        """Open a recording for review (File → Open, drag and drop, ``emgmap gui FILE.h5``);
+        returns the review window, or None when the file cannot be read (said in the banner)."""
+        from .review import ReviewWindow
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open a recording", str(Path(self.settings.record_dir)
+                                                                                 .expanduser()), "HDF5 (*.h5)")
+            if not path:
+                return None
+        try:
+            win = ReviewWindow(path, self)
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return None
+        self.reviews.append(win)
+        win.show()
+        return win
+
+    def compare(self, a: str | Path | None = None, b: str | Path | None = None):
+        """Two sessions side by side (indices then and now, with the change)."""
+        from .review import CompareWindow
+        folder = str(Path(self.settings.record_dir).expanduser())
+        if a is None:
+            a, _ = QFileDialog.getOpenFileName(self, "The earlier session", folder, "HDF5 (*.h5)")
+        if a and b is None:
+            b, _ = QFileDialog.getOpenFileName(self, "The later session", str(Path(a).parent), "HDF5 (*.h5)")
+        if not a or not b:
+            return None
+        try:
+            win = CompareWindow(a, b, self.theme)
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return None
+        self.reviews.append(win)
+        win.show()
+        return win
+
+    def replay(self, path: str | Path, speed: float) -> bool:
+        """Replay a recording through the live views at ``speed`` x (the ``replay:`` driver)."""
+        if self.wizard.active:
+            self.banner.show_message("finish or abort the guided session before a replay", kind="note")
+            return False
+        return self.connect_device(f"replay:{path}?speed={speed:g}")
+
+    def dragEnterEvent(self, ev) -> None:
+        if any(u.toLocalFile().endswith(".h5") for u in ev.mimeData().urls()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev) -> None:
+        for u in ev.mimeData().urls():
+            if u.toLocalFile().endswith(".h5"):
+                self.open_recording(u.toLocalFile())
+
+    def _restore_layout(self) -> None:
+        st = self.settings
+        try:
+            if st.geometry:
+                self.restoreGeometry(QByteArray.fromHex(st.geometry.encode()))
+            sizes = [[int(v) for v in part.split(",")] for part in st.splitters.split(";")] if st.splitters else []
+        except ValueError:   # a hand-edited settings file: keep the default layout
+            return
+        for sp, sz in zip(self.splitters, sizes):
+            if len(sz) == sp.count():
+                sp.setSizes(sz)
+
+    def _save_layout(self) -> None:
+        self.settings.geometry = bytes(self.saveGeometry().toHex()).decode()
+        self.settings.splitters = ";".join(",".join(str(v) for v in sp.sizes()) for sp in self.splitters)
 
     # -- look and lifecycle ------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -544,6 +653,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev) -> None:
         self.timer.stop()
+        if self.wizard.active:
+            self.wizard.close_wizard()
+        for w in self.reviews:
+            w.close()
+        self.reviews.clear()
+        self._save_layout()
         self.disconnect_device()
         try:
             self.settings.save()

@@ -23,9 +23,10 @@ def paced_session(path, *, repeat_first_mvc=False, seed=4):
                          clock=clock)
     plan = build_plan(protocol, driver.montage)
     session = Session(driver, clock=clock, ring_seconds=90)
-    recorder = Recorder(session, path, config_extra={"protocol": {"name": "clamshell"}})
+    recorder = Recorder(session, path, config_extra={"protocol": {"name": "clamshell"}}) if path else None
     runner = PacedRunner(session, plan, sim=driver.sim)
-    recorder.start()
+    if recorder:
+        recorder.start()
     session.start()
     cues = []
     try:
@@ -45,7 +46,8 @@ def paced_session(path, *, repeat_first_mvc=False, seed=4):
         assert runner.cue_at(session.now_s()).phase == "done"
     finally:
         session.stop()
-        recorder.stop()
+        if recorder:
+            recorder.stop()
     return driver, session, runner, plan, cues
 
 
@@ -113,12 +115,31 @@ def test_target_cue_fires_once_per_crossing():
 
 
 def test_dominance_needs_the_antagonist_to_lead_for_hold_s():
-    m = DominanceMonitor(hold_s=1.0, floor_pct=5.0)
-    t = np.arange(0, 3.01, 0.25)
-    # agonist 30, antagonist 35 from t=0.5 on, agonist leads again at 2.5
-    out = [m.update(ti, 30.0 if ti < 2.5 else 40.0, 35.0 if ti >= 0.5 else 20.0) for ti in t]
+    m = DominanceMonitor(hold_s=1.0, floor_pct=5.0, clear_s=0.5)
+    t = np.arange(0, 4.01, 0.25)
+    # agonist 30, antagonist 35 from t=0.5 on; the agonist leads briefly at 2.0 (noise), then from 2.75 on
+    ag = [40.0 if ti == 2.0 or ti >= 2.75 else 30.0 for ti in t]
+    an = [35.0 if ti >= 0.5 else 20.0 for ti in t]
+    out = [m.update(ti, a, b) for ti, a, b in zip(t, ag, an)]
     up = [ti for ti, w in zip(t, out) if w]
-    assert up == [1.5, 1.75, 2.0, 2.25]
+    assert up == [1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0]   # held through the blip, gone 0.5 s after 2.75
     m2 = DominanceMonitor(hold_s=0.5, floor_pct=5.0)
     assert not any(m2.update(ti, 1.0, 3.0) for ti in t)  # both at rest: no judgement
     assert not any(m2.update(ti, float("nan"), 30.0) for ti in t)  # uncalibrated agonist
+
+
+def test_biofeedback_judges_every_index_row_of_a_session():
+    """On the simulator's TFL-dominant clamshell, fed all rows at once (a frame that
+    came late), the prime mover reaches a low target and TFL outruns gmed once per rep."""
+    from emgmap.protocols.biofeedback import Biofeedback
+    driver, session, runner, plan, _ = paced_session(None, seed=5)   # gmed ~10, tfl ~40 %MVC
+    s = session
+    fb = Biofeedback(s.index_columns, s.montage, "gmed", target_pct=5.0, hold_s=0.5)
+    set_right = next(e for e in s.events() if e.kind == "set" and e.label == "clamshell right")  # still in the rings
+    a, b = s.rings.indices.oldest, s.rings.indices.total
+    rows, codes = s.rings.indices.read_range(a, b), s.rings.index_norms.read_range(a, b)
+    keep = (rows[:, 0] >= set_right.onset_s) & (rows[:, 0] < set_right.onset_s + set_right.duration_s)
+    assert rows[0, 0] < set_right.onset_s
+    hits = fb.feed(rows[keep], codes[keep], ("right",))
+    assert fb.calibrated and hits == ["gmed_R"] * 5          # once per rep (re-armed at rest)
+    assert fb.episodes == {("gmed:tfl", "right"): 5}         # TFL over gmed in every rep; the resting leg not judged

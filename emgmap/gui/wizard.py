@@ -1,0 +1,535 @@
+"""The guided session in the dashboard: patient pseudonym and protocol, electrode
+placement guide, signal check, rest baseline, MVC trials, exercise sets with
+large cues and biofeedback, then the summary and the report.
+
+The wizard is the interactive twin of ``emgmap session``: the session logic is
+Qt-free (:class:`~emgmap.protocols.paced.PacedRunner` writes the events of
+DESIGN §3 and captures the calibration, :mod:`emgmap.protocols.biofeedback`
+judges target and dominance); this module only shows it and maps keys to it.
+Cues are read from 2 m: the phase word is 96 pt, counters 40 pt.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                             QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QStackedWidget,
+                             QVBoxLayout, QWidget)
+
+from ..montage import MUSCLES
+from ..protocols import Protocol, build_plan, list_protocols, load_protocol
+from ..protocols.analysis import ONSET_LEAD_S
+from ..protocols.biofeedback import Biofeedback
+from ..protocols.paced import PacedRunner
+from ..quality import channel_quality
+from ..types import EmgmapError
+from .theme import OKABE_ITO, font
+
+CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
+COUNTER_PT = 40   # rep, set, leg, seconds left
+TEXT_PT = 26      # the instruction under the cue
+PHASE_COLOURS = {"up": OKABE_ITO["blue"], "hold": OKABE_ITO["green"], "down": OKABE_ITO["purple"],
+                 "rest": "#6c7680", "mvc": OKABE_ITO["vermillion"], "ready": OKABE_ITO["orange"],
+                 "check": OKABE_ITO["blue"], "baseline": "#6c7680", "waiting": "#6c7680", "done": OKABE_ITO["green"]}
+PHASE_WORDS = {"up": "UP", "hold": "HOLD", "down": "DOWN", "rest": "REST", "mvc": "PUSH!", "ready": "GET READY",
+               "check": "SIGNAL CHECK", "baseline": "RELAX", "waiting": "READY?", "done": "DONE"}
+
+# A pseudonym is a code (P017, knee-03); two or more capitalised words ("Anna Berg",
+# "Berg, Anna") look like a real name.
+_NAME = re.compile(r"^\s*[A-ZÀ-Þ][a-zß-ÿ'\-]+(?:,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-.]+)+\s*$")
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether ``text`` looks like a person's name rather than a pseudonym."""
+    return bool(_NAME.match(text))
+
+
+def quality_rows(quality, names) -> list[tuple[str, str, str]]:
+    """(channel, OK | noisy | flat | railed, reason) for the signal check (emgmap.quality)."""
+    rows = []
+    for name, q in zip(names, quality):
+        if "railed" in q.flags:
+            rows.append((name, "railed", f"{q.railed_fraction * 100:.0f} % of samples at full scale: "
+                                         "re-seat the electrode, check the lead"))
+        elif "flat" in q.flags:
+            rows.append((name, "flat", f"band RMS {q.rms_uv:.2f} µV: no skin contact or a dead lead"))
+        elif "mains-heavy" in q.flags:
+            rows.append((name, "noisy", f"mains hum {q.mains_fraction * 100:.0f} % of the signal: check the "
+                                        "reference electrode and skin preparation"))
+        elif q.flags:
+            rows.append((name, "flat", ", ".join(q.flags)))
+        else:
+            rows.append((name, "OK", f"band RMS {q.rms_uv:.1f} µV"))
+    return rows
+
+
+def _label(pt: int, bold: bool = False, wrap: bool = False) -> QLabel:
+    w = QLabel()
+    w.setFont(font(pt, bold))
+    w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    w.setWordWrap(wrap)
+    return w
+
+
+def _button(text: str, slot) -> QPushButton:
+    b = QPushButton(text)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # keys belong to the wizard, not to a focused button
+    b.setFont(font(15, True))
+    b.clicked.connect(slot)
+    return b
+
+
+class SessionWizard(QWidget):
+    """The wizard panel of :class:`~emgmap.gui.window.MainWindow` (shown while a guided
+    session runs). ``page`` is one of setup, placement, run, summary."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.runner: PacedRunner | None = None
+        self.protocol = None
+        self.recording_path: Path | None = None
+        self.analysis = None
+        self.meta: dict = {}
+        self.report_path: Path | None = None
+        self.placement_index = 0
+        self.name_confirmed = ""
+        self.feedback: Biofeedback | None = None
+        self._index_cursor = None
+        self.dominance_text = ""
+        self.quality: list[tuple[str, str, str]] = []
+        self._checked_stage = None
+        self._shown_cue = None
+        self.stack = QStackedWidget()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self.stack)
+        self.pages = {}
+        self._build_setup()
+        self._build_placement()
+        self._build_run()
+        self._build_summary()
+        self.hide()
+
+    # -- pages ---------------------------------------------------------------------------
+    def _add(self, name: str, w: QWidget) -> None:
+        self.pages[name] = w
+        self.stack.addWidget(w)
+
+    @property
+    def page(self) -> str:
+        return next(k for k, w in self.pages.items() if w is self.stack.currentWidget())
+
+    def _show(self, name: str) -> None:
+        self.stack.setCurrentWidget(self.pages[name])
+
+    def _build_setup(self) -> None:
+        w = QWidget()
+        form = QFormLayout(w)
+        title = QLabel("New guided session")
+        title.setFont(font(28, True))
+        form.addRow(title)
+        self.pseudonym = QLineEdit()
+        self.pseudonym.setPlaceholderText("pseudonym, e.g. P017 (never the patient's name)")
+        self.pseudonym.setFont(font(20))
+        self.pseudonym.returnPressed.connect(lambda: self.start())
+        self.pseudonym.textChanged.connect(lambda _: self.name_warning.setText(""))
+        self.protocol_picker = QComboBox()
+        self.protocol_picker.setFont(font(20))
+        for name in list_protocols():
+            self.protocol_picker.addItem(name, name)
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setRange(5.0, 100.0)
+        self.target_spin.setSuffix(" %MVC")
+        self.target_spin.setDecimals(0)
+        self.target_spin.setFont(font(20))
+        self.sound_box = QCheckBox("beep when the target is reached")
+        self.sound_box.setFont(font(15))
+        self.name_warning = QLabel()
+        self.name_warning.setFont(font(15, True))
+        self.name_warning.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
+        self.name_warning.setWordWrap(True)
+        for text, field in (("Patient", self.pseudonym), ("Protocol", self.protocol_picker),
+                            ("Target", self.target_spin)):
+            lab = QLabel(text)
+            lab.setFont(font(20))
+            form.addRow(lab, field)
+        form.addRow("", self.sound_box)
+        form.addRow(self.name_warning)
+        row = QHBoxLayout()
+        row.addWidget(_button("Start  (Enter)", lambda: self.start()))
+        row.addWidget(_button("Cancel  (Esc)", lambda: self.abort()))
+        row.addStretch(1)
+        form.addRow(row)
+        self._add("setup", w)
+
+    def _build_placement(self) -> None:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        self.place_title = _label(40, True)
+        self.place_text = _label(24, wrap=True)
+        self.place_hint = _label(15)
+        self.place_hint.setText("Space / →: next muscle   ←: previous   Esc: abort")
+        lay.addWidget(self.place_title)
+        lay.addWidget(self.place_text, 1)
+        lay.addWidget(self.place_hint)
+        self._add("placement", w)
+
+    def _build_run(self) -> None:
+        w = QWidget()
+        grid = QGridLayout(w)
+        self.cue_word = _label(CUE_PT, True)
+        self.cue_text = _label(TEXT_PT, wrap=True)
+        self.counter = _label(COUNTER_PT, True)
+        self.remaining = _label(COUNTER_PT, True)
+        self.detail = _label(18, wrap=True)      # MVC values, signal check, biofeedback
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.run_hint = _label(15)
+        grid.addWidget(self.cue_word, 0, 0, 1, 2)
+        grid.addWidget(self.cue_text, 1, 0, 1, 2)
+        grid.addWidget(self.counter, 2, 0)
+        grid.addWidget(self.remaining, 2, 1)
+        grid.addWidget(self.detail, 3, 0, 1, 2)
+        grid.addWidget(self.run_hint, 4, 0, 1, 2)
+        self._add("run", w)
+
+    def _build_summary(self) -> None:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        head = _label(28, True)
+        head.setText("Session summary")
+        self.summary_text = QLabel()
+        self.summary_text.setFont(font(15))
+        self.summary_text.setStyleSheet("font-family: monospace")
+        self.summary_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary_path = _label(13)
+        row = QHBoxLayout()
+        row.addWidget(_button("Save report  (S)", lambda: self.save_report()))
+        row.addWidget(_button("Close  (Enter)", lambda: self.close_wizard()))
+        row.addStretch(1)
+        lay.addWidget(head)
+        lay.addWidget(self.summary_text, 1)
+        lay.addWidget(self.summary_path)
+        lay.addLayout(row)
+        self._add("summary", w)
+
+    # -- flow ----------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.isVisible()
+
+    def begin(self) -> None:
+        """Show the setup page (settings bring back the last protocol and target)."""
+        st = self.window.settings
+        i = self.protocol_picker.findData(st.protocol)
+        self.protocol_picker.setCurrentIndex(max(0, i))
+        self.target_spin.setValue(st.target_pct)
+        self.sound_box.setChecked(st.sound)
+        self.pseudonym.clear()
+        self.name_warning.setText("")
+        self.name_confirmed = ""
+        self._show("setup")
+        self.show()
+        self.pseudonym.setFocus()
+
+    def start(self, pseudonym: str | None = None, protocol: str | Protocol | None = None) -> bool:
+        """Connect the protocol, start recording and go to the placement guide. A pseudonym
+        that looks like a name needs a second Start (typed on purpose)."""
+        w = self.window
+        text = (self.pseudonym.text() if pseudonym is None else pseudonym).strip()
+        if looks_like_name(text) and self.name_confirmed != text:
+            self.name_confirmed = text
+            self.name_warning.setText(f"“{text}” looks like a real name. The recording stores it as the subject "
+                                      "ID; use a pseudonym, or press Enter again to keep it on purpose.")
+            return False
+        name = protocol or self.protocol_picker.currentData()
+        try:
+            proto = name if isinstance(name, Protocol) else load_protocol(name)
+        except EmgmapError as e:
+            self.name_warning.setText(str(e))
+            return False
+        if w.session is None:
+            self.name_warning.setText("connect a device first (the device bar above)")
+            return False
+        spec, montage = w.session.spec.device, w.session.montage
+        plan = build_plan(proto, montage)
+        longest = max(s.duration for s in plan.steps)
+        w.protocol = proto
+        if not w.connect_device(spec, montage, ring_seconds=max(w.default_ring_s(), longest + ONSET_LEAD_S + 30.0)):
+            self.name_warning.setText(w.banner.full_text)
+            return False
+        s = w.session
+        plan = build_plan(proto, s.montage)
+        sim = getattr(s.driver, "sim", None)
+        self.runner = PacedRunner(s, plan, sim=sim)
+        if not w.start_recording(subject_id=text, config_extra={"protocol": {"name": proto.source or proto.name}}):
+            self.runner = None
+            self.name_warning.setText(w.banner.full_text)
+            return False
+        self.protocol = proto
+        self.recording_path = w.recorder.path
+        st = w.settings
+        st.protocol, st.target_pct, st.sound = proto.name, self.target_spin.value(), self.sound_box.isChecked()
+        self.feedback = Biofeedback(s.index_columns, s.montage, proto.prime_mover, target_pct=st.target_pct)
+        self._index_cursor = s.rings.indices.cursor()
+        self.quality = []
+        self._checked_stage = None
+        self.placement_index = 0
+        self.setFocus()
+        self._show("placement")
+        self._show_placement()
+        return True
+
+    def _show_placement(self) -> None:
+        muscles = self._placement_muscles()
+        m = muscles[self.placement_index]
+        spec = MUSCLES[m]
+        self.place_title.setText(f"Electrodes {self.placement_index + 1}/{len(muscles)}: {spec.name} ({m})")
+        self.place_text.setText(f"{spec.placement}\n\nBoth sides; reference electrode on a bony landmark.")
+        self.window.body.set_highlight(m)
+
+    def _placement_muscles(self) -> list[str]:
+        on = {c.muscle for c in self.window.session.montage.channels}
+        return [m for m in self.protocol.muscles if m in on]
+
+    def next(self) -> None:
+        """Space: the next muscle of the guide, else start the next stage, else close."""
+        page = self.page
+        if page == "setup":
+            self.start()
+        elif page == "placement":
+            self.placement_index += 1
+            if self.placement_index < len(self._placement_muscles()):
+                self._show_placement()
+            else:
+                self.window.body.set_highlight(None)
+                self._show("run")
+                self.tick()
+        elif page == "run":
+            r = self.runner
+            if r.busy(r.session.now_s()):
+                return
+            if r.next_stage is not None:
+                r.start_next()
+                self.tick()
+        elif page == "summary":
+            self.close_wizard()
+
+    def previous(self) -> None:
+        if self.page == "placement" and self.placement_index > 0:
+            self.placement_index -= 1
+            self._show_placement()
+
+    def repeat(self) -> None:
+        """R: run the last MVC trial again (when it has ended)."""
+        r = self.runner
+        if self.page == "run" and r is not None and r.can_repeat and not r.busy(r.session.now_s()):
+            r.repeat_trial()
+            self.tick()
+
+    def abort(self, confirm: bool = True) -> bool:
+        """Esc: stop the session (after a yes); what was recorded so far is kept."""
+        if self.page == "setup" or self.page == "summary":
+            self.close_wizard()
+            return True
+        if confirm:
+            answer = QMessageBox.question(self, "Abort the session?",
+                                          "Stop the guided session? What was recorded so far is kept.",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        if self.runner is not None:   # written before the recording closes
+            self.runner.session.add_event("marker", "session aborted")
+        self._finish_recording()
+        self.close_wizard()
+        self.window.banner.show_message(f"session aborted; the recording is kept in {self.recording_path}",
+                                        kind="note")
+        return True
+
+    def close_wizard(self) -> None:
+        self.window.body.set_highlight(None)
+        self.window.bars.target = None
+        self.runner = None
+        self.hide()
+        self.window.setFocus()
+
+    def _finish_recording(self) -> None:
+        if self.window.recorder is not None:
+            self.window.stop_recording()
+
+    # -- per frame (20 Hz from the window's timer) -------------------------------------------
+    def tick(self) -> None:
+        r = self.runner
+        if r is None or self.page != "run":
+            return
+        s = r.session
+        now = s.now_s()
+        if r.finished:
+            self._summarise()
+            return
+        cue = r.cue_at(now)
+        step = cue.step
+        self.cue_word.setText(PHASE_WORDS.get(cue.phase, cue.phase.upper()))
+        self.cue_word.setStyleSheet(f"color: {PHASE_COLOURS.get(cue.phase, '#888')}")
+        self.cue_text.setText(cue.text)
+        set_step = cue.set_step or (step if step is not None and step.kind == "set" else None)
+        counter = ""
+        if step is not None and step.kind == "rep":
+            counter = f"rep {step.number}/{step.of}"
+            if set_step is not None:
+                counter += f" · set {set_step.number}/{set_step.of}"
+            if step.side is not None:
+                counter += f" · {step.side.value.upper()} leg"
+        elif step is not None and step.kind == "mvc":
+            counter = f"{step.label[4:]} · trial {step.number}"
+        self.counter.setText(counter)
+        self.remaining.setText(f"{cue.remaining_s:.0f} s" if cue.remaining_s > 0 else "")
+        busy = r.busy(now)
+        if busy:
+            keys = "Esc: abort"
+        else:
+            nxt = r.next_stage
+            keys = (f"Space: start {nxt.title}" if nxt else "") + ("   R: repeat the MVC trial" if r.can_repeat else "")
+            keys += "   Esc: abort"
+        self.run_hint.setText(keys)
+        self._detail(r, cue, now, busy)
+
+    def _detail(self, r: PacedRunner, cue, now: float, busy: bool) -> None:
+        stage = r.current_stage
+        if stage is None:
+            self.detail.setText("")
+            return
+        if stage.kind == "check":
+            if not busy and self._checked_stage is not stage:
+                self._checked_stage = stage
+                self._run_check(r, r.current.steps[0])
+            self.detail.setText(self._quality_html() if self.quality else "checking every channel…")
+        elif stage.kind == "mvc":
+            with r._plock:
+                trials = list(r.trials)
+            rows = [f"{lab[4:]} trial {n}: <b>{v:.0f} µV</b>" for lab, n, v in trials if lab == stage.head.label]
+            self.detail.setText("captured: " + ", ".join(rows) if rows else "")
+        elif stage.kind == "set":
+            self.detail.setText(self._biofeedback(r, cue, now))
+            return
+        else:
+            self.detail.setText("")
+        self._index_cursor.read()   # outside the sets: rows are not judged
+
+    def _run_check(self, r: PacedRunner, step) -> None:
+        s = r.session
+        try:
+            a, b = s.span(step.start, step.end)
+        except EmgmapError as e:
+            self.quality = [("all", "flat", str(e))]
+            return
+        raw = s.rings.raw.read_range(a, b)
+        q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
+        self.quality = quality_rows(q, s.montage.names)
+
+    def _quality_html(self) -> str:
+        colours = {"OK": OKABE_ITO["green"], "noisy": OKABE_ITO["orange"], "flat": OKABE_ITO["vermillion"],
+                   "railed": OKABE_ITO["vermillion"]}
+        bad = [row for row in self.quality if row[1] != "OK"]
+        head = "every channel OK" if not bad else f"{len(bad)} channel(s) need attention"
+        cells = "".join(f"<tr><td><b>{n}</b>&nbsp;</td><td style='color:{colours[k]}'><b>{k}</b>&nbsp;</td>"
+                        f"<td>{why}</td></tr>" for n, k, why in self.quality)
+        return f"<b>{head}</b><table style='font-size:14pt'>{cells}</table>"
+
+    def _biofeedback(self, r: PacedRunner, cue, now: float) -> str:
+        """Target on the working side's prime mover and the dominance warning, judged on
+        every index row since the last frame (:class:`~emgmap.protocols.biofeedback.Biofeedback`)."""
+        s = r.session
+        rows, first = self._index_cursor.read()
+        if not len(rows):
+            return self.detail.text()
+        codes = s.rings.index_norms.read_range(first, first + len(rows))
+        set_step = r.current.steps[0]
+        keep = rows[:, 0] >= set_step.start
+        side = set_step.side.value if set_step.side is not None else None
+        fb = self.feedback
+        hits = fb.feed(rows[keep], codes[keep], (side,) if side else ("left", "right"))
+        w = self.window
+        w.bars.target = fb.target.target_pct / 100.0 if fb.calibrated else None
+        if hits and w.settings.sound:
+            QApplication.beep()
+        parts = []
+        reached = [n for n, up in fb.target.above.items() if up]
+        if reached:
+            parts.append(f"<span style='color:{OKABE_ITO['green']}; font-size:28pt'><b>✓ target "
+                         f"{fb.target.target_pct:.0f} %MVC reached: {', '.join(reached)}</b></span>")
+        now_up = [self._pair_text(k) for k in fb.warnings]
+        if now_up:
+            parts.append(f"<span style='color:{OKABE_ITO['vermillion']}; font-size:28pt'><b>⚠ "
+                         f"{'; '.join(now_up)}</b></span>")
+        if fb.episodes:
+            self.dominance_text = "; ".join(f"{self._pair_text(k)}: {n}× this session"
+                                            for k, n in sorted(fb.episodes.items()))
+            parts.append(self.dominance_text)
+        if not fb.calibrated:
+            parts.append("levels are not in %MVC: no target or dominance judgement")
+        return "<br>".join(parts)
+
+    def _pair_text(self, key: tuple[str, str]) -> str:
+        pair = next(p for p in self.window.session.montage.pairs if p.name == key[0])
+        return f"{'+'.join(pair.antagonists).upper()} outruns {'+'.join(pair.agonists).upper()} ({key[1]})"
+
+    def _summarise(self) -> None:
+        """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
+        from ..commands.analyze import analyze_file
+        from ..protocols.summary import summary_lines
+        self._finish_recording()
+        self.runner = None
+        self.window.bars.target = None
+        try:
+            self.analysis, self.meta = analyze_file(self.recording_path)
+        except EmgmapError as e:
+            self.summary_text.setText(f"the recording could not be analysed: {e}")
+            self._show("summary")
+            return
+        self.summary_text.setText("\n".join(summary_lines(self.analysis)))
+        self.summary_path.setText(f"recording: {self.recording_path}")
+        self._show("summary")
+
+    def save_report(self, path: str | Path | None = None, ask: bool = True) -> Path | None:
+        """S: the HTML report of the recording (equal to ``emgmap analyze --report``)."""
+        from ..protocols.report import render_html
+        if self.analysis is None:
+            return None
+        default = Path(self.recording_path).with_suffix(".html")
+        if path is None and ask:
+            path, _ = QFileDialog.getSaveFileName(self, "Save the session report", str(default), "HTML (*.html)")
+            if not path:
+                return None
+        path = Path(path or default)
+        title = f"{self.protocol.title}: session report"
+        try:
+            path.write_text(render_html(self.analysis, title, self.meta), encoding="utf-8")
+        except OSError as e:
+            self.summary_path.setText(f"the report could not be saved to {path} ({e.strerror}); pick another folder")
+            return None
+        self.report_path = path
+        self.summary_path.setText(f"recording: {self.recording_path}   report: {path}")
+        return path
+
+    # -- keys ------------------------------------------------------------------------------
+    def handle_key(self, key: int) -> bool:
+        """The wizard's keys (docs/gui.md); True when the key was used."""
+        K = Qt.Key
+        if key == K.Key_Escape:
+            self.abort()
+        elif key in (K.Key_Space, K.Key_Right) or (key in (K.Key_Return, K.Key_Enter) and self.page != "run"):
+            self.next()
+        elif key == K.Key_Left:
+            self.previous()
+        elif key == K.Key_R:
+            self.repeat()
+        elif key == K.Key_S and self.page == "summary":
+            self.save_report()
+        else:
+            return False
+        return True
+
