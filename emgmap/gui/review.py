@@ -56,7 +56,7 @@ class ReviewWindow(QMainWindow):
             subject = rec.attrs.get("subject_id", "") or "–"
             created = rec.attrs.get("created_utc", "")
             device = rec.device
-            protocol = rec.config.get("protocol", {}).get("name", "")
+            protocol = Path(str(rec.config.get("protocol", {}).get("name", ""))).stem
         self.t, self.env = np.asarray(t, dtype=np.float64), np.asarray(env, dtype=np.float64)
         self.setWindowTitle(f"emgmap review · {self.path.name}")
         head = QLabel(f"<b>{self.path.name}</b> · subject {subject} · {created} · {device} · "
@@ -75,15 +75,17 @@ class ReviewWindow(QMainWindow):
                                               pen=pg.mkPen(OKABE_ITO["sky"] if i % 2 == 0 else OKABE_ITO["orange"])))
         self.plot.getAxis("left").setTicks([[(n - 1 - i + 0.4, name) for i, name in enumerate(self.names)]])
         self.event_items = []
-        for ev in self.events:
+        for k, ev in enumerate(self.events):
             if ev.kind in SPAN_COLOURS and ev.duration_s > 0:
                 colour = pg.mkColor(SPAN_COLOURS[ev.kind])
                 colour.setAlpha(40)
                 region = pg.LinearRegionItem((ev.onset_s, ev.onset_s + ev.duration_s), movable=False, brush=colour)
                 region.setZValue(-10)
                 self.plot.addItem(region)
-                label = pg.TextItem(ev.label, color=SPAN_COLOURS[ev.kind], anchor=(0, 1))
-                label.setPos(ev.onset_s, n + (0.3 if ev.kind == "set" else 0.0))
+                text = ev.channel if ev.kind == "mvc" and ev.channel else ev.label
+                label = pg.TextItem(text, color=SPAN_COLOURS[ev.kind], anchor=(0, 1))
+                # set names on top; short MVC labels on two alternating rows so neighbours do not overlap
+                label.setPos(ev.onset_s, n + (0.6 if ev.kind == "set" else 0.3 * (k % 2)))
                 self.plot.addItem(label)
                 self.event_items += [region, label]
             elif ev.kind in ("marker", "gap"):
@@ -193,6 +195,7 @@ class CompareWindow(QMainWindow):
                     f"({meta_a.get('subject') or '–'} and {meta_b.get('subject') or '–'})</b></p>")
         self.browser = QTextBrowser()
         self.browser.setFont(font(MEDIUM_PT))
+        self.browser.setStyleSheet("QTextBrowser { background: white; color: black; }")  # the report's light page
         self.html = render_compare_html(self.a, self.b)
         self.browser.setHtml(self.html.replace("<h1>Reassessment</h1>", "<h1>Reassessment</h1>" + note
                                                + f"<p>{meta_a.get('recorded', '')} → {meta_b.get('recorded', '')}</p>"))

@@ -269,7 +269,8 @@ class MainWindow(QMainWindow):
         if origin == "guessed":
             self.banner.show_message(f"{spec}: the montage is a guess (first {len(session.montage)} muscles); "
                                      "check it with Montage…", kind="note")
-        self.settings.device = spec
+        if not spec.lower().startswith("replay:"):   # a replay is not the device to reopen next time
+            self.settings.device = spec
         self.device_bar.set_connected(True)
         self.setWindowTitle(f"emgmap · {spec}")
         self._setup_views()
@@ -609,7 +610,9 @@ class MainWindow(QMainWindow):
         if self.wizard.active:
             self.banner.show_message("finish or abort the guided session before a replay", kind="note")
             return False
-        return self.connect_device(f"replay:{path}?speed={speed:g}")
+        spec = f"replay:{path}?speed={speed:g}"
+        self.device_bar.set_spec(spec)
+        return self.connect_device(spec)
 
     def dragEnterEvent(self, ev) -> None:
         if any(u.toLocalFile().endswith(".h5") for u in ev.mimeData().urls()):

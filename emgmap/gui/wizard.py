@@ -10,6 +10,7 @@ Cues are read from 2 m: the phase word is 96 pt, counters 40 pt.
 """
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ..protocols.biofeedback import Biofeedback
 from ..protocols.paced import PacedRunner
 from ..quality import channel_quality
 from ..types import EmgmapError
-from .theme import OKABE_ITO, font
+from .theme import OKABE_ITO, ZONE_COLOURS, font
 
 CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
 COUNTER_PT = 40   # rep, set, leg, seconds left
@@ -63,6 +64,14 @@ def quality_rows(quality, names) -> list[tuple[str, str, str]]:
         else:
             rows.append((name, "OK", f"band RMS {q.rms_uv:.1f} µV"))
     return rows
+
+
+def summary_html(lines: list[str]) -> str:
+    """The terminal summary (emgmap.protocols.summary) with its zones in their colours."""
+    body = html.escape("\n".join(lines))
+    for zone, colour in ZONE_COLOURS.items():
+        body = body.replace(f"[{zone}]", f"<b style='color:{colour}'>[{zone}]</b>")
+    return f"<pre style='font-size:15pt'>{body}</pre>"
 
 
 def _label(pt: int, bold: bool = False, wrap: bool = False) -> QLabel:
@@ -178,21 +187,33 @@ class SessionWizard(QWidget):
         self._add("placement", w)
 
     def _build_run(self) -> None:
+        """Left: the cue (phase word, instruction, counters); right: what the stage
+        measured (channel check, MVC values, biofeedback). Side by side so the
+        traces and gauges below keep their height."""
         w = QWidget()
         grid = QGridLayout(w)
+        grid.setContentsMargins(0, 0, 0, 0)
         self.cue_word = _label(CUE_PT, True)
         self.cue_text = _label(TEXT_PT, wrap=True)
         self.counter = _label(COUNTER_PT, True)
         self.remaining = _label(COUNTER_PT, True)
+        self.remaining.setMinimumWidth(160)
         self.detail = _label(18, wrap=True)      # MVC values, signal check, biofeedback
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.run_hint = _label(15)
-        grid.addWidget(self.cue_word, 0, 0, 1, 2)
-        grid.addWidget(self.cue_text, 1, 0, 1, 2)
-        grid.addWidget(self.counter, 2, 0)
-        grid.addWidget(self.remaining, 2, 1)
-        grid.addWidget(self.detail, 3, 0, 1, 2)
-        grid.addWidget(self.run_hint, 4, 0, 1, 2)
+        counters = QHBoxLayout()
+        counters.addStretch(1)
+        counters.addWidget(self.counter)
+        counters.addSpacing(40)
+        counters.addWidget(self.remaining)
+        counters.addStretch(1)
+        grid.addWidget(self.cue_word, 0, 0)
+        grid.addWidget(self.cue_text, 1, 0)
+        grid.addLayout(counters, 2, 0)
+        grid.addWidget(self.detail, 0, 1, 3, 1)
+        grid.addWidget(self.run_hint, 3, 0, 1, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         self._add("run", w)
 
     def _build_summary(self) -> None:
@@ -201,8 +222,7 @@ class SessionWizard(QWidget):
         head = _label(28, True)
         head.setText("Session summary")
         self.summary_text = QLabel()
-        self.summary_text.setFont(font(15))
-        self.summary_text.setStyleSheet("font-family: monospace")
+        self.summary_text.setTextFormat(Qt.TextFormat.RichText)
         self.summary_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary_path = _label(13)
         row = QHBoxLayout()
@@ -437,7 +457,7 @@ class SessionWizard(QWidget):
         head = "every channel OK" if not bad else f"{len(bad)} channel(s) need attention"
         cells = "".join(f"<tr><td><b>{n}</b>&nbsp;</td><td style='color:{colours[k]}'><b>{k}</b>&nbsp;</td>"
                         f"<td>{why}</td></tr>" for n, k, why in self.quality)
-        return f"<b>{head}</b><table style='font-size:14pt'>{cells}</table>"
+        return f"<b>{head}</b><table align='center' style='font-size:14pt'>{cells}</table>"
 
     def _biofeedback(self, r: PacedRunner, cue, now: float) -> str:
         """Target on the working side's prime mover and the dominance warning, judged on
@@ -490,7 +510,7 @@ class SessionWizard(QWidget):
             self.summary_text.setText(f"the recording could not be analysed: {e}")
             self._show("summary")
             return
-        self.summary_text.setText("\n".join(summary_lines(self.analysis)))
+        self.summary_text.setText(summary_html(summary_lines(self.analysis)))
         self.summary_path.setText(f"recording: {self.recording_path}")
         self._show("summary")
 

@@ -89,6 +89,7 @@ def test_wizard_runs_a_clamshell_session_that_analyses_to_the_truth(qtbot, tmp_p
     analysis, meta = analyze_file(path)
     assert meta["subject"] == "P017"
     assert "gmed:tfl" in wz.summary_text.text() and "normalisation: mvc" in wz.summary_text.text()
+    assert "[red]</b>" in wz.summary_text.text()   # the ratio zone, in its colour
     assert analysis.normalization == "mvc" and [s.label for s in analysis.sets] == ["clamshell left",
                                                                                       "clamshell right"]
     ratios = [r for s in analysis.sets for r in s.ratios if r["name"] == "gmed:tfl"]
