@@ -14,7 +14,7 @@ import html
 import re
 from pathlib import Path
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                              QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QStackedWidget,
                              QVBoxLayout, QWidget)
@@ -64,6 +64,9 @@ def quality_rows(quality, names) -> list[tuple[str, str, str]]:
         else:
             rows.append((name, "OK", f"band RMS {q.rms_uv:.1f} µV"))
     return rows
+
+
+_PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
 def summary_html(lines: list[str]) -> str:
@@ -252,6 +255,7 @@ class SessionWizard(QWidget):
         self.name_confirmed = ""
         self._show("setup")
         self.show()
+        QApplication.instance().installEventFilter(self)
         self.pseudonym.setFocus()
 
     def start(self, pseudonym: str | None = None, protocol: str | Protocol | None = None) -> bool:
@@ -370,6 +374,7 @@ class SessionWizard(QWidget):
         return True
 
     def close_wizard(self) -> None:
+        QApplication.instance().removeEventFilter(self)
         self.window.body.set_highlight(None)
         self.window.bars.target = None
         self.runner = None
@@ -536,6 +541,16 @@ class SessionWizard(QWidget):
         return path
 
     # -- keys ------------------------------------------------------------------------------
+    def eventFilter(self, obj, ev) -> bool:
+        """After the setup page the wizard's keys work wherever the focus happens to be
+        (a clicked plot, the marker field): the clinician's hands are on the patient.
+        A dialog (the abort question) keeps its own keys."""
+        if (ev.type() == QEvent.Type.KeyPress and self.page != "setup" and not ev.isAutoRepeat()
+                and QApplication.activeModalWidget() is None and ev.modifiers() in _PLAIN
+                and isinstance(obj, QWidget) and obj.window() is self.window):
+            return self.handle_key(ev.key())
+        return False
+
     def handle_key(self, key: int) -> bool:
         """The wizard's keys (docs/gui.md); True when the key was used."""
         K = Qt.Key

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PyQt6.QtCore import Qt  # noqa: E402
-from PyQt6.QtWidgets import QMessageBox  # noqa: E402
+from PyQt6.QtWidgets import QLineEdit, QMessageBox  # noqa: E402
 
 from emgmap.clock import ManualClock  # noqa: E402
 from emgmap.commands.analyze import analyze_file  # noqa: E402
@@ -36,8 +36,10 @@ def sim_window(qtbot, tmp_path, scenario="tfl_dominant_clam", seed=5):
     return w, protocol
 
 
-def key(qtbot, w, k, text=""):
-    qtbot.keyClick(w, k)
+def press(qtbot, w, k):
+    """A key as the clinician types it: to whatever widget has the focus."""
+    from PyQt6.QtWidgets import QApplication
+    qtbot.keyClick(QApplication.focusWidget() or w, k)
 
 
 def run_wizard(qtbot, w, protocol, pseudonym="P017"):
@@ -52,8 +54,12 @@ def run_wizard(qtbot, w, protocol, pseudonym="P017"):
     assert wz.start(pseudonym=pseudonym, protocol=protocol)
     assert wz.page == "placement"
     assert w.body.highlight == "gmed" and "gluteus medius" in wz.place_title.text().lower()
+    marker_field = w.record_bar.findChild(QLineEdit)
+    marker_field.setFocus()   # the focus is somewhere else: the wizard still gets its keys
+    qtbot.waitUntil(marker_field.hasFocus, timeout=5000)
     for _ in protocol.muscles:
-        qtbot.keyClick(w, Qt.Key.Key_Space)
+        press(qtbot, w, Qt.Key.Key_Space)
+    assert marker_field.text() == ""
     assert wz.page == "run" and w.body.highlight is None
     r = wz.runner
     repeated = False
@@ -61,14 +67,14 @@ def run_wizard(qtbot, w, protocol, pseudonym="P017"):
     while r.next_stage is not None:
         qtbot.waitUntil(lambda: not r.busy(r.session.now_s()), timeout=20000)
         stage = r.next_stage
-        qtbot.keyClick(w, Qt.Key.Key_Space)
+        press(qtbot, w, Qt.Key.Key_Space)
         assert r.current_stage is stage
         seen.add(wz.cue_word.text())
         if stage.kind == "mvc" and not repeated:   # the first trial looked wrong: R repeats it
             qtbot.waitUntil(lambda: not r.busy(r.session.now_s()) and len(r.trials) == 1, timeout=20000)
             wz.tick()
             assert "trial 1: " in wz.detail.text() and "µV" in wz.detail.text()
-            qtbot.keyClick(w, Qt.Key.Key_R)
+            press(qtbot, w, Qt.Key.Key_R)
             assert r.current_stage.head.number == 2 and r.current_stage.head.label == stage.head.label
             repeated = True
         if stage.kind == "set":   # the big cues run, counters say rep/set/leg
