@@ -173,3 +173,25 @@ def test_escape_aborts_after_a_yes_and_keeps_the_recording(qtbot, tmp_path, monk
                                         ("Berg, Anna", True), ("José Núñez", True), ("anna", False), ("", False)])
 def test_looks_like_name(text, name):
     assert wizard_mod.looks_like_name(text) is name
+
+
+def test_layout_protocol_and_target_come_back_at_start(qtbot, tmp_path):
+    w = MainWindow(None, settings=GuiSettings.load())
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(1300, 900)
+    w.splitters[2].setSizes([700, 600])
+    w.settings.protocol, w.settings.target_pct, w.settings.sound = "bridge", 35.0, True
+    qtbot.waitUntil(lambda: w.width() == 1300, timeout=5000)
+    sizes = w.splitters[2].sizes()
+    w.close()
+    again = MainWindow(None, settings=GuiSettings.load())
+    qtbot.addWidget(again)
+    again.show()
+    assert GuiSettings.load().geometry   # (offscreen's 800x800 screen clamps the restored size itself)
+    got = again.splitters[2].sizes()   # scaled to the restored width; the default is 1000:720
+    assert got[0] / got[1] == pytest.approx(sizes[0] / sizes[1], rel=0.02)
+    again.new_session()
+    wz = again.wizard
+    assert wz.protocol_picker.currentData() == "bridge" and wz.target_spin.value() == 35.0 and wz.sound_box.isChecked()
+    again.close()
