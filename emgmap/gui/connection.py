@@ -1,10 +1,10 @@
 """The dashboard's session lifecycle, Qt-free: open a device, pick its
 montage, start and stop the :class:`~emgmap.session.Session`.
 
-Opening a driver only parses and validates the spec (errors raise at once);
-the device itself is opened on the session's acquisition thread, and a
-failure there shows up as the session's ERROR state, so the window never
-blocks on a slow or absent board.
+Opening a driver parses and validates the spec (a serial board is also probed,
+which the window does on a worker thread); the stream itself starts on the
+session's acquisition thread, and a failure there shows up as the session's
+ERROR state, so the window never blocks on a slow or absent board.
 """
 from __future__ import annotations
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import collections
 import math
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from PyQt6.QtCore import QByteArray, Qt, QTimer
+from PyQt6.QtCore import QByteArray, QEventLoop, Qt, QTimer
 from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
         self._level_scale = 0.0
         self._stopped_shown = False
         self._reconnect_shown = False
+        self._opening = False   # a device is being opened (nested event loop): no second open
+        self._closing = False
         self.setWindowTitle("emgmap")
 
         self.device_bar = DeviceBar(self.theme)
@@ -248,13 +251,18 @@ class MainWindow(QMainWindow):
         """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
         montage, show why and stay usable (a session already streaming goes on unless
         the new device opened)."""
+        if self._opening:   # a key or click during the nested loop of another open
+            return False
         if self.session is not None and self.session.running and spec == self.session.spec.device:
             self.disconnect_device()  # the same device: free it before opening it again
         ring_s = ring_seconds or self.default_ring_s()
         try:
-            driver = driver or open_driver(spec, clock=self.clock)
+            driver = driver or self._open_driver(spec)
         except EmgmapError as e:
             self.banner.show_message(str(e))
+            return False
+        if self._closing:   # the window was closed while the device was opening
+            driver.stop()
             return False
         self.disconnect_device()
         try:
@@ -276,6 +284,36 @@ class MainWindow(QMainWindow):
         self._setup_views()
         self.timer.start()
         return True
+
+    def _open_driver(self, spec: str):
+        """``open_driver`` on a worker thread: a serial board is probed for up to
+        2.5 s (drivers/serial_board.py PROBE_S) and the window must keep painting,
+        recording and answering meanwhile. Errors are raised here, on the GUI thread."""
+        result: dict = {}
+
+        def work() -> None:
+            try:
+                result["driver"] = open_driver(spec, clock=self.clock)
+            except BaseException as e:   # handed to the GUI thread below
+                result["error"] = e
+
+        worker = threading.Thread(target=work, name="emgmap-open", daemon=True)
+        worker.start()
+        worker.join(0.05)   # a simulator or a replay opens at once: no flicker
+        if worker.is_alive():
+            self._opening = True
+            self.banner.show_message(f"opening {spec}…", kind="note")
+            loop = QEventLoop()
+            poll = QTimer()
+            poll.timeout.connect(lambda: None if worker.is_alive() else loop.quit())
+            poll.start(20)
+            loop.exec()
+            poll.stop()
+            self._opening = False
+            self.banner.hide()
+        if "error" in result:
+            raise result["error"]
+        return result["driver"]
 
     def disconnect_device(self) -> None:
         if self.recorder is not None:
@@ -655,6 +693,7 @@ class MainWindow(QMainWindow):
         self.gauges.set_theme(self.theme)
 
     def closeEvent(self, ev) -> None:
+        self._closing = True
         self.timer.stop()
         if self.wizard.active:
             self.wizard.close_wizard()

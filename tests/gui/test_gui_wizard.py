@@ -195,3 +195,28 @@ def test_layout_protocol_and_target_come_back_at_start(qtbot, tmp_path):
     wz = again.wizard
     assert wz.protocol_picker.currentData() == "bridge" and wz.target_spin.value() == 35.0 and wz.sound_box.isChecked()
     again.close()
+
+
+def test_a_silent_serial_port_is_probed_off_the_gui_thread(qtbot):
+    """The 2.5 s probe runs on a worker: the window's timers keep firing meanwhile,
+    and the probe's error ends in the banner."""
+    import os
+    from PyQt6.QtCore import QTimer
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    try:
+        w = MainWindow(None, settings=GuiSettings())
+        qtbot.addWidget(w)
+        w.show()
+        ticks = []
+        probe = QTimer()
+        probe.timeout.connect(lambda: ticks.append(w.banner.full_text))
+        probe.start(50)
+        assert not w.connect_device(f"serial:{path}?fs=1000")
+        probe.stop()
+        assert len(ticks) >= 20 and any(t.startswith("opening serial:") for t in ticks)
+        assert "sent nothing in 2.5 s" in w.banner.full_text and w.session is None
+        w.close()
+    finally:
+        os.close(master)
+        os.close(slave)
