@@ -89,7 +89,8 @@ class Recorder:
         self._status = RecorderStatus(state="idle", path=str(self.path), message=msg)
         self._backpressure = not session.driver.paced
         self._held = False          # the acquisition thread is waiting for us
-        session.add_listener(self._on_block)
+        if self._backpressure:  # paced sources are polled (every 50 ms); sessions cannot drop listeners,
+            session.add_listener(self._on_block)  # so only the sources that need holding back get one
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Recorder":
