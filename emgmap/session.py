@@ -211,6 +211,9 @@ class Session:
                     self._reconnect(str(e))
                     continue
                 if block is not None and block.n:
+                    if self._status.state == State.RECONNECTING:  # back: data flows again
+                        self._publish(arrived=False, state=State.STREAMING, message="",
+                                      reconnects=self._status.reconnects + 1)
                     self._ingest(block)
                 else:
                     self._publish(arrived=False)
@@ -228,7 +231,7 @@ class Session:
     RECONNECT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0)  # then every 2 s
 
     def _reconnect(self, reason: str) -> None:
-        """Reopen a lost device until it answers or the session is stopped. Waits on the
+        """Reopen a lost device until it opens or the session is stopped. Waits on the
         session clock; rings and events are kept, and the outage becomes a gap."""
         try:
             self.driver.stop()
@@ -252,8 +255,9 @@ class Session:
             with self._lock:  # a re-plugged device may start at another DC level: filters afresh
                 if self._next_pipeline is None:
                     self._next_pipeline = Pipeline(self.fs, self.spec.n_channels, self._pipeline.config)
-            self._publish(arrived=False, state=State.STREAMING, message="",
-                          reconnects=self._status.reconnects + 1)
+            # reopened: the state turns to streaming with the first block (a board may be
+            # open but silent, and is then lost again)
+            self._publish(arrived=False, message=f"{reason.rstrip('.')}; reopened, waiting for data")
             return
 
     def _finish(self, **changes) -> None:

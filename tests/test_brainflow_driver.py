@@ -102,3 +102,44 @@ def test_busy_port_is_named():
     finally:
         os.close(slave)
         os.close(master)
+
+
+def test_playback_file_replays_its_values_then_ends(tmp_path):
+    from brainflow.data_filter import DataFilter
+    n = 250
+    data = np.zeros((32, n))  # the synthetic board's layout: package row 0, EXG 1-16, timestamps 30
+    data[0] = np.arange(n) % 256
+    data[1:17] = np.arange(n)[None, :] * 0.5 + np.arange(16)[:, None] * 100
+    data[30] = 1.7e9 + np.arange(n) / 250.0
+    path = str(tmp_path / "rec.csv")
+    DataFilter.write_file(data, path, "w")
+    s = Session(open_driver(f"brainflow:playback?file={path}&master_board=synthetic"), ring_seconds=10)
+    s.start()
+    s.wait_until(lambda s: False, timeout=30)  # until the file has ended
+    s.stop()
+    st = s.status
+    assert st.state == State.LOST and st.message == f"playback of {path} reached its end" and st.reconnects == 0
+    got = s.rings.raw.read_range(0, s.rings.total)
+    idx = s.rings.index.read_range(0, s.rings.total)
+    assert np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)) and idx[-1] == n - 1
+    np.testing.assert_allclose(got, data[1:17, idx].T, atol=1e-6)
+
+
+def test_cyton_daisy_packet_pairs_through_brainflow():
+    """BrainFlow's Cyton+Daisy driver joins packet pairs; the +2 counter unwraps into sample
+    indices whose values are the simulator's (16 channels at 125 Hz), drops are gaps."""
+    from emgmap.drivers.emulators import CytonEmulator
+    em = CytonEmulator(daisy=True, seed=2, drop_rate=0.03).start()
+    try:
+        s = Session(open_driver(f"brainflow:cyton_daisy?port={em.path}"), ring_seconds=30)
+        s.start()
+        assert s.wait_until(lambda s: s.rings.total >= 300, timeout=30), s.status  # past a wrap (128 samples)
+        s.stop()
+    finally:
+        em.stop()
+    n = s.rings.total
+    idx = s.rings.index.read_range(0, n)
+    x = s.rings.raw.read_range(0, n)
+    ref = uv_to_cyton_counts(SampleSource(SimConfig(fs=125.0, channels=16, seed=2)).take(int(idx[-1]) + 1))
+    assert np.abs(x / CYTON_UV_PER_COUNT - ref[idx]).max() <= 1.0
+    assert s.status.gaps > 0 and s.status.dropped_samples == int((np.diff(idx) - 1).sum())

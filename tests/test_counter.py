@@ -14,9 +14,9 @@ def test_repeated_counter_is_a_duplicate_not_a_sample():
     assert [u(c) for c in (3, 4, 4, 5)] == [3, 4, None, 5]
 
 
-def test_daisy_pairs_carry_odd_numbers_step_two():
+def test_daisy_samples_are_packet_pairs_step_two():
     u = CounterUnwrapper(256, step=2)
-    assert [u(c) for c in (251, 253, 255, 1, 3, 7)] == [125, 126, 127, 128, 129, 131]
+    assert [u(c) for c in (250, 252, 254, 0, 2, 6)] == [125, 126, 127, 128, 129, 131]
 
 
 def test_host_time_resolves_a_loss_longer_than_one_wrap():
@@ -26,6 +26,16 @@ def test_host_time_resolves_a_loss_longer_than_one_wrap():
     # 600 samples later the counter reads (10 + 600) % 256 = 98: the counter alone says 88
     assert u(98, 600 / fs) == 610
     assert u(99, 601 / fs + 0.003) == 611  # jitter does not add a wrap
+
+
+def test_a_late_delivery_is_not_a_loss_but_a_long_loss_with_jitter_is():
+    fs = 250.0
+    u = CounterUnwrapper(256, fs=fs)
+    assert u(0, 0.0) == 0
+    assert u(1, 0.7) == 1  # the reader stalled 0.7 s (175 samples' time): packets were late, not lost
+    v = CounterUnwrapper(256, fs=fs)
+    assert v(0, 0.0) == 0
+    assert v(44, 300 / fs - 0.2) == 300  # 300 lost, stamped 50 samples early: still one wrap
 
 
 def test_resume_continues_by_the_clock_and_no_counter_is_consecutive():

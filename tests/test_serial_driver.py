@@ -122,6 +122,9 @@ def test_reconnects_after_unplug_and_after_silence(tmp_path):
         em.pause()
         assert s.wait_until(lambda s: s.status.losses == 2, timeout=20)
         assert "sent no valid frame for 1 s" in s.status.message
+        # the port reopens at once, but "reconnected" waits for data from the board
+        assert s.wait_until(lambda s: "reopened, waiting for data" in s.status.message, timeout=20)
+        assert s.status.state == State.RECONNECTING and s.status.reconnects == 1
         em.pause(False)
         n2 = s.rings.total
         assert s.wait_until(lambda s: s.status.reconnects == 2 and s.rings.total >= n2 + 500, timeout=20)

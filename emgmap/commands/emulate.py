@@ -28,6 +28,8 @@ def register(sub) -> None:
 
     cy = kinds.add_parser("cyton", help="OpenBCI Cyton (8 ch, 250 Hz) for brainflow:cyton?port=PTY")
     common(cy)
+    cy.add_argument("--daisy", action="store_true",
+                    help="Cyton+Daisy (16 ch, 125 Hz) for brainflow:cyton_daisy?port=PTY")
     se = kinds.add_parser("serial", help="emgmap serial protocol v1 board for serial:PTY")
     common(se)
     se.add_argument("--format", choices=("binary", "ascii"), default="binary")
@@ -49,7 +51,7 @@ def make_emulator(args):
             raise ConfigError(f"--{name.replace('_', '-')} must be in [0, 1), got {v:g}")
     kw = dict(scenario=args.scenario, seed=args.seed, drop_rate=args.drop_rate, link=args.link)
     if args.board == "cyton":
-        return CytonEmulator(**kw)
+        return CytonEmulator(daisy=args.daisy, **kw)
     if not 1 <= args.channels <= 18:
         raise ConfigError(f"--channels must be 1 to 18, got {args.channels}")
     if not args.fs > 0:

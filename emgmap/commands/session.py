@@ -108,10 +108,11 @@ def run(args) -> int:
     summary = runner.summary(str(status.path))
     print_summary(summary)
     print(f"\nrecorded {status.seconds:.0f} s to {status.path}")
-    if args.report:
+    if args.report:  # from the recording, exactly as `emgmap analyze --report` makes it
         from ..protocols.report import render_html
-        Path(args.report).write_text(render_html(summary, f"{protocol.title}: session report",
-                                                 {"subject": args.subject, "device": driver.spec.device}),
+        from .analyze import analyze_file
+        analysis, meta = analyze_file(status.path)
+        Path(args.report).write_text(render_html(analysis, f"{protocol.title}: session report", meta),
                                      encoding="utf-8")
         print(f"report: {args.report}")
     return 0

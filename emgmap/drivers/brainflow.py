@@ -2,7 +2,7 @@
 
 ``brainflow:cyton?port=/dev/ttyUSB0``, ``brainflow:synthetic``,
 ``brainflow:cyton_daisy?port=...``, ``brainflow:ganglion?port=...``,
-``brainflow:cyton_wifi?ip=192.168.4.1``,
+``brainflow:cyton_wifi?ip=192.168.4.1&ip_port=6677`` (ip_port: any free local port),
 ``brainflow:playback?file=rec.csv&master_board=cyton``.
 
 EMG rows are the board's ``get_emg_channels`` (else ``get_exg_channels``), in
@@ -29,6 +29,7 @@ from .spec import DeviceSpec
 
 PARAMS = ("port", "mac", "ip", "ip_port", "serial_number", "timeout", "file", "master_board", "other_info")
 SILENCE_S = 1.0          # no sample for this long while streaming: the device is lost
+START_GRACE_S = 3.0      # ... or for this long after start_stream (a WiFi shield is slower to begin)
 RECOMMENDED_FS = 1000.0  # reference/semg.md §1 (SENIAM)
 NEEDS_PORT = ("cyton", "cyton_daisy", "ganglion", "ganglion_native")
 
@@ -67,8 +68,10 @@ def board_id(name: str, what: str) -> int:
 
 def _counter_pattern(bid: int) -> tuple[int, int] | None:
     """(modulus, step) of a board's package counter when known: Cyton +1 mod 256;
-    Daisy pairs carry the odd numbers (BrainFlow cyton_daisy.cpp), so +2; the
-    synthetic board +1 mod 256 (reference/boards-and-libraries.md)."""
+    Cyton+Daisy +2 mod 256 (a sample joins two packets, Daisy channels in the even
+    one, Cyton channels in the next odd one; BrainFlow 5.23 reports the even number,
+    checked against the emulator in tests/test_brainflow_driver.py); the synthetic
+    board +1 mod 256 (reference/boards-and-libraries.md)."""
     bs = _brainflow().BoardIds
     return {int(bs.SYNTHETIC_BOARD): (256, 1), int(bs.CYTON_BOARD): (256, 1), int(bs.CYTON_WIFI_BOARD): (256, 1),
             int(bs.CYTON_DAISY_BOARD): (256, 2), int(bs.CYTON_DAISY_WIFI_BOARD): (256, 2)}.get(bid)
@@ -106,6 +109,7 @@ class BrainFlowDriver(Driver):
                 raise DeviceError(f"device {spec.text!r}: no such file {p.file!r}; check the path")
             self.data_id = board_id(master, f"device {spec.text!r}")
             p.master_board = self.data_id
+            self.reconnectable = False  # a file that ended does not come back
         if key in NEEDS_PORT and not p.serial_port:
             raise DeviceError(f"device {spec.text!r}: a {key} needs port=..., e.g. brainflow:{key}?port=/dev/ttyUSB0; "
                               "`emgmap devices` lists the ports")
@@ -136,6 +140,7 @@ class BrainFlowDriver(Driver):
         self._board = None
         self._offset = 0.0
         self._last_data = 0.0
+        self._streaming = False  # a sample arrived since start()
         self._pending: collections.deque[SampleBlock] = collections.deque()
 
     @property
@@ -183,7 +188,7 @@ class BrainFlowDriver(Driver):
         self._board = board
         # BrainFlow stamps samples with wall time; this maps it onto the session clock
         self._offset = self.clock.now() - time.time()
-        self._last_data = self.clock.now()
+        self._last_data, self._streaming = self.clock.now(), False
         self._unwrap.resume()
 
     def stop(self) -> None:
@@ -211,12 +216,14 @@ class BrainFlowDriver(Driver):
         data = self._board.get_board_data()
         now = self.clock.now()
         if data.shape[1] == 0:
-            if now - self._last_data > SILENCE_S:
+            if now - self._last_data > (SILENCE_S if self._streaming else START_GRACE_S):
+                if not self.reconnectable:
+                    raise DeviceLost(f"playback of {self.params.file} reached its end")
                 raise DeviceLost(f"{self._where()} sent nothing for {SILENCE_S:g} s; check the board's power, "
                                  "its dongle and the cable")
             self.clock.sleep(0.02)
             return None
-        self._last_data = now
+        self._last_data, self._streaming = now, True
         self._blocks(data)
         return self._pending.popleft() if self._pending else None
 

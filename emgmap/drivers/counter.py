@@ -1,15 +1,24 @@
 """Unwrapping a device's wrapping sample counter into absolute sample indices."""
 from __future__ import annotations
 
+import math
+
+STALL_SLACK = 0.25  # of a wrap: host-time evidence for an extra wrap needs > 3/4 of one
+
 
 class CounterUnwrapper:
     """Turns a counter that advances by ``step`` per sample and wraps at
     ``modulus`` into an absolute sample index, so that lost packets become gaps.
 
     The counter alone cannot tell a loss of ``k`` samples from one of
-    ``k + modulus / step``; when host times are given (and ``fs``), the
-    candidate nearest to the elapsed time is taken, so a long dropout (a radio
-    fade, a pulled cable) still gives the right gap.
+    ``k + modulus / step``; when host times are given (and ``fs``), whole
+    wraps are added when the elapsed host time says so, so a long dropout (a
+    radio fade) still gives the right gap. Host times are parse times, and a
+    reader that stalls delivers late without losing anything: the elapsed time
+    must exceed the counter's jump by more than 3/4 of a wrap before a wrap is
+    added (a stall shorter than that is never a false gap; host jitter up to
+    1/4 wrap never hides a real one). At a Cyton's 250 Hz a wrap is 1.02 s,
+    longer than the 1 s after which a silent device counts as lost anyway.
 
     Parameters
     ----------
@@ -17,7 +26,7 @@ class CounterUnwrapper:
         the emgmap serial protocol); None: the stream has no counter and
         samples are consecutive.
     step : counter increment per sample (1; 2 for a Cyton+Daisy, whose
-        sample pairs carry the odd counter values).
+        samples are packet pairs).
     fs : sampling rate, Hz, to use host times.
     """
 
@@ -51,7 +60,9 @@ class CounterUnwrapper:
             if d == 0:
                 return None
             if t is not None and self._t is not None and self.fs:
-                d += period * max(0, round(((t - self._t) * self.fs - d) / period))
+                # whole wraps the host clock says were missed; a late delivery (a stalled
+                # reader, a burst after a hiccup) must exceed 3/4 of a wrap to count
+                d += period * max(0, math.floor(((t - self._t) * self.fs - d) / period + STALL_SLACK))
             index = self._index + d
         if counter is not None and self.modulus is not None:
             self._last = int(counter) % self.modulus

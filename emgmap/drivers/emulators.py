@@ -163,19 +163,24 @@ class PtyEmulator:
 
 
 class CytonEmulator(PtyEmulator):
-    """An OpenBCI Cyton (8 channels, 250 Hz, gain 24) on a pty.
+    """An OpenBCI Cyton (8 channels, 250 Hz, gain 24) on a pty, or with ``daisy``
+    a Cyton+Daisy (16 channels at 125 Hz).
 
     Sample numbers count from 0 at each ``b``; the simulator's signal runs on
     (a body does not restart), so sample ``k`` after the first ``b`` carries
     simulator sample ``k``. Dropped packets (``drop_rate``) still advance the
-    sample number, as a lost radio packet does.
+    sample number, as a lost radio packet does. A Daisy sample ``k`` goes out
+    as two packets: number ``2k`` with channels 9-16, then ``2k + 1`` with
+    channels 1-8 (mod 256): the pairing BrainFlow 5.23's cyton_daisy driver
+    joins (it emits on the odd packet and reports the even number).
     """
 
-    fs = CYTON_FS
-
-    def __init__(self, *, scenario: str = "healthy", seed: int = 0, **kw):
+    def __init__(self, *, scenario: str = "healthy", seed: int = 0, daisy: bool = False, **kw):
         super().__init__(seed=seed, **kw)
-        self.source = SampleSource(SimConfig(fs=CYTON_FS, channels=8, scenario=scenario, seed=seed))
+        self.daisy = daisy
+        self.fs = CYTON_FS / 2 if daisy else CYTON_FS
+        self.source = SampleSource(SimConfig(fs=self.fs, channels=16 if daisy else 8, scenario=scenario,
+                                             seed=seed))
         self._cmd = b""
 
     def on_host(self, connected: bool) -> None:
@@ -204,7 +209,11 @@ class CytonEmulator(PtyEmulator):
 
     def encode(self, first: int, x: np.ndarray, keep: np.ndarray) -> bytes:
         counts = uv_to_cyton_counts(x)
-        return b"".join(cyton_packet(first + k, counts[k]) for k in np.flatnonzero(keep))
+        if not self.daisy:
+            return b"".join(cyton_packet(first + k, counts[k]) for k in np.flatnonzero(keep))
+        return b"".join(cyton_packet(2 * (first + k), counts[k, 8:]) + cyton_packet(2 * (first + k) + 1,
+                                                                                       counts[k, :8])
+                        for k in np.flatnonzero(keep))
 
 
 class SerialEmulator(PtyEmulator):

@@ -79,13 +79,13 @@ class SerialDriver(Driver):
         self._ser = open_port(self.port, self.baud, self.what)
         try:
             banner, fmt, channels = self._probe(fmt, channels)
+            fs = fs or banner.fs
+            if fs is None:
+                raise DeviceError(f"{self.what}: {self.port} sent no banner with its sample rate; add fs=<Hz> to "
+                                  "the device spec")
         except BaseException:
             self._ser.close()
             raise
-        fs = fs or banner.fs
-        if fs is None:
-            raise DeviceError(f"{self.what}: {self.port} sent no banner with its sample rate; add fs=<Hz> to the "
-                              "device spec")
         self.fs, self.channels, self.format = fs, channels, fmt
         self.scale_uv = scale or banner.scale_uv or 1.0
         self.montage = board_montage(channels)
@@ -95,11 +95,13 @@ class SerialDriver(Driver):
                                range_uv=32767 * self.scale_uv if fmt == "binary" else float("inf"))
         has_counter = fmt == "binary" or self.counter
         self._unwrap = CounterUnwrapper(SEQ_MODULUS if has_counter else None, 1, fs)
+        self._parser = make_parser(fmt, channels, self.counter)
         self._pending: collections.deque[SampleBlock] = collections.deque()
         self._counts = {"resyncs": 0, "crc_errors": 0, "garbage_bytes": 0, "bad_lines": 0,
                         "wrong_channels": 0, "duplicates": 0, "resets": 0}
         self._last_frame = 0.0
         self._started = False
+        self._streaming = False  # a frame arrived since start()
 
     # -- probing -------------------------------------------------------------------
     def _probe(self, fmt: str | None, channels: int | None) -> tuple[Banner, str, int]:
@@ -122,7 +124,9 @@ class SerialDriver(Driver):
             fmt_now = fmt or banner.format or next((f for f in FORMATS if len(got[f]) >= PROBE_FRAMES), None)
             if fmt_now and len(got[fmt_now]) >= PROBE_FRAMES:
                 break
-        fmt = fmt or banner.format or next((f for f in FORMATS if got[f]), None)
+        # recognised only from several frames: a few digits between newlines in a binary
+        # stream (or in noise) must not pass for ascii
+        fmt = fmt or banner.format or next((f for f in FORMATS if len(got[f]) >= PROBE_FRAMES), None)
         if n_bytes == 0:
             raise DeviceError(f"{self.what}: {self.port} sent nothing in {PROBE_S:g} s; check that it is the board "
                               "(`emgmap devices`), that it is powered and that its sketch is running")
@@ -134,7 +138,6 @@ class SerialDriver(Driver):
         if seen != channels:
             raise DeviceError(f"{self.what}: {self.port} sends {seen} channels, not {channels}; set channels={seen} "
                               "or fix the board's sketch")
-        self._parser = parsers[fmt] if fmt == "binary" else AsciiParser(channels, self.counter)
         return banner, fmt, channels
 
     # -- I/O -----------------------------------------------------------------------
@@ -158,11 +161,12 @@ class SerialDriver(Driver):
     def start(self) -> None:
         if self._ser is None:
             self._ser = open_port(self.port, self.baud, self.what)
-            # a fresh port: the board resets, and bytes of a frame cut by the loss are gone
-            self._parser = make_parser(self.format, self.channels, self.counter)
+        else:  # still open from the probe: start from fresh data, not the backlog since then
+            self._ser.reset_input_buffer()
+        self._parser = make_parser(self.format, self.channels, self.counter)
         if self._started:
             self._unwrap.resume()
-        self._started = True
+        self._started, self._streaming = True, False
         self._last_frame = self.clock.now()
 
     def stop(self) -> None:
@@ -193,11 +197,12 @@ class SerialDriver(Driver):
             else:
                 frames.append(item)
         if not frames:
-            if now - self._last_frame > SILENCE_S:
+            # until the first frame after (re)opening, allow for the board's reset and bootloader
+            if now - self._last_frame > (SILENCE_S if self._streaming else PROBE_S):
                 raise DeviceLost(f"{self.port} sent no valid frame for {SILENCE_S:g} s; check the board's power "
                                  "and cable")
             return None
-        self._last_frame = now
+        self._last_frame, self._streaming = now, True
         self._blocks(frames, now)
         return self._pending.popleft() if self._pending else None
 

@@ -111,18 +111,22 @@ class BinaryParser:
     the new bytes, in stream order. Counters: ``frames``; ``crc_errors`` (a
     complete frame whose CRC did not match: dropped); ``resyncs`` (times the
     parser lost the frame boundary and found it again); ``garbage_bytes``
-    (bytes discarded while hunting for ``A5 5A``).
+    (bytes discarded while hunting for ``A5 5A``). Bytes before the first
+    frame or banner are the tail of whatever was cut by opening the port: they
+    are skipped without counting.
     """
 
     def __init__(self) -> None:
         self._buf = bytearray()
         self._hunting = False
+        self._synced = False
         self.counters = {"frames": 0, "resyncs": 0, "crc_errors": 0, "garbage_bytes": 0}
 
     def _discard(self, n: int) -> None:
         del self._buf[:n]
-        self.counters["garbage_bytes"] += n
-        self._hunting = True
+        if self._synced:
+            self.counters["garbage_bytes"] += n
+            self._hunting = True
 
     def feed(self, data: bytes) -> list[Frame | Banner]:
         buf = self._buf
@@ -140,6 +144,7 @@ class BinaryParser:
                 del buf[:end + 1]
                 if banner is not None:
                     out.append(banner)
+                    self._synced = True
                 continue
             if buf[0] != 0xA5 or (len(buf) > 1 and buf[1] != 0x5A):
                 nxt = [i for i in (buf.find(SYNC, 1), buf.find(b"#", 1)) if i != -1]
@@ -157,12 +162,13 @@ class BinaryParser:
                 break
             body = bytes(buf[2:end])
             if crc16(body) != buf[end] | (buf[end + 1] << 8):
-                self.counters["crc_errors"] += 1
+                self.counters["crc_errors"] += self._synced
                 self._discard(1)  # the real frame may start inside this one
                 continue
             seq = body[0] | (body[1] << 8)
             out.append(Frame(seq, np.frombuffer(body, dtype="<i2", offset=3).copy()))
             del buf[:end + 2]
+            self._synced = True
             self.counters["frames"] += 1
             if self._hunting:
                 self.counters["resyncs"] += 1
@@ -180,7 +186,8 @@ class AsciiParser:
     ``#`` lines are comments or the banner. A line that does not parse, has
     non-finite values, the wrong number of values (when ``channels`` is set) or
     a bad counter is dropped and counted in ``bad_lines``; so is a run of more
-    than 1024 bytes without a newline (``garbage_bytes``).
+    than 1024 bytes without a newline (``garbage_bytes``). A bad line before the
+    first good one (cut by opening the port) is skipped without counting.
     """
 
     def __init__(self, channels: int | None = None, counter: bool = False):
@@ -188,6 +195,7 @@ class AsciiParser:
         self.counter = counter
         self._buf = bytearray()
         self._overlong = False
+        self._synced = False
         self.counters = {"frames": 0, "bad_lines": 0, "garbage_bytes": 0}
 
     def feed(self, data: bytes) -> list[Frame | Banner]:
@@ -232,8 +240,9 @@ class AsciiParser:
             return parse_banner(text)
         frame = self._values(text)
         if frame is None:
-            self.counters["bad_lines"] += 1
+            self.counters["bad_lines"] += self._synced
         else:
+            self._synced = True
             self.counters["frames"] += 1
         return frame
 

@@ -105,8 +105,10 @@ def run(args) -> int:
     from PyQt6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["emgmap-bench"])
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"GUI benchmark: {args.channels} ch at {args.fs:g} Hz, {args.window:g} s window, "
-          f"{args.seconds:g} s per method, Qt platform {app.platformName()}")
+          f"{args.seconds:g} s per method, Qt platform {app.platformName()}, {os.cpu_count()} CPUs, "
+          f"load average {load}")
     results = [_measure("minmax", args, app)]
     if not args.no_peer:
         results.append(_measure("pyqtgraph", args, app))
@@ -119,6 +121,6 @@ def run(args) -> int:
         a, b = results
         print(f"minmax vs pyqtgraph peak downsampling: {a['fps'] / max(b['fps'], 1e-9):.2f}x fps, "
               f"{b['gui_ms'] / max(a['gui_ms'], 1e-9):.2f}x less GUI CPU per frame")
-    ok = results[0]["fps"] >= 60 * 0.98 and results[0]["p99"] < 40 and results[0]["gui_pct"] < 50
+    ok = results[0]["fps"] >= 60 and results[0]["p99"] < 40 and results[0]["gui_pct"] < 50
     print("targets (>= 60 fps, p99 < 40 ms, GUI < 50 % of one core):", "met" if ok else "NOT met")
     return 0

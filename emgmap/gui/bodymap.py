@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PyQt6.QtWidgets import QSizePolicy, QWidget
+from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..montage import Montage
+from ..montage import MUSCLES, Montage
 from ..types import Side
 from .theme import MEDIUM_PT, SMALL_PT, Theme, font
 
@@ -28,27 +28,29 @@ Pts = list[tuple[float, float]]
 # Back view: patient's left on the viewer's left (x < 50). Side view: the left side,
 # patient facing the viewer's left (anterior at small x).
 BACK: dict[str, Pts] = {
-    "es":   [(41, 6), (47, 6), (48, 35), (47, 64), (42, 64), (40, 35)],
-    "gmed": [(20, 62), (30, 58), (39, 64), (36, 76), (24, 80), (18, 72)],
-    "gmax": [(24, 78), (37, 70), (48, 80), (48, 98), (38, 106), (26, 100), (22, 90)],
-    "bf":   [(24, 108), (32, 108), (35, 140), (33, 168), (27, 168), (22, 140)],
-    "st":   [(36, 108), (46, 108), (46, 140), (43, 168), (37, 168), (36, 140)],
+    "es":   [(41, 4), (47, 4), (48, 30), (47, 58), (43, 60), (40, 30)],
+    "gmed": [(22, 62), (32, 56), (42, 60), (40, 70), (30, 76), (21, 74)],
+    "gmax": [(26, 78), (38, 70), (49, 76), (49, 96), (44, 108), (30, 110), (22, 100), (21, 88)],
+    "bf":   [(21, 116), (32, 114), (34, 140), (34, 172), (29, 182), (25, 170), (22, 140)],
+    "st":   [(36, 116), (47, 118), (46, 140), (45, 170), (41, 182), (37, 172), (36, 140)],
 }
 SIDE: dict[str, Pts] = {
-    "es":   [(62, 6), (70, 6), (71, 35), (69, 62), (63, 62), (61, 35)],
-    "gmed": [(42, 60), (56, 56), (66, 64), (60, 76), (46, 78), (40, 70)],
-    "tfl":  [(28, 70), (38, 70), (42, 84), (40, 100), (32, 100), (27, 86)],
-    "gmax": [(62, 72), (74, 74), (78, 90), (72, 104), (62, 102), (60, 88)],
-    "rf":   [(24, 102), (32, 102), (34, 130), (32, 162), (26, 162), (23, 130)],
-    "vl":   [(35, 104), (52, 104), (56, 135), (50, 168), (38, 168), (34, 135)],
-    "vm":   [(24, 150), (32, 148), (35, 164), (31, 174), (24, 172)],
-    "bf":   [(56, 106), (68, 106), (70, 136), (64, 168), (56, 168), (57, 136)],
+    "es":   [(58, 4), (64, 4), (63, 25), (65, 48), (60, 52), (57, 28)],
+    "gmed": [(40, 58), (54, 54), (64, 60), (60, 72), (48, 76), (39, 70)],
+    "tfl":  [(31, 64), (39, 64), (42, 80), (40, 96), (34, 96), (31, 80)],
+    "gmax": [(62, 66), (75, 72), (80, 90), (76, 106), (66, 108), (62, 92), (60, 76)],
+    "rf":   [(29, 100), (37, 100), (39, 128), (37, 150), (31, 150), (27, 125)],
+    "vm":   [(29, 154), (37, 154), (40, 170), (36, 182), (30, 176)],
+    "vl":   [(40, 100), (58, 104), (61, 130), (58, 165), (48, 180), (42, 172), (39, 140)],
+    "bf":   [(63, 112), (72, 114), (71, 140), (66, 176), (61, 172), (62, 140)],
 }
-BACK_OUTLINE: Pts = [(30, 0), (70, 0), (72, 40), (82, 62), (84, 100), (78, 140), (74, 175), (74, 196),
-                     (54, 196), (52, 120), (50, 110), (48, 120), (46, 196), (26, 196), (26, 175),
-                     (22, 140), (16, 100), (18, 62), (28, 40)]
-SIDE_OUTLINE: Pts = [(30, 0), (68, 0), (74, 40), (70, 62), (80, 86), (74, 108), (70, 140), (66, 175),
-                     (64, 196), (28, 196), (22, 170), (20, 130), (24, 96), (26, 66), (30, 40)]
+BACK_OUTLINE: Pts = [(32, 0), (68, 0), (70, 30), (74, 50), (80, 68), (83, 90), (82, 110), (79, 140), (75, 170),
+                     (73, 198), (56, 198), (55, 170), (53, 140), (51, 118), (50, 114), (49, 118), (47, 140),
+                     (45, 170), (44, 198), (27, 198), (25, 170), (21, 140), (18, 110), (17, 90), (20, 68), (26, 50),
+                     (30, 30)]
+SIDE_OUTLINE: Pts = [(34, 0), (66, 0), (64, 25), (67, 48), (76, 70), (81, 90), (78, 110), (73, 130), (69, 160),
+                     (67, 185), (66, 198), (36, 198), (35, 185), (29, 160), (26, 135), (27, 110), (29, 80), (30, 60),
+                     (32, 30)]
 
 
 def smooth_path(points: Pts, mirror: bool = False) -> QPainterPath:
@@ -107,6 +109,38 @@ class BodyMap(QWidget):
         self.legend = legend
         self.update()
 
+    def _geometry(self) -> tuple[float, float, float]:
+        """(x of the first view, scale, title height) for the current widget size."""
+        w, h = self.width(), self.height()
+        title_h, legend_h = 26, 30
+        scale = min(w / (3 * 100 + 40), (h - title_h - legend_h - 8) / 200)
+        return (w - scale * 340) / 2, scale, title_h
+
+    def muscle_at(self, x: float, y: float) -> tuple[str, Side] | None:
+        """The muscle drawn under widget point (x, y), if any."""
+        x0, scale, title_h = self._geometry()
+        for k, (_, _, muscles) in enumerate(self._shapes):
+            pt = QPointF((x - x0 - k * 120 * scale) / scale, (y - title_h) / scale)
+            for m, side, path in muscles:
+                if path.contains(pt):
+                    return m, side
+        return None
+
+    def event(self, ev) -> bool:
+        if ev.type() == QEvent.Type.ToolTip:
+            hit = self.muscle_at(ev.position().x(), ev.position().y())
+            if hit:
+                m, side = hit
+                f = self.fractions.get(hit)
+                on = self.montage is not None and self.montage.index(m, side) is not None
+                level = (f"{f * 100:.0f} % of full scale" if f is not None else "no data yet") if on \
+                    else "not on the montage"
+                QToolTip.showText(ev.globalPosition().toPoint(), f"{MUSCLES[m].name} ({side.value}): {level}", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(ev)
+
     def colour(self, fraction: float) -> QColor:
         f = fraction if math.isfinite(fraction) else 0.0
         return self.lut[int(round(min(1.0, max(0.0, f)) * 255))]
@@ -116,10 +150,8 @@ class BodyMap(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         th = self.theme
         p.fillRect(self.rect(), th.qcolor("bg"))
-        w, h = self.width(), self.height()
-        title_h, legend_h = 26, 30
-        scale = min(w / (3 * 100 + 40), (h - title_h - legend_h - 8) / 200)
-        x0 = (w - scale * 300 - 40 * scale) / 2
+        w = self.width()
+        x0, scale, title_h = self._geometry()
         on = {(c.muscle, c.side) for c in self.montage.channels} if self.montage else set()
         outline_pen = QPen(th.qcolor("body"), 1.5)
         outline_pen.setCosmetic(True)
@@ -203,8 +235,11 @@ class ActivationBars(QWidget):
         half = (w - name_w) / 2 - num_w
         p.setFont(font(SMALL_PT, bold=True))
         p.setPen(th.qcolor("muted"))
-        p.drawText(QRectF(name_w, 0, w - name_w, head), Qt.AlignmentFlag.AlignCenter,
-                   f"L ◀  {self.header}  ▶ R")
+        p.drawText(QRectF(name_w, 0, 30, head), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "L")
+        p.drawText(QRectF(w - 36, 0, 30, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
+        p.setFont(font(SMALL_PT))
+        text = p.fontMetrics().elidedText(self.header, Qt.TextElideMode.ElideRight, int(w - name_w - 60))
+        p.drawText(QRectF(name_w + 30, 0, w - name_w - 60, head), Qt.AlignmentFlag.AlignCenter, text)
         for i, m in enumerate(self.rows):
             y = head + i * row_h
             p.setPen(th.qcolor("fg"))

@@ -35,6 +35,7 @@ def device_choices() -> list[tuple[str, str]]:
     for port in ports:
         out.append((f"Serial board on {port}", f"serial:{port}"))
         out.append((f"OpenBCI Cyton on {port}", f"brainflow:cyton?port={port}"))
+        out.append((f"OpenBCI Cyton + Daisy on {port}", f"brainflow:cyton_daisy?port={port}"))
     out.append(("BrainFlow synthetic board", "brainflow:synthetic"))
     return out
 
@@ -51,7 +52,7 @@ class DeviceBar(QWidget):
         lay.setContentsMargins(6, 4, 6, 4)
         self.picker = QComboBox()
         self.picker.setEditable(True)
-        self.picker.setMinimumContentsLength(34)
+        self.picker.setMinimumContentsLength(22)
         self.picker.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.picker.setToolTip("Pick a device or type a spec, e.g. serial:/dev/ttyACM0?fs=1000&channels=4")
         for label, spec in device_choices():

@@ -15,7 +15,7 @@ from PyQt6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ..protocols import Zones
 from .model import Gauge, IndicesModel
-from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_WORDS, Theme, font
+from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_TEXT, ZONE_WORDS, Theme, font
 
 SI_RANGE = 50.0
 RATIO_RANGE = (0.2, 5.0)
@@ -72,17 +72,26 @@ class GaugeWidget(QWidget):
         x, w = r.x() + 10, r.width() - 20
         y = r.y() + 6
         zone_colour = QColor(ZONE_COLOURS.get(g.zone, th.muted))
-        # title and zone word
+        if g.zone != "none":  # a zone-coloured edge on the card, seen from across the room
+            p.fillRect(QRectF(r.x(), r.y() + 8, 6, r.height() - 16), zone_colour)
+        # title, and the zone word on a pill of its colour
         p.setFont(font(MEDIUM_PT, bold=True))
         p.setPen(th.qcolor("fg"))
         p.drawText(QRectF(x, y, w, 26), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, g.title)
-        p.setPen(zone_colour)
-        p.drawText(QRectF(x, y, w, 26), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   ZONE_WORDS[g.zone])
+        word = ZONE_WORDS[g.zone]
+        if word:
+            pill_w = p.fontMetrics().horizontalAdvance(word) + 16
+            pill = QRectF(x + w - pill_w, y + 1, pill_w, 24)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(zone_colour)
+            p.drawRoundedRect(pill, 12, 12)
+            p.setPen(QColor(ZONE_TEXT[g.zone]))
+            p.drawText(pill, Qt.AlignmentFlag.AlignCenter, word)
         y += 26
-        # big value, with the dominant side for symmetry (never colour alone)
+        # big value in the text colour (contrast from 2 m), with the dominant side for
+        # symmetry: the zone is the pill, the edge and the marker, never the digits alone
         p.setFont(font(BIG_PT, bold=True))
-        p.setPen(zone_colour if g.zone != "none" else th.qcolor("muted"))
+        p.setPen(th.qcolor("fg") if g.zone != "none" else th.qcolor("muted"))
         text = format_value(g.kind, g.value)
         if g.kind == "symmetry" and math.isfinite(g.value) and abs(g.value) >= 1:
             text += "  R" if g.value > 0 else "  L"

@@ -65,10 +65,12 @@ class RecordBar(QWidget):
         self.record_button.setStyleSheet(f"color: {OKABE_ITO['vermillion']}" if not recording else "")
         if not recording:
             self.info.setText("not recording")
+            self.info.setStyleSheet("")
 
     def show_progress(self, elapsed_s: float, size_bytes: int, path: str) -> None:
         m, s = divmod(int(elapsed_s), 60)
-        self.info.setText(f"REC {m:02d}:{s:02d}  {human_size(size_bytes)}")
+        self.info.setText(f"● REC {m:02d}:{s:02d}  {human_size(size_bytes)}")
+        self.info.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
         self.info.setToolTip(path)
 
     def show_marker(self, onset_s: float, label: str) -> None:

@@ -35,6 +35,8 @@ class GuiSettings:
     window_s: float = 10.0        # trace window, 2-30 s
     view: str = "filtered"        # traces: raw | filtered
     record_dir: str = "~/emgmap-recordings"
+    symmetry_green: float = 10.0  # |SI| zones without a protocol (a protocol brings its own)
+    symmetry_amber: float = 20.0
 
     def __post_init__(self) -> None:
         if self.theme not in THEMES:
@@ -42,6 +44,8 @@ class GuiSettings:
         if self.view not in VIEWS:
             self.view = "filtered"
         self.window_s = min(30.0, max(2.0, float(self.window_s)))
+        if not 0 < self.symmetry_green <= self.symmetry_amber:
+            self.symmetry_green, self.symmetry_amber = 10.0, 20.0
 
     @classmethod
     def load(cls) -> "GuiSettings":

@@ -17,6 +17,7 @@ OKABE_ITO = {
 }
 ZONE_COLOURS = {"green": OKABE_ITO["green"], "amber": OKABE_ITO["orange"], "red": OKABE_ITO["vermillion"]}
 ZONE_WORDS = {"green": "ok", "amber": "watch", "red": "imbalance", "none": ""}
+ZONE_TEXT = {"green": "#ffffff", "amber": "#000000", "red": "#ffffff"}   # legible on each zone colour
 
 # Point sizes: the gauges' numbers and the status figures must read from 2 m.
 BIG_PT = 28

@@ -16,7 +16,7 @@ from ..montage import Montage
 from ..ringbuffer import RingBuffer
 from ..types import ConfigError, Side
 from .decimate import MinMaxTrace
-from .theme import MEDIUM_PT, Theme, font
+from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
 
 METHODS = ("minmax", "pyqtgraph")
 FLAG_WORDS = {"mains-heavy": "mains", "too short": "short"}   # short enough for the fixed label column
@@ -77,6 +77,9 @@ class TracesView(pg.PlotWidget):
         self.newest_index = -1          # ring index of the newest sample set on the curves
         self.drawn_index = -1           # ... and of the newest one actually painted
         self.painted: list[Callable[[int], None]] = []   # called after each paint with drawn_index
+        self.event_lines: list[tuple[float, pg.InfiniteLine]] = []
+        self.ring_t: RingBuffer | None = None
+        self._sides: list[Side] = []
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideButtons()
@@ -103,15 +106,22 @@ class TracesView(pg.PlotWidget):
         self._colour_curves()
 
     def _colour_curves(self) -> None:
-        for c, side in zip(self.curves, getattr(self, "_sides", [])):
+        for c, side in zip(self.curves, self._sides):
             colour = {Side.LEFT: self.theme.left, Side.RIGHT: self.theme.right}.get(side, self.theme.midline)
             c.setPen(pg.mkPen(colour, width=1))
 
-    def set_source(self, ring: RingBuffer, fs: float, montage: Montage, window_s: float, unit_label: str) -> None:
-        """Draw ``ring`` ((n, C) µV at ``fs``) with ``montage``'s labels over ``window_s`` seconds."""
+    def set_source(self, ring: RingBuffer, ring_t: RingBuffer, fs: float, montage: Montage, window_s: float,
+                   unit_label: str) -> None:
+        """Draw ``ring`` ((n, C) µV at ``fs``; ``ring_t`` its session times) with ``montage``'s
+        labels over ``window_s`` seconds."""
         pi = self.getPlotItem()
         for c in self.curves:
             pi.removeItem(c)
+        for _, line in self.event_lines:
+            pi.removeItem(line)
+        self.event_lines = []
+        self.ring_t = ring_t
+        self.newest_index = self.drawn_index = -1   # a new source: nothing of it drawn yet
         self.ring, self.fs, self.window_s, self.unit_label = ring, fs, window_s, unit_label
         C = len(montage)
         self._sides = [ch.side for ch in montage.channels]
@@ -134,6 +144,28 @@ class TracesView(pg.PlotWidget):
         pi.setXRange(-window_s, 0, padding=0)
         pi.setYRange(-0.6, C - 0.4, padding=0)
         self._set_ticks()
+
+    def add_event_line(self, onset_s: float, text: str, kind: str) -> None:
+        """A vertical line at session time ``onset_s`` (a marker, a gap...), scrolling with the traces."""
+        colour = {"marker": self.theme.fg, "gap": OKABE_ITO["vermillion"]}.get(kind, self.theme.muted)
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine),
+                               label=text or None, labelOpts={"position": 0.98, "color": colour})
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self.event_lines.append((onset_s, line))
+
+    def _place_event_lines(self) -> None:
+        """Keep event lines at their session time relative to the newest sample drawn."""
+        if not self.event_lines or self.newest_index < self.ring_t.oldest:
+            return
+        t_new = float(self.ring_t.read_range(self.newest_index, self.newest_index + 1)[0])
+        keep = []
+        for onset, line in self.event_lines:
+            if onset < t_new - self.window_s:
+                self.getPlotItem().removeItem(line)
+            else:
+                line.setPos(onset - t_new)
+                keep.append((onset, line))
+        self.event_lines = keep
 
     def set_window(self, window_s: float) -> None:
         self.window_s = window_s
@@ -165,6 +197,7 @@ class TracesView(pg.PlotWidget):
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
+        # pyqtgraph resizes once inside PlotWidget.__init__, before our attributes exist
         if getattr(self, "trace", None) is not None and abs(self.trace.points - self.getPlotItem().getViewBox().width()) > 50:
             self._rebuild_trace()
 
@@ -180,6 +213,7 @@ class TracesView(pg.PlotWidget):
         x, y = self.trace.arrays()
         self._draw(x, y)
         self.newest_index = self.trace.newest_index
+        self._place_event_lines()
         return True
 
     def _update_pyqtgraph(self) -> bool:

@@ -17,14 +17,15 @@ from pathlib import Path
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
-                             QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                             QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..drivers import open_driver
 from ..montage import Montage
-from ..protocols import Protocol
+from ..protocols import Protocol, Zones
 from ..quality import channel_quality
 from ..session import Session, State
-from ..types import EmgmapError, Side
+from ..types import EmgmapError
 from . import connection, settings as settings_mod
 from .bodymap import ActivationBars, BodyMap
 from .devicebar import DeviceBar, MontageEditor
@@ -53,31 +54,61 @@ def band_text(session: Session) -> str:
 
 
 class Banner(QWidget):
-    """A clear one-line message across the window (errors in vermillion, notes in blue)."""
+    """One clear line across the window (errors in vermillion, notes in blue).
+
+    Its height is always reserved, so a message appearing or going never moves
+    the plots (nothing jumps); a long message is elided, with the whole text in
+    the tooltip."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setContentsMargins(8, 2, 8, 2)
         self.label = QLabel()
         self.label.setFont(font(MEDIUM_PT, bold=True))
-        self.label.setWordWrap(True)
-        close = QPushButton("✕")
-        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        close.setFixedWidth(36)
-        close.clicked.connect(self.hide)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.close_button = QPushButton("✕")
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_button.setFixedWidth(36)
+        self.close_button.clicked.connect(self.hide)
         lay.addWidget(self.label, 1)
-        lay.addWidget(close)
+        lay.addWidget(self.close_button)
         self.setAutoFillBackground(True)
+        self.setFixedHeight(self.sizeHint().height())
         self.kind = ""
+        self.full_text = ""
         self.hide()
+
+    @property
+    def shown(self) -> bool:
+        """A message is up (the widget itself always keeps its place)."""
+        return bool(self.kind)
 
     def show_message(self, text: str, kind: str = "error") -> None:
         colour = OKABE_ITO["vermillion"] if kind == "error" else OKABE_ITO["blue"]
         self.setStyleSheet(f"background: {colour}; color: white;")
+        self.full_text = text
         self.label.setText(text)
+        self.label.setToolTip(text)
+        self.close_button.show()
         self.kind = kind
-        self.show()
+        self._elide()
+
+    def hide(self) -> None:
+        self.kind = self.full_text = ""
+        self.setStyleSheet("")
+        self.label.setText("")
+        self.label.setToolTip("")
+        self.close_button.hide()
+
+    def _elide(self) -> None:
+        if self.kind:
+            fm = self.label.fontMetrics()
+            self.label.setText(fm.elidedText(self.full_text, Qt.TextElideMode.ElideRight, max(50, self.label.width())))
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._elide()
 
 
 class MainWindow(QMainWindow):
@@ -134,7 +165,8 @@ class MainWindow(QMainWindow):
         for w in (self.view_picker, self.window_spin, self.theme_picker):
             w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.calibrate_button = QToolButton()
-        self.calibrate_button.setText("Calibrate")
+        self.calibrate_button.setText("Calibrate ")
+        self.calibrate_button.setMinimumWidth(110)
         self.calibrate_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.calibrate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         menu = QMenu(self.calibrate_button)
@@ -207,9 +239,17 @@ class MainWindow(QMainWindow):
     # -- connection --------------------------------------------------------------------
     def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
         """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
-        montage, show why and stay usable."""
-        self.disconnect_device()
+        montage, show why and stay usable (a session already streaming goes on unless
+        the new device opened)."""
+        if self.session is not None and self.session.running and spec == self.session.spec.device:
+            self.disconnect_device()  # the same device: free it before opening it again
         ring_s = self.window_spin.maximum() + 5.0
+        try:
+            driver = driver or open_driver(spec, clock=self.clock)
+        except EmgmapError as e:
+            self.banner.show_message(str(e))
+            return False
+        self.disconnect_device()
         try:
             session, origin = connection.connect(spec, montage, ring_seconds=ring_s, clock=self.clock,
                                                  driver=driver, protocol=self.protocol)
@@ -246,7 +286,8 @@ class MainWindow(QMainWindow):
         self._set_trace_source()
         p = self.protocol
         if p is None:
-            self.model = IndicesModel(montage)
+            self.model = IndicesModel(montage, Zones(symmetry_green=self.settings.symmetry_green,
+                                                     symmetry_amber=self.settings.symmetry_amber))
         else:
             expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
             self.model = IndicesModel(montage, p.zones, expected=expected, muscles=p.muscles)
@@ -262,7 +303,8 @@ class MainWindow(QMainWindow):
         view = self.settings.view
         ring = s.rings.filtered if view == "filtered" else s.rings.raw
         label = f"filtered µV ({band_text(s)})" if view == "filtered" else "raw µV"
-        self.traces.set_source(ring, s.fs, s.montage, self.settings.window_s, label)
+        self.traces.set_source(ring, s.rings.t, s.fs, s.montage, self.settings.window_s, label)
+        self._events_seen = 0
 
     def _view_changed(self, i: int) -> None:
         self.settings.view = self.view_picker.itemData(i)
@@ -298,6 +340,7 @@ class MainWindow(QMainWindow):
         if self._frame % 3 == 0:
             self._update_levels(numbers=self._frame % 15 == 0)
         if self._frame % 15 == 0:
+            self._update_events()
             self._update_status()
             self._update_recording()
         if self._frame % 60 == 0:
@@ -305,7 +348,7 @@ class MainWindow(QMainWindow):
 
     def _painted(self, index: int) -> None:
         s = self.session
-        if s is None or index < s.rings.t.oldest:
+        if s is None or not s.rings.t.oldest <= index < s.rings.t.total:
             return
         t = s.rings.t.read_range(index, index + 1)[0]
         now = self.clock.now()
@@ -370,6 +413,14 @@ class MainWindow(QMainWindow):
             self.banner.show_message(f"{st.message}{saved}", kind="error")
             self.device_bar.set_connected(False)
 
+    def _update_events(self) -> None:
+        """Markers and gaps as lines on the traces."""
+        new = self.session.events(self._events_seen)
+        self._events_seen += len(new)
+        for ev in new:
+            if ev.kind in ("marker", "gap", "rest", "mvc"):
+                self.traces.add_event_line(ev.onset_s, ev.label if ev.kind == "marker" else ev.kind, ev.kind)
+
     def _update_quality(self) -> None:
         s = self.session
         raw = s.rings.raw.latest(int(s.fs))
@@ -393,8 +444,8 @@ class MainWindow(QMainWindow):
                 text = f"rest baseline set from {start:.1f}-{end:.1f} s"
             elif what == "mvc":
                 best = s.capture_mvc(start, end)
-                text = "MVC trial added: " + ", ".join(f"{c.label} {v:.0f} µV"
-                                                       for c, v in zip(s.montage.channels, best))
+                text = (f"MVC trial added for {len(best)} channels from {start:.1f}-{end:.1f} s: "
+                        + ", ".join(f"{c.label} {v:.0f} µV" for c, v in zip(s.montage.channels, best)))
             elif what == "clear":
                 s.calibration.clear_mvc()
                 text = "MVC references forgotten: levels fall back to % of task peak"
@@ -454,7 +505,7 @@ class MainWindow(QMainWindow):
             self.recorder = None
             rec.stop()
             self.record_bar.set_recording(False)
-            self.banner.show_message(f"RECORDING STOPPED: {st.message}")
+            self.banner.show_message(st.message)   # "recording to X stopped: why; acquisition goes on..."
             return
         self.record_bar.show_progress(st.seconds, st.file_bytes, st.path)
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..dsp import Pipeline, PipelineConfig
 from ..dsp.calibration import CalibrationSnapshot, rest_baseline, sliding_mean_max
 from ..dsp.indices import IndexLayout, median_frequency
-from ..dsp.onset import OnsetConfig, detect_bursts
+from ..dsp.onset import OnsetConfig, detect_bursts, tkeo_envelope
 from ..montage import Montage, MusclePair, Side
 from ..types import ConfigError
 from .model import STANDARD_PAIRS, Protocol, list_protocols, load_protocol, pairs_on
@@ -39,8 +39,6 @@ class SignalData:
     filtered: np.ndarray            # (n, C) µV, the pipeline's filtered signal
     events: list                    # objects with onset_s, duration_s, kind, label, channel
     mvc_uv: np.ndarray              # (C,) NaN where absent
-    rest_mean_uv: np.ndarray        # (C,) rest baseline of the envelope, NaN where absent
-    rest_sd_uv: np.ndarray
     peak_uv: np.ndarray             # (C,) peak-in-task (fallback normalisation)
     name: str = ""
     protocol: str = ""              # the session's protocol name or file, when recorded
@@ -52,17 +50,10 @@ def from_recording(rec) -> SignalData:
     pipeline = PipelineConfig(**cfg) if cfg else PipelineConfig()
     raw = rec.data().astype(np.float64)
     out = Pipeline(rec.fs, rec.n_channels, pipeline).process(raw)
-    t = rec.timestamps()
-    C = rec.n_channels
-    rest_mean = rest_sd = np.full(C, np.nan)
-    rest = [e for e in rec.events if e.kind == "rest"]
-    if rest:
-        a, b = _rows(t, rest[0].onset_s, rest[0].onset_s + rest[0].duration_s)
-        rest_mean, rest_sd = rest_baseline(out.envelope[a:b])
     protocol = str(rec.config.get("protocol", {}).get("name", ""))
-    return SignalData(rec.fs, rec.montage, t, out.envelope, out.filtered, list(rec.events),
-                      np.asarray(rec.mvc_uv, dtype=float), rest_mean, rest_sd,
-                      sliding_mean_max(out.envelope, rec.fs), str(rec.path), protocol)
+    return SignalData(rec.fs, rec.montage, rec.timestamps(), out.envelope, out.filtered, list(rec.events),
+                      np.asarray(rec.mvc_uv, dtype=float), sliding_mean_max(out.envelope, rec.fs), str(rec.path),
+                      protocol)
 
 
 def from_session(session, start_s: float, end_s: float, protocol: str = "") -> SignalData:
@@ -75,8 +66,8 @@ def from_session(session, start_s: float, end_s: float, protocol: str = "") -> S
     a, b = first + int(np.searchsorted(t_all, start_s)), first + int(np.searchsorted(t_all, end_s))
     cal = session.calibration.snapshot()
     return SignalData(session.fs, session.montage, rings.t.read_range(a, b), rings.envelope.read_range(a, b),
-                      rings.filtered.read_range(a, b), session.events(), cal.mvc_uv, cal.rest_mean_uv,
-                      cal.rest_sd_uv, cal.peak_uv, session.spec.device, protocol)
+                      rings.filtered.read_range(a, b), session.events(), cal.mvc_uv, cal.peak_uv,
+                      session.spec.device, protocol)
 
 
 @dataclass
@@ -186,10 +177,19 @@ def analyze(data: SignalData, sets: list | None = None) -> Analysis:
     cal, norm, notes = normalisation(data)
     normed = envelope * cal.scale()
     unit = {"mvc": "%MVC", "peak": "% peak", "none": "µV"}[norm]
-    rest_mean, rest_sd = data.rest_mean_uv, data.rest_sd_uv
-    if not np.all(np.isfinite(rest_mean)):
-        rest_mean, rest_sd = quietest_second(envelope, fs)
-        notes.append("no rest baseline recorded: onsets use each channel's quietest second as its rest")
+    # Onsets: TKEO-conditioned envelope (Li 2007; Solnik 2010), which passes the motor-unit
+    # spikes and suppresses the slow motion artefacts at rep transitions; its rest baseline
+    # comes from the recorded rest span, else from each channel's quietest second.
+    tkeo = tkeo_envelope(filtered, fs)
+    rest = [e for e in data.events if e.kind == "rest" and t.size and t[0] <= e.onset_s
+            and e.onset_s + e.duration_s <= t[-1]]
+    if rest:
+        a, b = _rows(t, rest[0].onset_s, rest[0].onset_s + rest[0].duration_s)
+        rest_mean, rest_sd = rest_baseline(tkeo[a:b])
+    else:
+        rest_mean, rest_sd = quietest_second(tkeo, fs)
+        if not any(e.kind == "rest" for e in data.events):
+            notes.append("no rest baseline recorded: onsets use each channel's quietest second as its rest")
     implicit = None
     if sets is None:
         sets = [e for e in data.events if e.kind == "set" and t.size and
@@ -243,7 +243,7 @@ def analyze(data: SignalData, sets: list | None = None) -> Analysis:
             spans = reps_from_envelope(prime, fs, s0, s1, s.label) if prime is not None else []
             source = "envelope"
             set_notes.append(f"no rep cues recorded: {len(spans)} reps found from the prime mover's envelope")
-        reps = [_rep(sp, t, normed, filtered, envelope, fs, names, rest_mean, rest_sd, holds) for sp in spans]
+        reps = [_rep(sp, t, normed, filtered, tkeo, fs, names, rest_mean, rest_sd, holds) for sp in spans]
         good = [sp for sp in spans if not sp.missed]
         if not good:
             set_notes.append("no reps found: activation and ratios not computed")
@@ -306,7 +306,7 @@ def _prime_signal(normed: np.ndarray, montage: Montage, protocol: Protocol | Non
     return normed[:, cols].mean(axis=1) if cols else None
 
 
-def _rep(sp: RepSpan, t, normed, filtered, envelope, fs, names, rest_mean, rest_sd, holds) -> RepResult:
+def _rep(sp: RepSpan, t, normed, filtered, detection, fs, names, rest_mean, rest_sd, holds) -> RepResult:
     a, b = sp.start, max(sp.stop, sp.start + 1)
     seg = normed[a:b]
     mean = {n: float(v) for n, v in zip(names, np.nanmean(seg, axis=0))}
@@ -317,7 +317,7 @@ def _rep(sp: RepSpan, t, normed, filtered, envelope, fs, names, rest_mean, rest_
     if np.all(np.isfinite(rest_mean)):
         lead = int(ONSET_LEAD_S * fs)
         w0 = max(0, a - lead)
-        bursts = detect_bursts(envelope[w0:b], fs, rest_mean, rest_sd, OnsetConfig())
+        bursts = detect_bursts(detection[w0:b], fs, rest_mean, rest_sd, OnsetConfig())
         for burst in bursts:  # first burst per channel that is still on at or after the cue
             n = names[burst.channel]
             end = burst.stop if burst.stop is not None else b - w0

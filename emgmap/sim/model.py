@@ -41,6 +41,9 @@ def shwedyk_sos(fs: float, f_low: float = 60.0, f_high: float = 120.0) -> np.nda
 # MVC amplitude, µV RMS (reference §5: 150-600, gluteals lower than vasti).
 MVC_RMS_UV = {"gmed": 250.0, "gmax": 220.0, "tfl": 300.0, "vm": 500.0, "vl": 550.0,
               "rf": 400.0, "bf": 320.0, "st": 300.0, "es": 200.0}
+# Movement (and its motion artefact) starts this long after the EMG onset: electromechanical
+# delay (~50 ms) plus the time for force to move the limb.
+MOTION_DELAY_S = 0.2
 # Neighbours that pick up each other's signal (reference §5: tfl-gmed, vl-rf).
 CROSSTALK = (("tfl", "gmed"), ("vl", "rf"), ("vm", "rf"), ("bf", "st"))
 
@@ -304,12 +307,13 @@ class Simulator:
             qrs = (np.exp(-(ph / 0.012) ** 2) - 0.25 * np.exp(-((ph + 0.03) / 0.01) ** 2)
                    - 0.3 * np.exp(-((ph - 0.03) / 0.01) ** 2))
             out += qrs[:, None] * a["ecg"]
-        # motion bursts (< 20 Hz) at the start and end of each rep
+        # motion bursts (< 20 Hz) when the limb starts and stops moving: the movement
+        # follows the EMG onset by the electromechanical delay and ends with the ramp down
         for c in self.schedule.between(float(t[0]) - 0.3, float(t[-1]) + 0.3):
             if c.kind != "rep":
                 continue
             r = np.random.default_rng([cfg.seed, 5, int(round(c.start * 1000))])
-            for tc in (c.start, c.start + c.duration):
+            for tc in (c.start + MOTION_DELAY_S, c.start + c.duration):
                 # draw both bursts' parameters always, and cut each burst at |u| <= 0.3 s per
                 # sample, so that the samples do not depend on how they are chunked
                 amp = r.uniform(100, 1000) * r.uniform(0.2, 1.0, len(self.montage))

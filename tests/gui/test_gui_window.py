@@ -54,21 +54,25 @@ def test_bad_device_shows_the_error_and_the_window_stays_usable(qtbot):
     w = MainWindow("usb:/dev/nothing", settings=GuiSettings())
     qtbot.addWidget(w)
     w.show()
-    assert w.banner.isVisible() and "valid forms" in w.banner.label.text()
+    assert w.banner.shown and "valid forms" in w.banner.full_text
     assert w.session is None and w.device_bar.connect_button.text() == "Connect"
     assert not w.connect_device("serial:/dev/emgmap-no-such-port")  # a bad port: named, with what to do
-    assert "no such port /dev/emgmap-no-such-port" in w.banner.label.text()
+    assert "no such port /dev/emgmap-no-such-port" in w.banner.full_text
     assert w.session is None and w.isVisible()
     # a device that goes away while streaming: shown, and the last traces stay
     assert w.connect_device("sim:?disconnect_at=0.3")
     qtbot.waitUntil(lambda: w.session.status.state == State.LOST, timeout=5000)
-    qtbot.waitUntil(lambda: w.banner.isVisible() and "disconnect" in w.banner.label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: w.banner.shown and "disconnect" in w.banner.full_text, timeout=5000)
     assert "device lost" in w.device_bar.state_label.text()
     assert w.device_bar.connect_button.text() == "Connect"
     # and connecting again works
     assert w.connect_device("sim")
-    assert not w.banner.isVisible()
+    assert not w.banner.shown
     qtbot.waitUntil(lambda: w.traces.drawn_index > 100, timeout=5000)
+    # a bad port asked for while streaming leaves the stream alone
+    live = w.session
+    assert not w.connect_device("serial:/dev/emgmap-no-such-port")
+    assert w.session is live and live.running and "no such port" in w.banner.full_text
     w.close()
 
 
@@ -180,13 +184,18 @@ def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp
     w.record_bar.label.setText("pain 3/10")
     w.record_bar.request_marker()
     qtbot.waitUntil(lambda: w.recorder.status.samples > 2000, timeout=5000)
-    qtbot.waitUntil(lambda: w.record_bar.info.text().startswith("REC 00:0"), timeout=5000)
+    qtbot.waitUntil(lambda: w.record_bar.info.text().startswith("● REC 00:0"), timeout=5000)
     qtbot.mouseClick(w.record_bar.record_button, Qt.MouseButton.LeftButton)  # stop
-    assert w.recorder is None and "saved" in w.banner.label.text()
+    assert w.recorder is None and "saved" in w.banner.full_text
     with open_recording(path) as r:
         assert r.fs == w.session.fs and r.n_samples > 2000 and r.finalised
         assert [e.label for e in r.events if e.kind == "marker"] == ["pain 3/10"]
     assert w.traces.drawn_index > 0 and w.session.running  # the live view went on
+    # and the take replays in the same window, with its markers
+    assert w.connect_device(f"replay:{path}")
+    qtbot.waitUntil(lambda: w.traces.drawn_index > 1000, timeout=10000)
+    assert w.session.montage.names == ("gmed_L", "gmed_R", "gmax_L", "gmax_R", "tfl_L", "tfl_R", "bf_L", "bf_R")
+    qtbot.waitUntil(lambda: any(e.label == "pain 3/10" for e in w.session.events()), timeout=10000)
 
 
 def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbot, tmp_path):
@@ -196,7 +205,7 @@ def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbo
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert not w.start_recording(blocker / "take.h5")  # a folder that is a file
-    assert w.banner.isVisible() and "recording could not start" in w.banner.label.text()
+    assert w.banner.shown and "recording could not start" in w.banner.full_text
     before = w.traces.drawn_index
     qtbot.waitUntil(lambda: w.traces.drawn_index > before, timeout=5000)
 
@@ -205,8 +214,27 @@ def test_quick_calibration_turns_levels_into_percent_mvc(window, qtbot):
     w = window
     qtbot.waitUntil(lambda: w.session.now_s() > 1.0, timeout=5000)
     w.calibrate("mvc")
-    assert "MVC trial added: gmed L" in w.banner.label.text()
+    assert w.banner.full_text.startswith("MVC trial added for 8 channels") and "gmed L" in w.banner.full_text
     qtbot.waitUntil(lambda: w.norm_label.text() == "levels: %MVC", timeout=5000)
     assert all("%MVC" in g.detail for g in w.model.gauges)
     w.calibrate("clear")
     qtbot.waitUntil(lambda: "%MVC" not in w.norm_label.text(), timeout=5000)
+
+
+def test_markers_appear_as_lines_on_the_traces(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    w.add_marker("squat 1")
+    qtbot.waitUntil(lambda: len(w.traces.event_lines) == 1, timeout=5000)
+    onset, line = w.traces.event_lines[0]
+    first = line.value()
+    qtbot.waitUntil(lambda: line.value() < first - 0.2, timeout=5000)  # it scrolls with the traces
+    assert -w.traces.window_s <= line.value() <= 0
+
+
+def test_symmetry_zones_come_from_the_settings_without_a_protocol(qtbot):
+    w = MainWindow("sim", settings=GuiSettings(symmetry_green=15.0, symmetry_amber=30.0))
+    qtbot.addWidget(w)
+    assert w.model.zones.symmetry(14.0) == "green" and w.model.zones.symmetry(31.0) == "red"
+    w.close()
+    assert GuiSettings(symmetry_green=40.0, symmetry_amber=20.0).symmetry_green == 10.0  # inconsistent: defaults
