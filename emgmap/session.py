@@ -403,6 +403,11 @@ class Session:
         ``si:<muscle>``, ``lr:<muscle>``, ``ratio:<pair>:<side>``."""
         return self.rings.index_columns
 
+    @property
+    def index_rate_hz(self) -> float:
+        """Rows per second of signal in ``rings.indices`` (fs / step; 100 at 2 kHz)."""
+        return self.fs / self._tracker.step
+
     def latest_indices(self) -> LiveIndices | None:
         """The newest index row, labelled (None before the first)."""
         return self._latest_indices

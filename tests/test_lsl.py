@@ -56,6 +56,9 @@ def test_round_trip_loses_no_sample(drop_rate):
     receiver = Session(driver, ring_seconds=30)
     env_inlet = pylsl.StreamInlet(pylsl.resolve_byprop("name", f"{name} envelope", timeout=5)[0], max_buflen=30)
     env_inlet.open_stream(timeout=5)
+    idx_info = pylsl.resolve_byprop("name", f"{name} indices", timeout=5)[0]
+    idx_inlet = pylsl.StreamInlet(idx_info, max_buflen=30)
+    idx_inlet.open_stream(timeout=5)
     receiver.start()
     assert receiver.wait_until(lambda s: s.status.state == State.STREAMING, 10)
     publisher.start()
@@ -70,10 +73,20 @@ def test_round_trip_loses_no_sample(drop_rate):
         chunk, _ = env_inlet.pull_chunk(timeout=5, max_samples=sent, min_samples=1)
         assert len(chunk), "envelope stream stalled"
         env.append(np.asarray(chunk))
+    n_rows = sender.rings.indices.total
+    rows = []
+    while sum(len(r) for r in rows) < n_rows:
+        chunk, _ = idx_inlet.pull_chunk(timeout=5, max_samples=n_rows, min_samples=1)
+        assert len(chunk), "indices stream stalled"
+        rows.append(np.asarray(chunk))
     receiver.stop()   # inlets closed before the outlets
     env_inlet.close_stream()
+    idx_inlet.close_stream()
     publisher.stop()
     np.testing.assert_allclose(np.concatenate(env), sender.rings.envelope.read_range(0, sent), rtol=1e-6)
+    assert idx_info.channel_count() == len(sender.index_columns) - 2 and idx_info.nominal_srate() == 100
+    np.testing.assert_allclose(np.concatenate(rows), sender.rings.indices.read_range(0, n_rows)[:, 2:],
+                               rtol=1e-6, atol=1e-6)
     got = receiver.rings.raw.read_range(0, receiver.rings.total)
     sent_idx = sender.rings.index.read_range(0, sent)
     assert receiver.rings.total == sent == publisher.pushed and publisher.overruns == 0
@@ -104,3 +117,11 @@ def test_markers_stream_carries_events():
     publisher.stop()
     assert sample == ["marker: knee valgus"]
     assert ts == pytest.approx(publisher.to_lsl(sender.events()[0].onset_s))
+
+
+def test_record_and_session_commands_publish_with_lsl(tmp_path, capsys):
+    from emgmap.cli import main
+    name = f"emgmap-test-{uuid.uuid4().hex[:8]}"
+    assert main(["record", "--device", "sim", "--duration", "1", "--fast", "-o", str(tmp_path / "r.h5"),
+                 "--lsl", "--lsl-name", name]) == 0
+    assert f"publishing LSL streams '{name}' (EMG), '{name} envelope', '{name} indices'" in capsys.readouterr().out

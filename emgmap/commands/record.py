@@ -6,6 +6,7 @@ import sys
 from ..drivers import open_driver
 from ..montage import Montage
 from ..session import Session, State
+from .lsloption import add_lsl_arguments, lsl_publisher
 from ..types import DeviceSpecError
 
 
@@ -22,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
     p.add_argument("--notes", default="", help="free text stored with the recording")
     p.add_argument("--compress", action="store_true", help="gzip 1 + shuffle (float sEMG shrinks only ~1.2x)")
+    add_lsl_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -36,11 +38,12 @@ def fast_spec(spec: str) -> str:
 
 
 def record(device: str, duration: float, output: str, *, fast: bool = False, montage: Montage | None = None,
-           subject: str = "", notes: str = "", compress: bool = False, progress=None):
+           subject: str = "", notes: str = "", compress: bool = False, progress=None, lsl=None):
     """Record ``duration`` seconds of samples; returns (session, final recorder status).
 
     ``progress(fraction, recorder_status)`` is called on every block. The command stops
     early when the recording fails (the Recorder itself never stops a session).
+    ``lsl``: parsed arguments with ``--lsl``/``--lsl-name`` to publish the session over LSL.
     """
     from ..clock import SYSTEM_CLOCK, ManualClock
     from ..recordings.recorder import Recorder
@@ -52,7 +55,10 @@ def record(device: str, duration: float, output: str, *, fast: bool = False, mon
     recorder = Recorder(session, output, subject_id=subject, notes=notes, compress=compress, max_samples=n_target)
     if recorder.status.message:
         print(f"emgmap: {recorder.status.message}", file=sys.stderr)
+    publisher = lsl_publisher(session, lsl)
     recorder.start()
+    if publisher:
+        publisher.start()
     session.start()
     try:
         def done(s: Session) -> bool:
@@ -66,6 +72,8 @@ def record(device: str, duration: float, output: str, *, fast: bool = False, mon
     finally:
         session.stop()
         status = recorder.stop()
+        if publisher:
+            publisher.stop()
     return session, status
 
 
@@ -83,7 +91,7 @@ def run(args) -> int:
     tty = sys.stderr.isatty()
     session, status = record(args.device, args.duration, args.output, fast=args.fast, montage=montage,
                              subject=args.subject, notes=args.notes, compress=args.compress,
-                             progress=bar if tty else None)
+                             progress=bar if tty else None, lsl=args)
     if tty:
         print(file=sys.stderr)
     st = session.status

@@ -14,6 +14,7 @@ from ..protocols.summary import print_summary
 from ..session import Session, State
 from ..sim.model import sim_montage
 from ..types import ConfigError
+from .lsloption import add_lsl_arguments, lsl_publisher
 from .record import fast_spec
 
 
@@ -30,6 +31,7 @@ def register(sub) -> None:
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
     p.add_argument("--report", metavar="FILE.html", help="also write the HTML report")
+    add_lsl_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -74,6 +76,7 @@ def run(args) -> int:
     if recorder.status.message:
         print(f"emgmap: {recorder.status.message}", file=sys.stderr)
     runner = PlanRunner(session, plan)
+    publisher = lsl_publisher(session, args)
     print(f"{protocol.title} on {driver.spec.device} ({session.spec.n_channels} channels, {session.fs:g} Hz), "
           f"{plan.duration / 60:.1f} min -> {recorder.path}")
     tty = sys.stdout.isatty() and not args.fast
@@ -89,12 +92,16 @@ def run(args) -> int:
         return runner.done.is_set() or recorder.status.state == "failed"
 
     recorder.start()
+    if publisher:
+        publisher.start()
     session.start()
     try:
         session.wait_until(progress, timeout=None if args.fast else plan.duration + 60.0)
     finally:
         session.stop()
         status = recorder.stop()
+        if publisher:
+            publisher.stop()
         if tty:
             print()
     st = session.status

@@ -6,6 +6,7 @@ import sys
 from ..drivers import open_driver
 from ..montage import Montage
 from ..session import Session, State
+from .lsloption import add_lsl_arguments, lsl_publisher
 
 
 def register(sub) -> None:
@@ -16,19 +17,14 @@ def register(sub) -> None:
     p.add_argument("--device", default="sim", help="device spec (default: sim)")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
-    p.add_argument("--lsl", action="store_true", help="publish LSL outlets (needs emgmap[lsl])")
-    p.add_argument("--lsl-name", default="emgmap", help="LSL stream name (default: emgmap)")
+    add_lsl_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     driver = open_driver(args.device)
     session = Session(driver, Montage.load(args.montage) if args.montage else None)
-    publisher = None
-    if args.lsl:
-        from ..lsl.outlet import LslPublisher
-        publisher = LslPublisher(session, name=args.lsl_name)
-        print(f"publishing LSL streams {args.lsl_name!r} (EMG) and {args.lsl_name + ' markers'!r} (Markers)")
+    publisher = lsl_publisher(session, args)
     session.start()
     if publisher:
         publisher.start()

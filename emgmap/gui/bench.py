@@ -59,8 +59,8 @@ class FineBlocks(Driver):
 
 def add_arguments(p) -> None:
     p.add_argument("--seconds", type=float, default=10.0, help="measured time per method (default 10)")
-    p.add_argument("--channels", type=int, default=16)
-    p.add_argument("--fs", type=float, default=2000.0)
+    p.add_argument("--channels", type=int, default=16, help="simulated channels (default 16)")
+    p.add_argument("--fs", type=float, default=2000.0, help="sampling rate, Hz (default 2000)")
     p.add_argument("--window", type=float, default=10.0, help="trace window, s (default 10)")
     p.add_argument("--warmup", type=float, help="seconds before measuring (default: the trace window)")
     p.add_argument("--no-peer", action="store_true", help="skip the pyqtgraph-downsampling peer")

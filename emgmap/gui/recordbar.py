@@ -20,6 +20,7 @@ class RecordBar(QWidget):
     record_requested = pyqtSignal()
     stop_requested = pyqtSignal()
     marker_requested = pyqtSignal(str)
+    folder_requested = pyqtSignal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -28,6 +29,9 @@ class RecordBar(QWidget):
         self.record_button = QPushButton("● Record")
         self.record_button.setFont(font(MEDIUM_PT, bold=True))
         self.record_button.clicked.connect(self._toggle)
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setToolTip("where recordings are saved")
+        self.folder_button.clicked.connect(self.folder_requested)
         self.info = QLabel("not recording")
         self.info.setFont(font(MEDIUM_PT, bold=True))
         self.marker_button = QPushButton("Marker (space)")
@@ -38,9 +42,10 @@ class RecordBar(QWidget):
         self.label.setMinimumWidth(260)
         self.label.returnPressed.connect(self.request_marker)
         self.last_marker = QLabel("")
-        for b in (self.record_button, self.marker_button):
+        for b in (self.record_button, self.folder_button, self.marker_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the space bar must never press them
         lay.addWidget(self.record_button)
+        lay.addWidget(self.folder_button)
         lay.addWidget(self.info)
         lay.addStretch(1)
         lay.addWidget(self.marker_button)
@@ -55,12 +60,9 @@ class RecordBar(QWidget):
         self.marker_requested.emit(self.label.text().strip())
         self.label.clear()
 
-    def set_available(self, available: bool, why: str = "") -> None:
-        self.record_button.setEnabled(available)
-        self.record_button.setToolTip(why)
-
     def set_recording(self, recording: bool) -> None:
         self.recording = recording
+        self.folder_button.setEnabled(not recording)
         self.record_button.setText("■ Stop" if recording else "● Record")
         self.record_button.setStyleSheet(f"color: {OKABE_ITO['vermillion']}" if not recording else "")
         if not recording:

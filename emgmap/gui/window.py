@@ -9,21 +9,21 @@ timer, the recorder and the session.
 from __future__ import annotations
 
 import collections
-import importlib.util
 import math
 import time
 from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton,
-                             QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
+                             QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..drivers import open_driver
 from ..montage import Montage
 from ..protocols import Protocol, Zones
 from ..quality import channel_quality
+from ..recordings.recorder import Recorder
 from ..session import Session, State
 from ..types import EmgmapError
 from . import connection, settings as settings_mod
@@ -37,13 +37,6 @@ from .traces import TracesView, nice_scale
 
 
 CALIBRATE_S = 5.0   # the quick calibration takes the last 5 s (reference §3: MVC trials of ~5 s)
-
-
-def has_recorder() -> bool:
-    try:
-        return importlib.util.find_spec("emgmap.recordings.recorder") is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def band_text(session: Session) -> str:
@@ -212,8 +205,8 @@ class MainWindow(QMainWindow):
         self.record_bar.record_requested.connect(self.start_recording)
         self.record_bar.stop_requested.connect(self.stop_recording)
         self.record_bar.marker_requested.connect(self.add_marker)
-        if not has_recorder():
-            self.record_bar.set_available(False, "this emgmap has no recorder (emgmap.recordings)")
+        self.record_bar.folder_requested.connect(self.choose_record_dir)
+        self.record_bar.folder_button.setToolTip(f"recordings are saved in {self.settings.record_dir}")
 
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -336,14 +329,16 @@ class MainWindow(QMainWindow):
         if s is None:
             return
         self._frame += 1
-        self.traces.refresh()
-        if self._frame % 3 == 0:
+        drawing = not self.isMinimized()  # minimised: no drawing, status and recorder still watched
+        if drawing:
+            self.traces.refresh()
+        if drawing and self._frame % 3 == 0:
             self._update_levels(numbers=self._frame % 15 == 0)
         if self._frame % 15 == 0:
             self._update_events()
             self._update_status()
             self._update_recording()
-        if self._frame % 60 == 0:
+        if drawing and self._frame % 60 == 0:
             self._update_quality()
 
     def _painted(self, index: int) -> None:
@@ -377,17 +372,22 @@ class MainWindow(QMainWindow):
             self._level_peaks.append(max(uv))
             self._level_scale = nice_scale(float(np.percentile(self._level_peaks, 95)), self._level_scale)
         fractions = {k: v.value / (self._level_scale if v.unit == "µV" else 100.0) for k, v in values.items()}
-        unit = units.pop() if len(units) == 1 else "mixed"
-        full = self._level_scale if unit == "µV" else 100.0
-        self.body.set_levels(fractions, f"{full:g} {unit}" if unit != "mixed" else
-                             f"100 %MVC, {self._level_scale:g} µV")
+        if len(units) == 1:
+            unit = units.pop()
+            full = self._level_scale if unit == "µV" else 100.0
+            legend, header = f"{full:g} {unit}", f"{unit}, full bar {full:g}"
+            norm = {"%MVC": "levels: %MVC", "% peak": "levels: % of task peak (no MVC)",
+                    "µV": "levels: µV envelope (not calibrated)"}[unit]
+        else:  # some channels calibrated, some not: each in its own unit, said so
+            legend = "100 %" + (f", {self._level_scale:g} µV" if uv else "")
+            header = "per channel: " + ", ".join(sorted(units)) + ", full bar 100" + (
+                f" / {self._level_scale:g} µV" if uv else "")
+            norm = "levels: %MVC where calibrated, else " + " / ".join(sorted(units - {"%MVC"}))
+        self.body.set_levels(fractions, legend)
         if numbers:
-            self.bars.set_levels({k: v.value for k, v in values.items()}, fractions,
-                                 f"{unit}, full bar {full:g}" if unit != "mixed" else "%MVC / µV per channel")
+            self.bars.set_levels({k: v.value for k, v in values.items()}, fractions, header)
             self.model.update(live)
-            self.norm_label.setText({"%MVC": "levels: %MVC", "% peak": "levels: % of task peak (no MVC)",
-                                     "µV": "levels: µV envelope (not calibrated)"}.get(
-                                         unit, "levels: %MVC where calibrated, µV elsewhere"))
+            self.norm_label.setText(norm)
 
     def _update_status(self) -> None:
         s = self.session
@@ -464,7 +464,6 @@ class MainWindow(QMainWindow):
         if self.session is None or not self.session.running:
             self.banner.show_message("connect a device before recording", kind="note")
             return False
-        from ..recordings.recorder import Recorder
         if path is None:
             folder = Path(self.settings.record_dir).expanduser()
             try:
@@ -484,6 +483,13 @@ class MainWindow(QMainWindow):
         self.record_bar.set_recording(True)
         self.record_bar.show_progress(0.0, 0, str(self.recorder.path))
         return True
+
+    def choose_record_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save recordings in",
+                                                  str(Path(self.settings.record_dir).expanduser()))
+        if folder:
+            self.settings.record_dir = folder
+            self.record_bar.folder_button.setToolTip(f"recordings are saved in {folder}")
 
     def stop_recording(self) -> None:
         rec, self.recorder = self.recorder, None

@@ -1,4 +1,5 @@
-"""Publish a running session over LSL: raw EMG, its envelope and a Markers stream.
+"""Publish a running session over LSL: raw EMG, its envelope, the live indices and a
+Markers stream.
 
 A publisher thread reads the session's rings through a lossless cursor (so a
 slow network never stalls acquisition) and pushes chunks with per-sample
@@ -14,10 +15,14 @@ from ..session import Session
 from . import require_pylsl
 from .channels import describe
 
+# activation follows the calibration (%MVC, % peak or µV: the Markers stream says when it changes)
+INDEX_UNITS = {"act": "normalised", "si": "percent", "lr": "ratio", "ratio": "ratio"}
+
 
 class LslPublisher:
     """Outlets for ``session``: ``<name>`` (type EMG, µV), ``<name> envelope``
-    (type Envelope, µV, the pipeline's envelope) and ``<name> markers`` (type
+    (type Envelope, µV, the pipeline's envelope), ``<name> indices`` (type Indices,
+    the session's live index rows, docs/dsp.md §8) and ``<name> markers`` (type
     Markers, one string per event: ``<kind>: <label>``)."""
 
     def __init__(self, session: Session, name: str = "emgmap", source_id: str | None = None):
@@ -36,6 +41,17 @@ class LslPublisher:
                                  uid + "-envelope")
         describe(einfo, session.montage, ch_type="EMG envelope")
         self.envelope = pylsl.StreamOutlet(einfo, chunk_size=0, max_buffered=60)
+        self.index_columns = session.index_columns[2:]  # without t and sample
+        iinfo = pylsl.StreamInfo(f"{name} indices", "Indices", len(self.index_columns), session.index_rate_hz,
+                                 pylsl.cf_float32, uid + "-indices")
+        chans = iinfo.desc().append_child("channels")
+        for col in self.index_columns:
+            el = chans.append_child("channel")
+            el.append_child_value("label", col)
+            el.append_child_value("unit", INDEX_UNITS[col.split(":")[0]])
+            el.append_child_value("type", "index")
+        self.indices = pylsl.StreamOutlet(iinfo, chunk_size=0, max_buffered=60)
+        self._index_cursor = session.rings.indices.cursor(0)
         minfo = pylsl.StreamInfo(f"{name} markers", "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
                                  uid + "-markers")
         self.markers = pylsl.StreamOutlet(minfo)
@@ -57,7 +73,7 @@ class LslPublisher:
         self._stop.set()
         self._thread.join()
         self._push()
-        del self.raw, self.envelope, self.markers
+        del self.raw, self.envelope, self.indices, self.markers
 
     def to_lsl(self, t: np.ndarray | float):
         """Session seconds -> LSL clock seconds (both monotonic; offset taken once)."""
@@ -80,8 +96,11 @@ class LslPublisher:
                 self.raw.push_chunk(raw.astype(np.float32), stamps)
                 self.envelope.push_chunk(env.astype(np.float32), stamps)
                 self.pushed += n
-        self.overruns += self._cursor.overruns
-        self._cursor.overruns = 0
+        rows, _ = self._index_cursor.read()
+        if rows.shape[0]:
+            self.indices.push_chunk(rows[:, 2:].astype(np.float32), self.to_lsl(rows[:, 0]).tolist())
+        self.overruns += self._cursor.overruns + self._index_cursor.overruns
+        self._cursor.overruns = self._index_cursor.overruns = 0
         events = self.session.events(self._events_seen)
         self._events_seen += len(events)
         for ev in events:

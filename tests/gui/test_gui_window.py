@@ -89,14 +89,19 @@ def test_space_bar_and_button_add_markers(window, qtbot):
     assert "knee valgus" in w.record_bar.last_marker.text()
 
 
-def test_closing_leaves_no_thread_or_timer(qtbot):
+def test_closing_leaves_no_thread_or_timer(qtbot, tmp_path):
+    from emgmap.recordings import open_recording
     before = set(threading.enumerate())
     w = MainWindow("sim", settings=GuiSettings())
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=5000)
     assert acquisition_threads()
+    assert w.start_recording(tmp_path / "closing.h5")  # closing mid-recording finalises the file
+    qtbot.waitUntil(lambda: w.recorder.status.samples > 0, timeout=5000)
     w.close()
+    with open_recording(tmp_path / "closing.h5") as r:
+        assert r.finalised and r.n_samples > 0
     assert not acquisition_threads()
     assert not w.session.running and w.session.status.state == State.STOPPED
     assert not [t for t in w.findChildren(QTimer) if t.isActive()]
@@ -173,7 +178,6 @@ def test_unknown_protocol_is_one_sentence(tmp_path):
 
 
 def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp_path):
-    pytest.importorskip("emgmap.recordings.recorder")
     from emgmap.recordings import open_recording
     w = window
     qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
@@ -199,7 +203,6 @@ def test_record_then_stop_writes_a_valid_file_with_the_marker(window, qtbot, tmp
 
 
 def test_recording_that_cannot_start_is_shown_and_streaming_goes_on(window, qtbot, tmp_path):
-    pytest.importorskip("emgmap.recordings.recorder")
     w = window
     qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
     blocker = tmp_path / "a-file"
@@ -238,3 +241,13 @@ def test_symmetry_zones_come_from_the_settings_without_a_protocol(qtbot):
     assert w.model.zones.symmetry(14.0) == "green" and w.model.zones.symmetry(31.0) == "red"
     w.close()
     assert GuiSettings(symmetry_green=40.0, symmetry_amber=20.0).symmetry_green == 10.0  # inconsistent: defaults
+
+
+def test_mixed_calibration_says_so(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: w.session.now_s() > 1.0, timeout=5000)
+    w.session.capture_mvc(0.0, w.session.now_s(), channels=["gmed_L", "gmed_R"])
+    qtbot.waitUntil(lambda: w.norm_label.text().startswith("levels: %MVC where calibrated"), timeout=5000)
+    assert w.bars.header.startswith("per channel: % peak, %MVC")
+    g = {x.key: x for x in w.model.gauges}
+    qtbot.waitUntil(lambda: "%MVC" in g["si gmed"].detail and "% peak" in g["si tfl"].detail, timeout=5000)
