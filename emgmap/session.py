@@ -330,6 +330,7 @@ class Session:
         self.calibration.observe_peak(self._tracker.peak_uv)
         if not len(samples):
             return
+        self.calibration.observe_floor(means[samples >= self._tracker.window - 1])  # full windows only
         cal = self.calibration.snapshot()
         vals, codes = self._tracker.layout.rows(samples, means, cal)
         t = (block.timestamps[samples - base] - self._t0)[:, None]

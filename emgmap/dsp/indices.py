@@ -256,6 +256,11 @@ class IndexTracker:
         self._peak = np.zeros(C)
 
     @property
+    def window(self) -> int:
+        """The trailing window in samples; rows before it has filled average in zeros."""
+        return self._ring.shape[0]
+
+    @property
     def peak_uv(self) -> np.ndarray:
         """(C,) highest trailing-window mean of the envelope so far (0 before any)."""
         return self._peak.copy()
