@@ -107,12 +107,16 @@ class Session:
     index_window_s : the trailing window of the live indices (mean of the envelope), 0.5 s:
         the same 500 ms as the MVC reference, so 100 %MVC means "as high as the best
         half second of the MVC trial".
+    stop_after : stop reading the device once this many samples are in (a check or a
+        recording of a set length; an unpaced source would otherwise run on). The status
+        then stays as it was until :meth:`stop`.
     """
 
     def __init__(self, driver: Driver, montage: Montage | None = None, *, ring_seconds: float = 60.0,
                  clock: Clock = SYSTEM_CLOCK, pipeline_config: PipelineConfig | None = None,
-                 index_window_s: float = 0.5):
+                 index_window_s: float = 0.5, stop_after: int | None = None):
         self.driver = driver
+        self._stop_after = stop_after
         self.spec = driver.spec
         montage = montage or driver.montage
         if montage is None:
@@ -215,6 +219,8 @@ class Session:
                         self._publish(arrived=False, state=State.STREAMING, message="",
                                       reconnects=self._status.reconnects + 1)
                     self._ingest(block)
+                    if self._stop_after is not None and self.rings.total >= self._stop_after:
+                        break
                 else:
                     self._publish(arrived=False)
         except EmgmapError as e:
@@ -330,6 +336,7 @@ class Session:
         self.calibration.observe_peak(self._tracker.peak_uv)
         if not len(samples):
             return
+        self.calibration.observe_floor(means[samples >= self._tracker.window - 1])  # full windows only
         cal = self.calibration.snapshot()
         vals, codes = self._tracker.layout.rows(samples, means, cal)
         t = (block.timestamps[samples - base] - self._t0)[:, None]

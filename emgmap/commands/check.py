@@ -26,7 +26,8 @@ def run(args) -> int:
     montage = Montage.load(args.montage) if args.montage else None
     driver = open_driver(args.device)
     try:
-        session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0)
+        n_target = max(1, int(round(args.seconds * driver.spec.fs)))
+        session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0, stop_after=n_target)
     except BaseException:
         driver.stop()  # a probed serial port is open: release it
         raise
@@ -40,7 +41,7 @@ def run(args) -> int:
                 print(f"\rstreaming {min(st.elapsed_s, seconds):4.1f}/{seconds:g} s, {st.samples} samples",
                       end="", file=sys.stderr, flush=True)
             # enough samples, or the device fell silent / slow well past the time asked
-            return st.samples >= seconds * fs or st.elapsed_s >= seconds + 2.0
+            return st.samples >= n_target or st.elapsed_s >= seconds + 2.0
         session.wait_until(done, timeout=seconds + 30.0)
     finally:
         session.stop()
@@ -49,7 +50,8 @@ def run(args) -> int:
     st = session.status
     if st.state == State.ERROR and st.samples == 0:  # never streamed: one sentence, exit 2
         raise DeviceError(st.message)
-    raw = session.rings.raw.latest(int(seconds * fs))
+    rings = session.rings  # the first `seconds` of the stream (a block may run past them)
+    raw = rings.raw.read_range(rings.raw.oldest, min(rings.total, rings.raw.oldest + n_target))
     print(f"device   {driver.spec.device}  ({driver.spec.device_model}, {fs:g} Hz nominal)")
     for w in st.warnings:
         print(f"warning  {w}")

@@ -51,10 +51,10 @@ def record(device: str, duration: float, output: str, *, fast: bool = False, mon
     clock = ManualClock() if fast else SYSTEM_CLOCK  # unpaced: session time follows the samples
     driver = open_driver(spec, clock=clock)
     session = Session(driver, montage, ring_seconds=max(10.0, min(duration, 60.0)), clock=clock)
-    recorder = Recorder(session, output, subject_id=subject, notes=notes, compress=compress)
+    n_target = max(1, int(round(duration * session.fs)))
+    recorder = Recorder(session, output, subject_id=subject, notes=notes, compress=compress, max_samples=n_target)
     if recorder.status.message:
         print(f"emgmap: {recorder.status.message}", file=sys.stderr)
-    n_target = max(1, int(round(duration * session.fs)))
     publisher = lsl_publisher(session, lsl)
     recorder.start()
     if publisher:

@@ -6,7 +6,10 @@ Definitions (reference/semg.md §3, docs/dsp.md):
 - MVC reference: the highest mean of the envelope over a 500 ms sliding window
   during an MVC trial; a channel keeps its 3 most recent trials and uses the best;
 - peak-in-task: the highest 500 ms trailing mean of the envelope seen so far
-  (the fallback when a channel has no MVC);
+  (the fallback when a channel has no MVC); it counts only once it stands at least
+  ``PEAK_MIN_RATIO`` times above the channel's quiet level (its rest mean, else the
+  lowest 500 ms mean seen so far): before any contraction the "peak" is noise, and
+  dividing by it would show a resting muscle at ~100 %;
 - normalisation of a channel: ``mvc`` (envelope / MVC x 100, %MVC) when it has an
   MVC reference, else ``peak`` (envelope / peak x 100, % of peak), else ``none`` (µV).
   An index over several channels uses the best normalisation *all* of them have.
@@ -22,6 +25,7 @@ from ..types import EmgmapError
 
 MVC_WINDOW_S = 0.5
 MAX_MVC_TRIALS = 3
+PEAK_MIN_RATIO = 3.0  # stationary rest noise: max/min of 500 ms means stays under ~2
 NORMS = ("none", "peak", "mvc")        # code = position: worse to better
 UNITS = {"none": "µV", "peak": "% peak", "mvc": "%MVC"}
 
@@ -80,12 +84,21 @@ class CalibrationSnapshot:
     mvc_uv: np.ndarray
     peak_uv: np.ndarray
     mvc_trials: tuple[tuple[float, ...], ...]
+    floor_uv: np.ndarray | None = None   # lowest 500 ms mean seen (quiet level without a rest baseline)
 
     @property
     def norm_codes(self) -> np.ndarray:
         """(C,) int8 index into :data:`NORMS` of each channel's normalisation."""
         return np.where(np.isfinite(self.mvc_uv) & (self.mvc_uv > 0), 2,
-                        np.where(np.isfinite(self.peak_uv) & (self.peak_uv > 0), 1, 0)).astype(np.int8)
+                        np.where(self.peak_valid, 1, 0)).astype(np.int8)
+
+    @property
+    def peak_valid(self) -> np.ndarray:
+        """(C,) bool: the peak-in-task stands ``PEAK_MIN_RATIO`` times above the quiet level."""
+        quiet = np.where(np.isfinite(self.rest_mean_uv), self.rest_mean_uv,
+                         self.floor_uv if self.floor_uv is not None else np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(self.peak_uv) & (self.peak_uv > 0) & ~(self.peak_uv < PEAK_MIN_RATIO * quiet)
 
     @property
     def norms(self) -> tuple[str, ...]:
@@ -117,6 +130,7 @@ class Calibration:
         self._rest_sd = np.full(C, np.nan)
         self._trials: list[list[float]] = [[] for _ in range(C)]
         self._peak = np.full(C, np.nan)
+        self._floor = np.full(C, np.nan)
 
     def columns(self, channels) -> list[int]:
         """Column numbers of ``channels``: None (all), a name, or a list of names or numbers."""
@@ -173,6 +187,18 @@ class Calibration:
             up = np.isfinite(p) & (p > 0) & ~(self._peak >= p)
             self._peak[up] = p[up]
 
+    def observe_floor(self, means_uv: np.ndarray) -> None:
+        """Lower the quiet levels to the smallest of ``means_uv`` (R, C) 500 ms means."""
+        m = np.asarray(means_uv, dtype=np.float64)
+        if m.size == 0:
+            return
+        m = np.atleast_2d(m)
+        with np.errstate(invalid="ignore"):
+            low = np.where(m > 0, m, np.inf).min(axis=0)  # NaN and zero-padded rows never count
+        with self._lock:
+            down = np.isfinite(low) & ~(self._floor <= low)
+            self._floor[down] = low[down]
+
     def reset_peak(self) -> None:
         """Forget the peaks (a new task starts)."""
         with self._lock:
@@ -182,7 +208,8 @@ class Calibration:
         with self._lock:
             mvc = np.array([max(t) if t else np.nan for t in self._trials])
             return CalibrationSnapshot(self.channel_names, self._rest_mean.copy(), self._rest_sd.copy(), mvc,
-                                       self._peak.copy(), tuple(tuple(t) for t in self._trials))
+                                       self._peak.copy(), tuple(tuple(t) for t in self._trials),
+                                       self._floor.copy())
 
     # convenient reads (each a consistent copy)
     @property

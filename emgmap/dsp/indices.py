@@ -247,30 +247,28 @@ class IndexTracker:
         self.window_s = float(window_s)
         self.step = max(1, int(round(self.fs / rate_hz)))
         C = len(montage)
-        M = max(1, int(round(window_s * self.fs)))
-        self._ring = np.zeros((M, C))
-        self._pos = np.zeros(1, dtype=np.int64)
-        self._sums = np.zeros(C)
-        self._bad = np.zeros(C, dtype=np.int64)
-        self._count = np.zeros(1, dtype=np.int64)
-        self._peak = np.zeros(C)
+        self._mean = kernels.TrailingMean(int(round(window_s * self.fs)), C)
+
+    @property
+    def window(self) -> int:
+        """The trailing window in samples; rows before it has filled average in zeros."""
+        return self._mean.window
 
     @property
     def peak_uv(self) -> np.ndarray:
         """(C,) highest trailing-window mean of the envelope so far (0 before any)."""
-        return self._peak.copy()
+        return self._mean.peak.copy()
 
     def n_rows(self, n: int) -> int:
         """Rows the next ``n`` samples will emit."""
-        k0 = int(self._count[0])
+        k0 = int(self._mean.count[0])
         return (k0 + n) // self.step - k0 // self.step
 
     def means(self, envelope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Feed a block of envelope (n, C); returns (samples (R,), means (R, C)) of the rows."""
         env = kernels.as_input(envelope)
-        k0 = int(self._count[0])
+        k0 = int(self._mean.count[0])
         rows = np.empty((self.n_rows(env.shape[0]), env.shape[1]))
-        r = kernels.trailing_mean_block(env, self._ring, self._pos, self._sums, self._bad, self._count,
-                                        self.step, rows, self._peak)
+        r = self._mean.block(env, self.step, rows)
         first = ((k0 + 1 + self.step - 1) // self.step) * self.step - 1
         return first + self.step * np.arange(r, dtype=np.int64), rows

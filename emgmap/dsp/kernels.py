@@ -120,6 +120,27 @@ def warm_up() -> None:
     onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
 
 
+class TrailingMean:
+    """The state :func:`trailing_mean_block` carries across blocks for a trailing mean over
+    ``window`` samples of ``n_channels`` (the live indices, the TKEO envelope)."""
+
+    def __init__(self, window: int, n_channels: int):
+        self.ring = np.zeros((max(1, window), n_channels))
+        self.pos = np.zeros(1, dtype=np.int64)
+        self.sums = np.zeros(n_channels)
+        self.bad = np.zeros(n_channels, dtype=np.int64)
+        self.count = np.zeros(1, dtype=np.int64)
+        self.peak = np.zeros(n_channels)
+
+    @property
+    def window(self) -> int:
+        return self.ring.shape[0]
+
+    def block(self, x: np.ndarray, step: int, rows: np.ndarray) -> int:
+        """Feed ``x`` (n, C); fills ``rows`` with the mean at every ``step``-th sample."""
+        return trailing_mean_block(x, self.ring, self.pos, self.sums, self.bad, self.count, step, rows, self.peak)
+
+
 @njit(cache=True, nogil=True)
 def trailing_mean_block(x, ring, pos, sums, bad, count, step, rows, peak):
     """Trailing mean of ``x`` (n, C) over M = ``ring.shape[0]`` samples, with zeros

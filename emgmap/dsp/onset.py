@@ -145,14 +145,8 @@ class TkeoEnvelope:
     def __init__(self, fs: float, n_channels: int, window_s: float = 0.100):
         self.fs = check_fs(fs)
         C = int(n_channels)
-        M = max(1, int(round(window_s * self.fs)))
         self._prev = np.zeros((2, C))             # x[n-2], x[n-1]
-        self._ring = np.zeros((M, C))
-        self._pos = np.zeros(1, dtype=np.int64)
-        self._sums = np.zeros(C)
-        self._bad = np.zeros(C, dtype=np.int64)
-        self._count = np.zeros(1, dtype=np.int64)
-        self._peak = np.zeros(C)
+        self._mean = kernels.TrailingMean(int(round(window_s * self.fs)), C)
 
     def process(self, filtered) -> np.ndarray:
         x = np.asarray(filtered, dtype=np.float64)
@@ -160,8 +154,7 @@ class TkeoEnvelope:
         psi = np.abs(ext[1:-1] ** 2 - ext[:-2] * ext[2:])  # psi of samples k-1 .. k+n-2
         self._prev = ext[-2:].copy()
         out = np.empty_like(x)
-        kernels.trailing_mean_block(kernels.as_input(psi), self._ring, self._pos, self._sums, self._bad,
-                                    self._count, 1, out, self._peak)
+        self._mean.block(kernels.as_input(psi), 1, out)
         return np.sqrt(out)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..dsp import Pipeline, PipelineConfig
-from ..dsp.calibration import CalibrationSnapshot, rest_baseline, sliding_mean_max
+from ..dsp.calibration import PEAK_MIN_RATIO, CalibrationSnapshot, rest_baseline, sliding_means
 from ..dsp.indices import IndexLayout, median_frequency
 from ..dsp.onset import OnsetConfig, detect_bursts, tkeo_envelope
 from ..montage import Montage, MusclePair, Side
@@ -40,6 +40,7 @@ class SignalData:
     events: list                    # objects with onset_s, duration_s, kind, label, channel
     mvc_uv: np.ndarray              # (C,) NaN where absent
     peak_uv: np.ndarray             # (C,) peak-in-task (fallback normalisation)
+    floor_uv: np.ndarray            # (C,) lowest 500 ms mean (the quiet level the peak must clear)
     name: str = ""
     protocol: str = ""              # the session's protocol name or file, when recorded
 
@@ -51,9 +52,11 @@ def from_recording(rec) -> SignalData:
     raw = rec.data().astype(np.float64)
     out = Pipeline(rec.fs, rec.n_channels, pipeline).process(raw)
     protocol = str(rec.config.get("protocol", {}).get("name", ""))
+    with np.errstate(all="ignore"):
+        means = sliding_means(out.envelope, rec.fs)
+        peak, floor = np.nanmax(means, axis=0), np.nanmin(means, axis=0)
     return SignalData(rec.fs, rec.montage, rec.timestamps(), out.envelope, out.filtered, list(rec.events),
-                      np.asarray(rec.mvc_uv, dtype=float), sliding_mean_max(out.envelope, rec.fs), str(rec.path),
-                      protocol)
+                      np.asarray(rec.mvc_uv, dtype=float), peak, floor, str(rec.path), protocol)
 
 
 def from_session(session, start_s: float, end_s: float, protocol: str = "") -> SignalData:
@@ -67,7 +70,7 @@ def from_session(session, start_s: float, end_s: float, protocol: str = "") -> S
     cal = session.calibration.snapshot()
     return SignalData(session.fs, session.montage, rings.t.read_range(a, b), rings.envelope.read_range(a, b),
                       rings.filtered.read_range(a, b), session.events(), cal.mvc_uv, cal.peak_uv,
-                      session.spec.device, protocol)
+                      cal.floor_uv, session.spec.device, protocol)
 
 
 @dataclass
@@ -157,10 +160,13 @@ def normalisation(data: SignalData) -> tuple[CalibrationSnapshot, str, list[str]
     missing = [n for n, v in zip(data.montage.names, mvc) if not (np.isfinite(v) and v > 0)]
     notes.append(("no MVC calibration" if len(missing) == C else f"no MVC for {', '.join(missing)}")
                  + ": activation is normalised to the peak in the task (% peak), not %MVC")
-    peak = np.asarray(data.peak_uv, dtype=float)
-    if np.all(np.isfinite(peak) & (peak > 0)):
-        return CalibrationSnapshot(data.montage.names, nan, nan, nan, peak, ()), "peak", notes
-    notes.append("some channel has no signal: values are in µV, not normalised")
+    snap = CalibrationSnapshot(data.montage.names, nan, nan, nan, np.asarray(data.peak_uv, dtype=float), (),
+                               np.asarray(data.floor_uv, dtype=float))
+    if np.all(snap.peak_valid):
+        return snap, "peak", notes
+    flat = [n for n, ok in zip(data.montage.names, snap.peak_valid) if not ok]
+    notes.append(f"{', '.join(flat)} never rose {PEAK_MIN_RATIO:g}x above its quiet level: values are in µV, "
+                 "not normalised")
     return CalibrationSnapshot(data.montage.names, nan, nan, nan, nan, ()), "none", notes
 
 

@@ -23,6 +23,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:14px} th,td{padding:4
 text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 .pill{display:inline-block;min-width:54px;text-align:center;border-radius:10px;color:#fff;padding:1px 8px;font-weight:600}
 .big{font-size:20px;font-weight:700} .grid{display:flex;flex-wrap:wrap;gap:18px} svg text{font-family:inherit}
+.findings{font-size:17px;line-height:1.9;padding-left:18px} .findings .pill{min-width:60px;margin-right:6px}
 @media print{body{margin:0;max-width:none} h2{page-break-before:auto} .grid{gap:8px}}
 """
 
@@ -83,7 +84,7 @@ def _ratio_bar(value: float, expected: tuple[float, float] | None, zone: str | N
     return "".join(out) + "</svg>"
 
 
-def _lines(series: dict[str, list[float]], ylabel: str, width: int = 460, height: int = 180) -> str:
+def _lines(series: dict[str, list[float]], ylabel: str, width: int = 520, height: int = 180) -> str:
     """Line chart of per-rep values (e.g. median frequency) for a few channels."""
     vals = [v for s in series.values() for v in s if math.isfinite(v)]
     if not vals:
@@ -91,7 +92,7 @@ def _lines(series: dict[str, list[float]], ylabel: str, width: int = 460, height
     lo, hi = min(vals), max(vals)
     lo, hi = (lo - 1, hi + 1) if hi - lo < 2 else (lo, hi)
     n = max(len(s) for s in series.values())
-    x0, y0, w, h = 44, 10, width - 60, height - 40
+    x0, y0, w, h = 44, 10, width - 150, height - 40
     out = [f'<svg width="{width}" height="{height}">',
            f'<text x="2" y="{y0 + 8}" font-size="11" fill="#777">{hi:.0f}</text>',
            f'<text x="2" y="{y0 + h}" font-size="11" fill="#777">{lo:.0f}</text>',
@@ -105,8 +106,10 @@ def _lines(series: dict[str, list[float]], ylabel: str, width: int = 460, height
         c = palette[k % len(palette)]
         out.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="'
                    + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
-        out.append(f'<text x="{x0 + w + 2}" y="{pts[-1][1] + 4 if pts else 0:.1f}" font-size="11" fill="{c}">'
-                   f'{html.escape(name)}</text>')
+        lx = x0 + w + 8
+        ly = y0 + 6 + 16 * k  # a legend beside the plot: end labels would overlap
+        out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 14}" y2="{ly}" stroke="{c}" stroke-width="3"/>'
+                   f'<text x="{lx + 18}" y="{ly + 4}" font-size="11">{html.escape(name)}</text>')
     return "".join(out) + "</svg>"
 
 
@@ -127,8 +130,8 @@ def _set_section(s: SetResult, a: Analysis) -> str:
             zone = z.ratio(r["value"], exp.range if exp else None)
             out.append(f"<tr><td class='big'>{html.escape(r['name'])}</td><td>{r['side']}</td>"
                        f"<td class='big'>{_f(r['value'], 2)}</td>"
-                       f"<td>{(_f(exp.range[0], 1) + '–' + _f(exp.range[1], 1)) if exp else '–'}"
-                       f"{'<br><span class=meta>' + html.escape(exp.source) + '</span>' if exp and exp.source else ''}</td>"
+                       f"<td style='text-align:left;max-width:240px'><b>{(_f(exp.range[0], 1) + '–' + _f(exp.range[1], 1)) if exp else '–'}</b>"
+                       f"{'<br><span class=meta style=font-size:12px>' + html.escape(exp.source) + '</span>' if exp and exp.source else ''}</td>"
                        f"<td>{_ratio_bar(r['value'], exp.range if exp else None, zone)}</td>"
                        f"<td>{_pill(zone, zone or 'no range')}</td></tr>")
         out.append("</table>")
@@ -185,6 +188,10 @@ def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | 
     info += [f"{k}: {v}" for k, v in meta.items() if v]
     out.append("<p class='meta'>" + " · ".join(html.escape(str(x)) for x in info) + "</p>")
     out += [f"<div class='note'>{html.escape(n)}</div>" for n in a.notes]
+    found = findings(a)
+    out.append("<h2>Findings</h2>" + ("<ul class='findings'>" + "".join(
+        f"<li>{_pill(z, z)} {html.escape(text)}</li>" for z, text in found) + "</ul>" if found else
+        "<p>Every index is within its green zone.</p>"))
     for ex in a.exercises:
         sets = [s for s in a.sets if s.exercise == ex["exercise"]]
         z = _zones(sets[0]) if sets else Zones()
@@ -207,6 +214,31 @@ def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | 
     out.append(f"<p class='meta'>emgmap · generated {_dt.datetime.now().isoformat(timespec='seconds')} · every "
                "number is defined in docs/analysis.md and docs/dsp.md</p></body></html>")
     return "".join(out)
+
+
+def findings(a: Analysis) -> list[tuple[str, str]]:
+    """(zone, sentence) for every red, then amber, index: what the clinician reads first."""
+    out = []
+    for ex in a.exercises:
+        sets = [s for s in a.sets if s.exercise == ex["exercise"]]
+        z = _zones(sets[0]) if sets else Zones()
+        for r in ex["symmetry"]:
+            if not math.isfinite(r["si_percent"]):
+                continue
+            zone = z.symmetry(r["si_percent"])
+            if zone != "green":
+                side = "right" if r["si_percent"] > 0 else "left"
+                out.append((zone, f"{ex['exercise'].replace('_', ' ')}: {r['muscle']} {side}-dominant, SI "
+                                  f"{r['si_percent']:+.1f} % (L {r['left']:.1f}, R {r['right']:.1f} {a.unit})"))
+        for s in sets:
+            for r in s.ratios:
+                exp = s.protocol.expected.get(r["name"]) if s.protocol else None
+                zone = _zones(s).ratio(r["value"], exp.range if exp else None)
+                if zone in ("amber", "red"):
+                    where = "below" if r["value"] < exp.range[0] else "above"
+                    out.append((zone, f"{s.label}: {r['name']} {r['value']:.2f}, {where} the expected "
+                                      f"{exp.range[0]:g}-{exp.range[1]:g}"))
+    return sorted(out, key=lambda f: f[0] != "red")
 
 
 # --- comparison --------------------------------------------------------------------------------

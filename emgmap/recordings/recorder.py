@@ -59,10 +59,12 @@ class Recorder:
     compress : gzip 1 + shuffle for /emg/data.
     flush_s : seconds between flushes (wall time): a crash loses at most this much.
     config_extra : more tables for the ``config`` TOML (e.g. ``{"protocol": {...}}``).
+    max_samples : record at most this many samples (``emgmap record --duration``); None: until stop.
     """
 
     def __init__(self, session: Session, path: str | os.PathLike, *, subject_id: str = "", notes: str = "",
-                 compress: bool = False, flush_s: float = 1.0, config_extra: dict | None = None):
+                 compress: bool = False, flush_s: float = 1.0, config_extra: dict | None = None,
+                 max_samples: int | None = None):
         self.session = session
         spec = session.spec
         self.writer = RecordingWriter(
@@ -76,6 +78,7 @@ class Recorder:
         self.flush_s = flush_s
         rings = session.rings
         self._pos = rings.total               # next absolute ring index to write
+        self._end = None if max_samples is None else self._pos + int(max_samples)
         self._env_next = math.ceil(self._pos * ENVELOPE_FS / session.fs)  # next envelope row k
         self._n_events = len(session.events())
         self._calibration = None
@@ -89,7 +92,8 @@ class Recorder:
         self._status = RecorderStatus(state="idle", path=str(self.path), message=msg)
         self._backpressure = not session.driver.paced
         self._held = False          # the acquisition thread is waiting for us
-        session.add_listener(self._on_block)
+        if self._backpressure:  # paced sources are polled (every 50 ms); sessions cannot drop listeners,
+            session.add_listener(self._on_block)  # so only the sources that need holding back get one
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Recorder":
@@ -127,7 +131,7 @@ class Recorder:
 
             def room() -> bool:
                 return (self.session.rings.total - self._pos <= limit or self._status.state != "recording"
-                        or self._stop.is_set())
+                        or self._stop.is_set() or (self._end is not None and self._pos >= self._end))
             with self._progress:
                 if not room():
                     self._held = True
@@ -179,7 +183,7 @@ class Recorder:
     def _write_pending(self) -> None:
         s = self.session
         rings = s.rings
-        stop = rings.total
+        stop = self._stop_at()
         start, lost = self._pos, 0
         while start < stop:
             try:  # rows [start, stop) are in every ring; a copy is taken under each ring's lock
@@ -189,7 +193,7 @@ class Recorder:
                 env = rings.envelope.read_range(start, stop)
                 break
             except IndexError:  # the writer lapped us: count what is gone, go on from the oldest held
-                stop = rings.total
+                stop = self._stop_at()
                 oldest = max(r.oldest for r in (rings.t, rings.index, rings.raw, rings.envelope))
                 lost += oldest - start
                 start = oldest
@@ -220,6 +224,10 @@ class Recorder:
             self.writer.set_calibration(*cal)
             self._calibration = cal
         self._set(samples=self.writer.n_samples, seconds=self.writer.duration_s, events=self._n_events)
+
+    def _stop_at(self) -> int:
+        total = self.session.rings.total
+        return total if self._end is None else min(total, self._end)
 
     def _write_envelope(self, start: int, stop: int, env: np.ndarray, t: np.ndarray) -> None:
         """Decimate to 100 Hz: row k is the envelope at received sample ceil(k * fs / 100)."""

@@ -51,3 +51,31 @@ def test_mvc_keeps_the_best_of_the_last_three_trials_and_labels_the_normalisatio
     assert cal.norms == ("mvc", "none", "none")
     with pytest.raises(EmgmapError, match="unknown channel 'c_L'; channels are a_L, a_R, b_L"):
         cal.add_mvc_trial(np.ones((10, 3)), fs, channels=["c_L"])
+
+
+def test_a_peak_counts_only_once_it_clears_the_quiet_level():
+    from emgmap.dsp.calibration import PEAK_MIN_RATIO
+    cal = Calibration(["a", "b", "c"])
+    cal.observe_floor(np.array([[4.0, 4.0, 4.0], [5.0, 3.0, 6.0]]))    # quiet 500 ms means
+    assert np.array_equal(cal.snapshot().floor_uv, [4.0, 3.0, 4.0])
+    cal.observe_peak(np.array([7.0, 3 * PEAK_MIN_RATIO, 30.0]))       # a: only noise so far
+    assert cal.snapshot().norms == ("none", "peak", "peak")
+    cal.set_rest(np.tile([1.0, 1.0, 11.0], (5, 1)))                   # a rest baseline outranks the floor
+    assert cal.snapshot().norms == ("peak", "peak", "none")
+
+
+def test_a_resting_session_is_not_shown_at_100_percent_of_its_noise():
+    from emgmap.clock import ManualClock
+    from emgmap.drivers.sim import SimDriver
+    from emgmap.session import Session
+    from emgmap.sim import SimConfig
+    clock = ManualClock()
+    s = Session(SimDriver(SimConfig(seed=2), clock=clock), clock=clock)   # the demo rests for 5 s first
+    s.start()
+    s.wait_until(lambda s: s.rings.total >= 4.5 * 2000, 30)
+    rest = s.latest_indices()
+    s.wait_until(lambda s: s.rings.total >= 9 * 2000, 30)   # the first reps have started
+    active = s.calibration.snapshot()
+    s.stop()
+    assert {v.norm for v in rest.activation.values()} == {"none"}
+    assert "peak" in active.norms

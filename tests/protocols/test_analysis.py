@@ -185,7 +185,10 @@ def test_session_command_prints_the_summary_and_writes_file_and_report(tmp_path,
                  "--fast", "-o", str(out), "--report", str(report)]) == 0
     text = capsys.readouterr().out
     assert "set quick_clam left: 3 reps" in text and "gmed:tfl" in text and "[red]" in text
-    assert out.exists() and report.read_text().startswith("<!doctype html>")
+    html = report.read_text()
+    assert out.exists() and html.startswith("<!doctype html>")
+    assert "<h2>Findings</h2>" in html and "gmed:tfl" in html.split("<h2>Findings</h2>")[1].split("<h2>")[0]
+    assert "<script" not in html and "http" not in html.split("</style>")[1]  # self-contained
     assert main(["analyze", str(out)]) == 0
     assert "set quick_clam right: 3 reps" in capsys.readouterr().out
     assert main(["compare", str(out), str(out), "--html", str(tmp_path / "c.html")]) == 0

@@ -150,3 +150,26 @@ def test_unpaced_sources_are_held_back_instead_of_overrun(tmp_path):
     session, rec, status = record_session(tmp_path / "f.h5", spec="sim:?channels=8&fast=1", seconds=20.0,
                                           ring_seconds=1.0, calibrate=False)
     assert status.overruns == 0 and status.samples == session.rings.total >= 40000
+
+
+def test_a_live_settings_change_is_a_marker_with_the_new_settings(tmp_path):
+    from emgmap.clock import ManualClock
+    from emgmap.drivers import open_driver
+    from emgmap.dsp import PipelineConfig
+    from emgmap.recordings.recorder import Recorder
+    from emgmap.session import Session
+    clock = ManualClock()
+    s = Session(open_driver("sim:?channels=2&seed=1", clock=clock), ring_seconds=30, clock=clock)
+    rec = Recorder(s, tmp_path / "c.h5").start()
+    s.start()
+    s.wait_until(lambda x: x.status.samples >= 2000, 30)
+    s.set_pipeline_config(PipelineConfig(hp_hz=30.0, notch=True))
+    s.wait_until(lambda x: x.status.samples >= 6000, 30)
+    s.stop()
+    rec.stop()
+    with open_recording(rec.path) as r:
+        assert tomllib.loads(r.attrs["config"])["pipeline"]["hp_hz"] == 20.0  # the settings at the start
+        changed = [e for e in r.events if e.label.startswith("pipeline settings changed: ")]
+        assert len(changed) == 1 and changed[0].kind == "marker"
+        assert "hp_hz=30.0" in changed[0].label and "notch=True" in changed[0].label
+        assert 1.0 <= changed[0].onset_s <= r.duration_s
