@@ -278,7 +278,11 @@ class SessionWizard(QWidget):
             self.name_warning.setText("connect a device first (the device bar above)")
             return False
         spec, montage = w.session.spec.device, w.session.montage
-        plan = build_plan(proto, montage)
+        try:
+            plan = build_plan(proto, montage)   # none of the protocol's muscles on the montage: said here
+        except EmgmapError as e:
+            self.name_warning.setText(str(e))
+            return False
         longest = max(s.duration for s in plan.steps)
         w.protocol = proto
         if not w.connect_device(spec, montage, ring_seconds=max(w.default_ring_s(), longest + ONSET_LEAD_S + 30.0)):
@@ -358,7 +362,7 @@ class SessionWizard(QWidget):
         if self.page == "setup" or self.page == "summary":
             self.close_wizard()
             return True
-        if confirm:
+        if confirm and self.runner is not None and self.runner.session.running:
             answer = QMessageBox.question(self, "Abort the session?",
                                           "Stop the guided session? What was recorded so far is kept.",
                                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -394,6 +398,15 @@ class SessionWizard(QWidget):
         now = s.now_s()
         if r.finished:
             self._summarise()
+            return
+        if not s.running:   # device lost or failed: the window has closed the recording
+            self.cue_word.setText("STOPPED")
+            self.cue_word.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
+            self.cue_text.setText(f"{s.status.message or 'the device stopped'}; the recording so far is kept "
+                                  f"in {self.recording_path}")
+            self.counter.setText("")
+            self.remaining.setText("")
+            self.run_hint.setText("Esc: close the session")
             return
         cue = r.cue_at(now)
         step = cue.step

@@ -220,3 +220,26 @@ def test_a_silent_serial_port_is_probed_off_the_gui_thread(qtbot):
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_a_device_lost_mid_session_keeps_the_recording_and_esc_closes(qtbot, tmp_path, monkeypatch):
+    protocol = short(load_protocol("clamshell"))
+    spec = sim_spec("sim", protocol, "tfl_dominant_clam") + "&seed=5&fast=1&disconnect_at=15"
+    w = MainWindow(spec, settings=GuiSettings(record_dir=str(tmp_path)), clock=ManualClock())
+    qtbot.addWidget(w)
+    w.show()
+    wz = w.wizard
+    w.new_session()
+    assert wz.start(pseudonym="P3", protocol=protocol)
+    for _ in protocol.muscles:
+        wz.next()
+    r = wz.runner
+    wz.next()   # the signal check; the device is gone at 15 s
+    qtbot.waitUntil(lambda: wz.cue_word.text() == "STOPPED" and w.recorder is None, timeout=20000)
+    assert str(wz.recording_path) in wz.cue_text.text() and "disconnect" in wz.cue_text.text()
+    monkeypatch.setattr(wizard_mod.QMessageBox, "question", lambda *a, **k: pytest.fail("nothing left to confirm"))
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    assert not wz.active and r.session.status.state.name in ("LOST", "ERROR")
+    with open_recording(wz.recording_path) as rec:
+        assert rec.attrs["subject_id"] == "P3" and rec.duration_s > 10
+    w.close()
