@@ -11,6 +11,7 @@ Cues are read from 2 m: the phase word is 96 pt, counters 40 pt.
 from __future__ import annotations
 
 import html
+import math
 import re
 from pathlib import Path
 
@@ -424,7 +425,8 @@ class SessionWizard(QWidget):
         elif step is not None and step.kind == "mvc":
             counter = f"{step.label[4:]} · trial {step.number}"
         self.counter.setText(counter)
-        self.remaining.setText(f"{cue.remaining_s:.0f} s" if cue.remaining_s > 0 else "")
+        # whole seconds left, rounded up: "1 s" until the phase ends, never a stale "0 s"
+        self.remaining.setText(f"{math.ceil(cue.remaining_s)} s" if cue.remaining_s > 0 else "")
         busy = r.busy(now)
         if busy:
             keys = "Esc: abort"

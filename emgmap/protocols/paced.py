@@ -13,6 +13,7 @@ dashboard's session wizard drives it from key presses.
 """
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, replace
 
@@ -143,7 +144,7 @@ class PacedRunner(PlanRunner):
         if cur is not None and t < cur.duration:
             first = cur.steps[0]
             if t < first.start:
-                return Cue(first, "ready", f"{self.current_stage.title} starts in {first.start - t:.0f}",
+                return Cue(first, "ready", f"{self.current_stage.title} starts in {math.ceil(first.start - t)}",
                            first.start - t)
             return cur.cue_at(t)
         nxt = self.next_stage
