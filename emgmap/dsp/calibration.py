@@ -94,11 +94,12 @@ class CalibrationSnapshot:
 
     @property
     def peak_valid(self) -> np.ndarray:
-        """(C,) bool: the peak-in-task stands ``PEAK_MIN_RATIO`` times above the quiet level."""
+        """(C,) bool: the peak-in-task stands ``PEAK_MIN_RATIO`` times above the quiet level
+        (never while no quiet level is known yet: the first 500 ms of a stream)."""
         quiet = np.where(np.isfinite(self.rest_mean_uv), self.rest_mean_uv,
                          self.floor_uv if self.floor_uv is not None else np.nan)
         with np.errstate(invalid="ignore"):
-            return np.isfinite(self.peak_uv) & (self.peak_uv > 0) & ~(self.peak_uv < PEAK_MIN_RATIO * quiet)
+            return np.isfinite(self.peak_uv) & np.isfinite(quiet) & (self.peak_uv >= PEAK_MIN_RATIO * quiet)
 
     @property
     def norms(self) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ def test_mvc_keeps_the_best_of_the_last_three_trials_and_labels_the_normalisatio
     assert cal.mvc_uv[0] == 300.0
     cal.add_mvc_trial(np.full((100, 3), 60.0), fs, channels=0)       # now 300 drops out
     assert cal.snapshot().mvc_trials[0] == (200.0, 50.0, 60.0) and cal.mvc_uv[0] == 200.0
+    cal.observe_floor(np.array([[2.0, 2.0, 2.0]]))                    # the quiet level a peak must clear
     cal.observe_peak(np.array([10.0, 10.0, 40.0]))
     cal.observe_peak(np.array([5.0, 5.0, 20.0]))                      # peaks only rise
     snap = cal.snapshot()
@@ -56,6 +57,9 @@ def test_mvc_keeps_the_best_of_the_last_three_trials_and_labels_the_normalisatio
 def test_a_peak_counts_only_once_it_clears_the_quiet_level():
     from emgmap.dsp.calibration import PEAK_MIN_RATIO
     cal = Calibration(["a", "b", "c"])
+    cal.observe_peak(np.array([100.0, 100.0, 100.0]))
+    assert cal.snapshot().norms == ("none",) * 3                       # no quiet level known yet
+    cal.reset_peak()
     cal.observe_floor(np.array([[4.0, 4.0, 4.0], [5.0, 3.0, 6.0]]))    # quiet 500 ms means
     assert np.array_equal(cal.snapshot().floor_uv, [4.0, 3.0, 4.0])
     cal.observe_peak(np.array([7.0, 3 * PEAK_MIN_RATIO, 30.0]))       # a: only noise so far

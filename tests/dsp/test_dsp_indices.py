@@ -78,6 +78,7 @@ def test_tracker_rows_use_the_best_normalisation_all_channels_share():
     mvc = np.arange(1, len(names) + 1) * 100.0
     cal.set_mvc(mvc)
     cal.clear_mvc(["st_R"])                      # st_R falls back to its peak
+    cal.observe_floor(np.full((1, len(names)), 5.0))   # quiet level, so that the peak counts
     cal.observe_peak(np.full(len(names), 400.0))
     snap = cal.snapshot()
     means = np.arange(1, len(names) + 1)[None, :] * 10.0   # every channel at 10 %MVC

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from emgmap.dsp import Pipeline
-from emgmap.dsp.calibration import Calibration, rest_baseline, sliding_mean_max
+from emgmap.dsp.calibration import Calibration, rest_baseline, sliding_mean_max, sliding_means
 from emgmap.dsp.indices import IndexLayout
 from emgmap.dsp.onset import OnsetDetector, bursts_from_events, detect_bursts
 from emgmap.dsp.reference import reference_process
@@ -34,8 +34,9 @@ def test_hamstring_quadriceps_ratio_follows_the_task(shared_data):
     layout = IndexLayout(m)
     uv = {t: layout.window(e.mean(axis=0), cal.snapshot()).ratios[0] for t, e in env.items()}
     assert uv["5Nsen"].norm == "none" and uv["5Nsen"].value < 0.5 and uv["5Npie"].value > 2.0
-    for e in env.values():  # the session's peak over both tasks
+    for e in env.values():  # the session's peak and quiet level over both tasks
         cal.observe_peak(sliding_mean_max(e, 1000.0))
+        cal.observe_floor(sliding_means(e, 1000.0))
     pk = {t: layout.window(e.mean(axis=0), cal.snapshot()).ratios[0] for t, e in env.items()}
     assert pk["5Nsen"].norm == "peak" and pk["5Nsen"].value < 0.5 and pk["5Npie"].value > 2.0
 
