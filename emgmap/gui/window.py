@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.model: IndicesModel | None = None
         self.recorder = None
+        self.lsl = None          # LslPublisher while "Publish over LSL" is on
         self._frame = 0
         self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
         self._level_peaks: collections.deque[float] = collections.deque(maxlen=200)  # 10 s at 20 Hz
@@ -283,6 +284,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"emgmap · {spec}")
         self._setup_views()
         self.timer.start()
+        if self.lsl_action.isChecked():   # publishing goes on with the new device
+            self.set_lsl(True)
         return True
 
     def _open_driver(self, spec: str):
@@ -320,6 +323,7 @@ class MainWindow(QMainWindow):
             self.stop_recording()
         if self.session is not None:
             self.session.stop()
+        self._stop_lsl()
         self.device_bar.set_connected(False)
         self._update_status()
 
@@ -597,6 +601,32 @@ class MainWindow(QMainWindow):
         file.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)
         session = bar.addMenu("&Session")
         session.addAction("&New guided session…", QKeySequence("Ctrl+N"), self.new_session)
+        session.addSeparator()
+        self.lsl_action = session.addAction("Publish over &LSL (raw, envelope, indices, events)")
+        self.lsl_action.setCheckable(True)
+        self.lsl_action.toggled.connect(self.set_lsl)
+
+    def set_lsl(self, on: bool) -> None:
+        """Publish the session over Lab Streaming Layer (docs/lsl.md) while ``on``."""
+        self._stop_lsl()
+        if not on or self.session is None or not self.session.running:
+            return
+        from ..lsl.outlet import LslPublisher
+        try:
+            self.lsl = LslPublisher(self.session, name="emgmap").start()
+        except EmgmapError as e:   # pylsl missing: one sentence, the box unticks
+            self.banner.show_message(str(e))
+            self.lsl_action.blockSignals(True)
+            self.lsl_action.setChecked(False)
+            self.lsl_action.blockSignals(False)
+            return
+        self.banner.show_message(f"publishing LSL streams '{self.lsl.name}', '{self.lsl.name} envelope', "
+                                 f"'{self.lsl.name} indices' and '{self.lsl.name} markers'", kind="note")
+
+    def _stop_lsl(self) -> None:
+        if self.lsl is not None:
+            lsl, self.lsl = self.lsl, None
+            lsl.stop()
 
     def new_session(self) -> None:
         if self.wizard.active:

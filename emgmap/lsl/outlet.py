@@ -29,6 +29,7 @@ class LslPublisher:
         pylsl = require_pylsl()
         self._pylsl = pylsl
         self.session = session
+        self.name = name
         spec = session.spec
         uid = source_id or f"emgmap-{spec.device}"
         info = pylsl.StreamInfo(name, "EMG", spec.n_channels, spec.fs, pylsl.cf_float32, uid)

@@ -252,3 +252,20 @@ def test_mixed_calibration_says_so(window, qtbot):
     assert w.bars.header.startswith("per channel: %MVC, µV")
     g = {x.key: x for x in w.model.gauges}
     qtbot.waitUntil(lambda: "%MVC" in g["si gmed"].detail and "µV" in g["si tfl"].detail, timeout=5000)
+
+
+def test_lsl_toggle_publishes_the_session_and_stops_with_it(window, qtbot):
+    pylsl = pytest.importorskip("pylsl", reason="pylsl is not installed (pip install 'emgmap[lsl]')")
+    w = window
+    qtbot.waitUntil(lambda: w.session.rings.total > 0, timeout=5000)
+    w.lsl_action.setChecked(True)
+    assert w.lsl is not None and "publishing LSL streams 'emgmap'" in w.banner.label.text()
+    found = pylsl.resolve_byprop("source_id", "emgmap-sim-indices", timeout=5)
+    assert found and found[0].type() == "Indices"
+    qtbot.waitUntil(lambda: w.lsl.pushed > 0, timeout=5000)
+    publisher = w.lsl
+    w.lsl_action.setChecked(False)
+    assert w.lsl is None and not publisher._thread.is_alive()
+    w.lsl_action.setChecked(True)
+    w.disconnect_device()          # publishing ends with the session
+    assert w.lsl is None
