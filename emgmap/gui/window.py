@@ -340,7 +340,9 @@ class MainWindow(QMainWindow):
                                                      symmetry_amber=self.settings.symmetry_amber))
         else:
             expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
-            self.model = IndicesModel(montage, p.zones, expected=expected, muscles=p.muscles)
+            # a unilateral exercise works one leg at a time: a live left/right comparison would
+            # only say which leg is working; its symmetry comes from the left vs right sets
+            self.model = IndicesModel(montage, p.zones, expected=expected, muscles=() if p.unilateral else p.muscles)
         self.gauges.set_model(self.model)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)

@@ -167,6 +167,12 @@ def test_protocol_sets_the_pairs_and_expected_ranges(qtbot):
     ratios = {g.key: g for g in w.model.gauges if g.kind == "ratio"}
     assert ratios["ratio gmed:tfl left"].expected == p.expected_range("gmed:tfl")
     assert w.model.zones == p.zones
+    # clamshell is unilateral: no live L/R gauges (one leg works at a time)
+    assert not [g for g in w.model.gauges if g.kind == "symmetry"]
+    w.close()
+    w = MainWindow("sim", settings=GuiSettings(), protocol=load_protocol("bridge"))
+    qtbot.addWidget(w)
+    assert {g.key for g in w.model.gauges if g.kind == "symmetry"} >= {"si gmax", "si bf"}
     w.close()
 
 
