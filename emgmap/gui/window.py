@@ -647,14 +647,7 @@ class MainWindow(QMainWindow):
                                                                                  .expanduser()), "HDF5 (*.h5)")
             if not path:
                 return None
-        try:
-            win = ReviewWindow(path, self)
-        except EmgmapError as e:
-            self.banner.show_message(str(e))
-            return None
-        self.reviews.append(win)
-        win.show()
-        return win
+        return self._show_window(lambda: ReviewWindow(path, self))
 
     def compare(self, a: str | Path | None = None, b: str | Path | None = None):
         """Two sessions side by side (indices then and now, with the change)."""
@@ -666,8 +659,12 @@ class MainWindow(QMainWindow):
             b, _ = QFileDialog.getOpenFileName(self, "The later session", str(Path(a).parent), "HDF5 (*.h5)")
         if not a or not b:
             return None
+        return self._show_window(lambda: CompareWindow(a, b, self.theme))
+
+    def _show_window(self, make):
+        """Open a review or compare window; a file that cannot be read is one sentence in the banner."""
         try:
-            win = CompareWindow(a, b, self.theme)
+            win = make()
         except EmgmapError as e:
             self.banner.show_message(str(e))
             return None
