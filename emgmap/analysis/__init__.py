@@ -1,0 +1,1 @@
+"""Offline analysis of recordings: sets, reps, indices, gait, tables and reports (services layer)."""
