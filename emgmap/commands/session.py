@@ -8,9 +8,9 @@ from pathlib import Path
 from ..drivers import open_driver
 from ..montage import Montage
 from ..protocols import build_plan, load_protocol
-from ..protocols.analysis import ONSET_LEAD_S
+from ..analysis import ONSET_LEAD_S
+from ..analysis.summary import print_summary
 from ..protocols.runner import PlanRunner
-from ..protocols.summary import print_summary
 from ..session import Session, State
 from ..sim.model import sim_montage
 from ..types import ConfigError
@@ -116,10 +116,10 @@ def run(args) -> int:
     print_summary(summary)
     print(f"\nrecorded {status.seconds:.0f} s to {status.path}")
     if args.report:  # from the recording, exactly as `emgmap analyze --report` makes it
-        from ..protocols.report import render_html
-        from .analyze import analyze_file
-        analysis, meta = analyze_file(status.path)
-        Path(args.report).write_text(render_html(analysis, f"{protocol.title}: session report", meta),
+        from ..analysis import analyze_recording
+        from ..analysis.report import render_html
+        analysis = analyze_recording(status.path)
+        Path(args.report).write_text(render_html(analysis, f"{protocol.title}: session report", analysis.meta),
                                      encoding="utf-8")
         print(f"report: {args.report}")
     return 0

@@ -13,7 +13,7 @@ import threading
 
 from ..session import Session
 from ..types import SampleBlock
-from .analysis import ONSET_LEAD_S, Analysis, SetResult, _exercise_symmetry, analyze, from_session
+from ..analysis import ONSET_LEAD_S, Analysis, SetResult, analyze, exercise_symmetry, from_session
 from .plan import Plan
 
 _LAST = {"set": 1}  # at equal end times a set's reps are written (and analysed) before the set
@@ -71,4 +71,4 @@ class PlanRunner:
         with self._lock:
             sets = list(self.sets)
             return Analysis(name, self.session.fs, self.normalization, self.unit, self.session.montage, sets,
-                            _exercise_symmetry(sets, self.session.montage), list(self.notes))
+                            exercise_symmetry(sets, self.session.montage), list(self.notes))

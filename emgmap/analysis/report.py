@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from .analysis import Analysis, SetResult
-from .model import Zones
+from ..protocols.model import Zones
+from .sets import Analysis, SetResult
 
 # Okabe-Ito (colour-blind safe): left blue, right orange; zones green / amber / red
 LEFT, RIGHT = "#0072B2", "#E69F00"
@@ -181,7 +181,7 @@ def _set_section(s: SetResult, a: Analysis) -> str:
 
 
 def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | None = None) -> str:
-    meta = meta or {}
+    meta = a.meta if meta is None else meta
     out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
            f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
     info = [f"file {a.file}", f"{a.fs:g} Hz", f"normalisation: {a.normalization} ({a.unit})"]
