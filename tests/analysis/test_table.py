@@ -13,16 +13,7 @@ import pytest
 from emgmap.analysis import COLUMNS, analysis_rows, analysis_table, analyze_recording, provenance_row
 from emgmap.protocols.model import BUILTIN_DIR
 
-from sessions import run_session
-
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "analysis.md"
-
-
-@pytest.fixture(scope="module")
-def clam(tmp_path_factory):
-    path = tmp_path_factory.mktemp("study") / "clam.h5"
-    run_session("clamshell", "tfl_dominant_clam", path, seed=3, reps=3)
-    return path
 
 
 def _zone(value, lo, hi, amber=0.2):
