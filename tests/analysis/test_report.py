@@ -12,7 +12,7 @@ from emgmap.analysis.report import render_html
 def test_report_charts_are_inline_svg_and_it_says_how_its_numbers_were_made(clam, tmp_path):
     a = analyze_recording(clam)
     page = render_html(a, "t")
-    body = page.split("</style>")[1]
+    body = page.split("</style>", 1)[1]   # the page style; each chart carries its own <style>
     svgs = re.findall(r"<svg role=\"img\" aria-label=\"([^\"]*)\"", body)
     # one left/right chart for the exercise, a ratio strip and a fatigue chart per set
     assert svgs.count("left and right activation") == 1 and svgs.count("median frequency, Hz") == 2
