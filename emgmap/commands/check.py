@@ -3,11 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from ..drivers import open_driver
-from ..montage import Montage
-from ..quality import channel_quality
-from ..session import Session, State
-from ..types import DeviceError
 
 RATE_TOLERANCE = 0.05  # measured rate within 5 % of nominal
 
@@ -23,6 +18,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..types import DeviceError
+    from ..montage import Montage
+    from ..drivers import open_driver   # here, not at the top: `emgmap --help` must not load scipy/numba
+    from ..quality import channel_quality
+    from ..session import Session, State
     montage = Montage.load(args.montage) if args.montage else None
     driver = open_driver(args.device)
     try:

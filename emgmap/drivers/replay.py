@@ -22,6 +22,8 @@ PACED_BLOCK_S = 0.05
 
 
 class ReplayDriver(Driver):
+    remember = False   # a file played back is not the device to reopen next time
+
     def __init__(self, path: str, *, device: str, speed: float = 1.0, clock: Clock = SYSTEM_CLOCK):
         from ..recordings import RecordingError, open_recording
         try:

@@ -98,7 +98,7 @@ def test_replay_plays_a_recording_back_through_a_session(recorded):
     s.stop()
     assert s.status.state.value == "device lost" and "replay of session.h5 ended" in s.status.message
     np.testing.assert_array_equal(s.rings.raw.read_range(0, n), x)  # float32 values, exactly
-    np.testing.assert_array_equal(s.rings.index.read_range(0, n), idx)
+    np.testing.assert_array_equal(s.rings.sample_index.read_range(0, n), idx)
     np.testing.assert_allclose(s.rings.t.read_range(0, n), (t - t[0]) / 2)  # twice as fast on the clock
     assert s.status.gaps == len(gaps) and s.status.dropped_samples == sum(g.missing for g in gaps)
     replayed = [e for e in s.events() if e.kind == "marker"]

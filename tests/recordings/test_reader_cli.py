@@ -126,6 +126,7 @@ def test_record_shows_a_progress_bar_on_a_terminal(tmp_path):
     assert "\rrecording [" in bar and "100 %" in bar and "[#########################]" in bar
 
 
+@pytest.mark.bench
 def test_record_benchmark_runs(capsys):
     main(["bench", "record", "--seconds", "2", "--channels", "2", "--repeat", "1"])
     out = capsys.readouterr().out
