@@ -19,17 +19,18 @@ import numpy as np
 
 from .ringbuffer import RingBuffer
 
-FIELDS = ("t", "sample_index", "raw", "filtered", "envelope")
+FIELDS = ("t", "sample_index", "raw", "aux", "filtered", "envelope")
 
 
 @dataclass(frozen=True)
 class Frame:
     """Samples ``[first, first + n)`` of every ring: session seconds, device sample index,
-    raw, filtered and envelope µV (n, C)."""
+    raw µV (n, C), auxiliary columns (n, A) (A = 0 without any), filtered and envelope µV."""
     first: int
     t: np.ndarray
     sample_index: np.ndarray
     raw: np.ndarray
+    aux: np.ndarray
     filtered: np.ndarray
     envelope: np.ndarray
 
@@ -63,10 +64,11 @@ class Rings:
     """
 
     def __init__(self, capacity: int, n_channels: int, index_columns: tuple[str, ...] = (),
-                 index_capacity: int = 1):
+                 index_capacity: int = 1, n_aux: int = 0):
         self.t = RingBuffer(capacity)
         self.sample_index = RingBuffer(capacity, dtype=np.int64)
         self.raw = RingBuffer(capacity, n_channels)
+        self.aux = RingBuffer(capacity, n_aux)
         self.filtered = RingBuffer(capacity, n_channels)
         self.envelope = RingBuffer(capacity, n_channels)
         self.index_columns = tuple(index_columns)
@@ -92,9 +94,9 @@ class Rings:
         return tuple(getattr(self, f) for f in FIELDS)
 
     # -- writing (the acquisition thread only) ---------------------------------------------
-    def write(self, t: np.ndarray, sample_index: np.ndarray, raw: np.ndarray, filtered: np.ndarray,
-              envelope: np.ndarray) -> None:
-        for ring, x in zip(self._rings(), (t, sample_index, raw, filtered, envelope)):
+    def write(self, t: np.ndarray, sample_index: np.ndarray, raw: np.ndarray, aux: np.ndarray,
+              filtered: np.ndarray, envelope: np.ndarray) -> None:
+        for ring, x in zip(self._rings(), (t, sample_index, raw, aux, filtered, envelope)):
             ring.write(x)  # envelope last: what it holds, every ring holds
 
     def write_index_rows(self, values: np.ndarray, norms: np.ndarray) -> None:
@@ -116,8 +118,7 @@ class Rings:
         not yet written."""
         if b > self.total:
             raise IndexError(f"samples [{a}, {b}) not written yet (written: {self.total})")
-        t, idx, raw, filt, env = (ring.read_range(a, b) for ring in self._rings())
-        return Frame(a, t, idx, raw, filt, env)
+        return Frame(a, *(ring.read_range(a, b) for ring in self._rings()))
 
     def cursor(self, start: int | None = None) -> "FrameCursor":
         """A lossless reader of every sample from ``start`` (default: now) on."""

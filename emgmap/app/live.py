@@ -101,7 +101,6 @@ class LiveSession:
         self.recorder: Recorder | None = None
         self.publisher = None           # an LslPublisher while publishing
         self.montage_origin: MontageOrigin | None = None
-        self.montage_pairs: tuple = ()
         self._messages: list[Message] = []
         self._lost_handled = False
         self._reconnect_shown = False
@@ -143,12 +142,11 @@ class LiveSession:
         driver = self.open(device) if isinstance(device, str) else device
         try:
             montage, origin = self.montage_for(driver, montage)
-            shown = montage.pairs
             # every pair the literature has ranges for is computed, so that choosing a protocol
             # later (the wizard) is a view change, never a reconnect
-            montage = montage.with_pairs(montage.pairs + STANDARD_PAIRS + (protocol.pairs if protocol else ()))
             session = Session(driver, montage, ring_seconds=self.ring_seconds, clock=self.clock,
-                              stop_after=stop_after, pipeline_config=pipeline_config)
+                              stop_after=stop_after, pipeline_config=pipeline_config,
+                              extra_pairs=STANDARD_PAIRS + (protocol.pairs if protocol else ()))
             if open_first:
                 session.open()
         except BaseException:
@@ -156,7 +154,6 @@ class LiveSession:
             raise
         self.disconnect()
         self.session, self.montage_origin = session, origin
-        self.montage_pairs = shown   # the pairs the montage itself asks for (what a screen shows)
         self._lost_handled = self._reconnect_shown = False
         if start:
             session.start()

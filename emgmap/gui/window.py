@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         self.view_picker.blockSignals(False)
         self._set_trace_source()
         p = self.protocol
-        shown = montage.with_pairs(p.pairs if p is not None else self.live.montage_pairs)  # the session computes more
+        shown = montage.with_pairs(p.pairs) if p is not None else montage   # the session computes more pairs
         if p is None:
             self.model = IndicesModel(shown, Zones(symmetry_green=self.settings.symmetry_green,
                                                    symmetry_amber=self.settings.symmetry_amber))

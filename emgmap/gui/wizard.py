@@ -22,7 +22,7 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
 
 from ..app.biofeedback import Biofeedback
 from ..app.paced import PacedRunner
-from ..montage import MUSCLES
+from ..montage import MUSCLES, MusclePair
 from ..protocols import Protocol, build_plan, list_protocols, load_protocol
 from ..protocols.analysis import ONSET_LEAD_S
 from ..quality import channel_quality
@@ -511,7 +511,7 @@ class SessionWizard(QWidget):
         return "<br>".join(parts)
 
     def _pair_text(self, key: tuple[str, str]) -> str:
-        pair = next(p for p in self.live.session.montage.pairs if p.name == key[0])
+        pair = MusclePair.parse(key[0])
         return f"{'+'.join(pair.antagonists).upper()} outruns {'+'.join(pair.agonists).upper()} ({key[1]})"
 
     def _summarise(self) -> None:

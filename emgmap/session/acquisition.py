@@ -44,6 +44,9 @@ class Session:
     pipeline_config : filter and envelope settings (docs/dsp.md); change them live with
         :meth:`set_pipeline_config`.
     index_window_s : the trailing window of the live indices (:class:`LiveMeasures`).
+    extra_pairs : pairs to compute live beside the montage's own (restricted to its muscles):
+        the standard pairs and a protocol's, so that views can choose among them; the
+        session's (and the recording's) montage stays as given.
     stop_after : stop reading the device once this many samples are in (a check or a
         recording of a set length; an unpaced source would otherwise run on). The status
         then stays as it was until :meth:`stop`.
@@ -53,7 +56,7 @@ class Session:
 
     def __init__(self, driver: "Driver", montage: Montage | None = None, *, ring_seconds: float = 60.0,
                  clock: Clock = SYSTEM_CLOCK, pipeline_config: PipelineConfig | None = None,
-                 index_window_s: float = 0.5, stop_after: int | None = None):
+                 index_window_s: float = 0.5, stop_after: int | None = None, extra_pairs=()):
         self.driver = driver
         self.spec = driver.spec
         montage = montage or driver.montage
@@ -70,9 +73,10 @@ class Session:
         start_warm_up()  # the kernels compile (or load from cache) while the device connects
         self._pipeline = Pipeline(self.fs, self.spec.n_channels, pipeline_config)
         self._next_pipeline: Pipeline | None = None
-        self.measures = LiveMeasures(montage, self.fs, index_window_s=index_window_s)
+        self.measures = LiveMeasures(montage.with_pairs(montage.pairs + tuple(extra_pairs)), self.fs,
+                                     index_window_s=index_window_s)
         self.rings = Rings(max(1, int(ring_seconds * self.fs)), self.spec.n_channels,
-                           self.measures.index_columns, self.measures.rows_for(ring_seconds))
+                           self.measures.index_columns, self.measures.rows_for(ring_seconds), len(self.spec.aux))
         self.event_log = EventLog()
         self._invalid_channels: tuple[str, ...] = ()
         self._lock = threading.Lock()
@@ -242,7 +246,8 @@ class Session:
         if out.invalid.any() or self._invalid_channels:
             self._invalid_channels = tuple(n for n, bad in zip(self.montage.names, out.invalid) if bad)
         t = block.timestamps - self._t0
-        self.rings.write(t, np.arange(block.first_index, block.end_index, dtype=np.int64), block.data,
+        aux = block.aux if block.aux is not None else np.full((block.n, len(self.spec.aux)), np.nan)
+        self.rings.write(t, np.arange(block.first_index, block.end_index, dtype=np.int64), block.data, aux,
                          out.filtered, out.envelope)
         self.measures.process(t, out.envelope, self.rings)
         for fn in self._listeners:

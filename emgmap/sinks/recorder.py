@@ -80,10 +80,11 @@ class Recorder:
             path, fs=session.fs, montage=session.montage, device=spec.device, device_model=spec.device_model,
             power_line_hz=spec.power_line_hz, low_cutoff_hz=_band(session)[0], high_cutoff_hz=_band(session)[1],
             subject_id=subject_id, notes=notes, config=session_config_toml(session, config_extra),
-            compress=compress)
+            aux=spec.aux, compress=compress)
         self.path = self.writer.path
         C = session.spec.n_channels
-        self._row_bytes = 4 * C + 16 + (4 * C + 8)  # emg row, timestamp, index; envelope at most as much
+        # emg row, timestamp, index, aux; envelope at most as much
+        self._row_bytes = 4 * C + 16 + 8 * len(spec.aux) + (4 * C + 8)
         self.flush_s = flush_s
         self._cursor = session.rings.cursor()   # every sample from now on, once, in order
         start = self._cursor.position
@@ -204,7 +205,7 @@ class Recorder:
                                               lost / s.fs)])
             self._set(overruns=self._status.overruns + lost)
         if frame.n:
-            self.writer.append(frame.raw, frame.t, frame.sample_index)
+            self.writer.append(frame.raw, frame.t, frame.sample_index, frame.aux if s.spec.aux else None)
             self._write_envelope(frame.first, frame.stop, frame.envelope, frame.t)
         cfg = s.pipeline_config
         if cfg != self._pipeline_config:  # settings changed live: say when, and to what
