@@ -22,8 +22,8 @@ from ..dsp.calibration import CalibrationSnapshot, rest_baseline, sliding_means
 from ..dsp.indices import IndexLayout, lr_ratio, median_frequency, symmetry_index
 from ..dsp.onset import OnsetConfig, detect_bursts, tkeo_envelope
 from ..events import Event, EventKind
-from ..montage import Montage, MusclePair, Side
-from ..protocols.model import STANDARD_PAIRS, Protocol, list_protocols, load_protocol, pairs_on
+from ..montage import STANDARD_PAIRS, Montage, MusclePair, Side, restrict_pairs
+from ..protocols.model import Protocol, list_protocols, load_protocol
 from ..types import ConfigError
 from .normalization import Normalisation, Normalize, choose
 from .segmentation import DETECTOR, RepSpan, mark_missed, reps_from_signal
@@ -243,7 +243,7 @@ def pairs_with_notes(protocol: Protocol | None, montage: Montage, exercise: str,
     if protocol is None:
         if not implicit:
             notes.append(f"no protocol named {exercise!r}: pairs from the montage and the standard pairs")
-        return pairs_on(tuple(dict.fromkeys(montage.pairs + STANDARD_PAIRS)), montage), notes
+        return list(restrict_pairs(montage.pairs + STANDARD_PAIRS, montage.muscles)), notes
     pairs = protocol.pairs_on(montage)
     on = {c.muscle for c in montage.channels}
     for p in protocol.pairs:

@@ -1,10 +1,4 @@
-import sys
-from pathlib import Path
-
 import pytest
-
-# whole simulated sessions (tests/protocols/sessions.py) are shared with the protocol tests
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
 
 
 @pytest.fixture(scope="session")
