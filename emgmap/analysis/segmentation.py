@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
 from ..dsp.calibration import sliding_means
 
@@ -82,6 +81,7 @@ def active_intervals(x: np.ndarray, fs: float, config: DoubleThreshold = DETECTO
     """Active intervals [start, stop) (samples) of the filtered signal ``x`` ((n,) or (n, C)
     µV, one muscle on one or more channels) by the double-threshold detector of the module
     docstring. Non-finite samples count as quiet."""
+    from scipy.stats import chi2  # here: scipy.stats costs start-up time to every command
     x = np.asarray(x, dtype=np.float64)
     x = x[:, None] if x.ndim == 1 else x
     n, C = x.shape
