@@ -15,3 +15,9 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real recordings not found at {SHARED_DATA} (shared/ must sit beside the checkout)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """No test touches the user's patient store: each gets its own data folder."""
+    monkeypatch.setenv("EMGMAP_DATA_DIR", str(tmp_path / "emgmap-data"))
