@@ -11,7 +11,7 @@ from PyQt6.QtCore import QPointF, Qt  # noqa: E402
 
 from emgmap.app.patients import Patient, PatientStore  # noqa: E402
 from emgmap.clock import ManualClock  # noqa: E402
-from emgmap.commands.session import sim_spec  # noqa: E402
+from emgmap.drivers.sim import sim_spec  # noqa: E402
 from emgmap.gui.history import HistoryWindow  # noqa: E402
 from emgmap.gui.patient_picker import PatientPicker  # noqa: E402
 from emgmap.gui.settings import GuiSettings  # noqa: E402
@@ -123,7 +123,7 @@ def test_wizard_files_the_session_and_compares_it_with_the_last_visit(qtbot, dat
     scenario, extra, note = VISITS[0]
     assert emgmap(*session_argv(scenario, extra, note=note))[0] == 0   # the last visit: TFL-dominant
     protocol = load_protocol(str(SHORT_CLAMSHELL))
-    spec = sim_spec("sim", protocol, "healthy") + "&seed=3&fs=1000&fast=1"
+    spec = sim_spec("sim", protocol.muscles, "healthy") + "&seed=3&fs=1000&fast=1"
     w = MainWindow(spec, settings=GuiSettings(record_dir=str(tmp_path)), clock=ManualClock())
     qtbot.addWidget(w)
     w.show()
