@@ -155,9 +155,12 @@ def data_dir() -> Path:
 
 
 def _private_dir(path: Path) -> Path:
+    """``path``, created owner-only (0700) when missing; an existing folder keeps its mode
+    (EMGMAP_DATA_DIR may name a folder the user chose, whose permissions are theirs)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)
+        if not path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)
     except OSError as e:
         raise PatientError(f"cannot create the data folder {path} ({e.strerror or e}); set {DATA_DIR_ENV} "
                            "to a folder you can write to") from None
