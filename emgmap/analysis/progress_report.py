@@ -133,7 +133,7 @@ def _chart(ax, history: PatientHistory, exercise: str, measure: str) -> bool:
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_title(MEASURE_TITLES[measure], fontsize=10, loc="left")
     unit = next(iter(series.values()))[0][1].unit
-    ax.set_ylabel(unit, fontsize=8)
+    ax.set_ylabel(unit or measure, fontsize=8)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

@@ -198,20 +198,25 @@ def _now() -> str:
 
 
 # --- analysis -> rows ----------------------------------------------------------------------------
-def recording_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
-    """(study-table rows, recording facts) of one recording.
-
-    Facts: subject, recorded_utc, date, protocol (the recorded protocol's name), finalised.
-    """
-    from ..analysis import analyze, from_recording
+def recording_facts(path: str | os.PathLike) -> dict:
+    """What the store keeps about a recording besides its analysis: subject, recorded_utc,
+    date, protocol (the recorded protocol's name), finalised (False: never closed)."""
     from ..recordings import open_recording
     with open_recording(path) as rec:
         facts = {"subject": str(rec.attrs.get("subject_id", "")), "recorded_utc": str(rec.attrs.get("created_utc", "")),
-                 "protocol": str(rec.config.get("protocol", {}).get("name", "")), "finalised": rec.finalised}
-        analysis = analyze(from_recording(rec))
+                 "protocol": _protocol_name(str(rec.config.get("protocol", {}).get("name", ""))),
+                 "finalised": rec.finalised}
     facts["date"] = facts["recorded_utc"][:10] or _dt.date.today().isoformat()
-    facts["protocol"] = _protocol_name(facts["protocol"]) or next((s.exercise for s in analysis.sets), "")
-    return _analysis_rows(analysis, facts["subject"], facts["date"]), facts
+    return facts
+
+
+def recording_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
+    """(study-table rows (:func:`emgmap.analysis.analysis_rows`), :func:`recording_facts`)."""
+    from ..analysis import analysis_rows, analyze_recording
+    facts = recording_facts(path)
+    analysis = analyze_recording(path)
+    facts["protocol"] = facts["protocol"] or next((s.exercise for s in analysis.sets), "")
+    return analysis_rows(analysis), facts
 
 
 def _protocol_name(recorded: str) -> str:
@@ -225,46 +230,13 @@ def _protocol_name(recorded: str) -> str:
         return Path(recorded).stem
 
 
-def _analysis_rows(analysis, subject: str, date: str) -> list[dict]:
-    """Study-table rows of an :class:`~emgmap.analysis.Analysis` (set-level means:
-    activation and ratios per set, symmetry per exercise).
-
-    Stands in for ``emgmap.analysis.analysis_rows`` until that lands; one place to swap."""
-    from ..protocols.model import Zones
-    rows = []
-
-    def row(exercise, set_label, side, measure, name, value, unit, zone, lo=None, hi=None):
-        rows.append({"file": analysis.file, "subject": subject, "date": date, "exercise": exercise,
-                     "set": set_label, "side": side or "", "measure": measure, "name": name, "rep": "mean",
-                     "value": value, "unit": unit, "normalization": analysis.normalization, "zone": zone or "",
-                     "expected_low": lo, "expected_high": hi})
-
-    sides = {c.name: (c.muscle, c.side.value) for c in analysis.montage.channels}
-    for s in analysis.sets:
-        for channel, value in s.activation.items():
-            muscle, side = sides[channel]
-            row(s.exercise, s.label, side, "activation", muscle, value, analysis.unit, "")
-        for r in s.ratios:
-            rng = s.protocol.expected_range(r["name"]) if s.protocol else None
-            zone = s.protocol.zones.ratio(r["value"], rng) if s.protocol else None
-            row(s.exercise, s.label, r["side"], "ratio", r["name"], r["value"], "ratio", zone, *(rng or (None, None)))
-    for ex in analysis.exercises:
-        sets = [s for s in analysis.sets if s.exercise == ex["exercise"]]
-        zones = sets[0].protocol.zones if sets and sets[0].protocol else Zones()
-        for r in ex["symmetry"]:
-            si = r["si_percent"]
-            row(ex["exercise"], "", "", "symmetry", r["muscle"], si, "%",
-                zones.symmetry(si) if math.isfinite(si) else "", -zones.symmetry_green, zones.symmetry_green)
-    return rows
-
-
 def visit_indices(rows: list[dict]) -> list[HistoryIndex]:
     """The judged indices of one visit from its result rows: set means of ratios and
     symmetry, and each muscle's activation on its working side (a unilateral set's resting
     leg is left out). Repeated sets of the same index are averaged; their zone is the worst."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        if r["rep"] != "mean" or r["measure"] not in HISTORY_MEASURES:
+        if str(r["rep"]) != "mean" or r["measure"] not in HISTORY_MEASURES:
             continue
         if r["measure"] == "activation" and r["set"].split()[-1:] in (["left"], ["right"]) \
                 and r["set"].split()[-1] != r["side"]:
@@ -475,7 +447,6 @@ class PatientStore:
         overrides it), creating patients that are not in the store yet. A recording filed
         before and since moved gets its new path; an interrupted one is skipped (repair it
         first: `emgmap repair`)."""
-        from ..recordings.format import RecordingError
         folder = Path(folder)
         if not folder.is_dir():
             raise PatientError(f"{folder} is not a folder; give the folder holding the recordings")
@@ -490,12 +461,12 @@ class PatientStore:
                             self.db.execute("UPDATE sessions SET path=? WHERE id=?", (self._stored(path), known["id"]))
                         report.relocated.append(path)
                     continue
+                if not recording_facts(path)["finalised"]:
+                    report.skipped.append((path, "interrupted recording; `emgmap repair` it, then import the copy"))
+                    continue
                 rows, facts = recording_rows(path)
-            except (RecordingError, OSError) as e:
+            except (EmgmapError, OSError) as e:   # not a recording, damaged, nothing to analyse
                 report.skipped.append((path, str(e)))
-                continue
-            if not facts["finalised"]:
-                report.skipped.append((path, "interrupted recording; `emgmap repair` it, then import the copy"))
                 continue
             subject = pseudonym or facts["subject"]
             if not subject:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from emgmap.app.patients import DB_NAME, Patient, PatientStore
+from emgmap.recordings import open_recording
+from emgmap.recordings.format import RecordingError
 
 from patientsupport import VISITS, emgmap, session_argv
 
@@ -55,10 +57,16 @@ def test_kill_9_mid_session_leaves_the_store_consistent_and_the_recording_import
     proc = subprocess.Popen([sys.executable, "-m", "emgmap", *map(str, session_argv(*VISITS[2][:2]))],
                             env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        def recording_grew() -> bool:  # past its first flushes: samples are on disk
+        def samples_on_disk() -> bool:  # past its first flushes: a reader sees 10 s of samples
             new = set(folder.iterdir()) - done
-            return bool(new) and next(iter(new)).stat().st_size > 1_000_000
-        _wait_for(proc, recording_grew, "the recording to grow past 1 MB")
+            if not new:
+                return False
+            try:
+                with open_recording(next(iter(new))) as rec:
+                    return rec.n_samples >= 10 * rec.fs
+            except RecordingError:  # still being created
+                return False
+        _wait_for(proc, samples_on_disk, "10 s of samples on disk")
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
