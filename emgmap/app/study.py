@@ -411,3 +411,16 @@ def read_table(path: str | os.PathLike):
     except Exception as e:
         raise StudyError(f"cannot read the study table {path} ({_one_line(str(e))})") from None
     raise StudyError(f"cannot read {path}: a study table ends in one of {', '.join(TABLE_FORMATS)}")
+
+
+def write_report(table, path: str | os.PathLike, title: str = "emgmap cohort report", errors=None) -> Path:
+    """The cohort report (:mod:`emgmap.analysis.cohort`) of ``table`` as one HTML file."""
+    from ..analysis.cohort import render_cohort_html
+    path = Path(path)
+    text = render_cohort_html(table, title, errors)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise StudyError(f"cannot write {path} ({e.strerror or e}); check the folder and free space") from None
+    return path

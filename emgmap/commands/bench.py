@@ -9,6 +9,7 @@ import importlib
 # building the parser stays headless (tests/test_headless.py).
 BENCHMARKS: dict[str, str] = {
     "dsp": "emgmap.bench.dsp",
+    "analyze": "emgmap.bench.analyze",
     "lsl": "emgmap.bench.lsl",
     "record": "emgmap.bench.record",
     "gui": "emgmap.gui.bench",
