@@ -1,11 +1,14 @@
-"""A small simulated study, made once per test run: 3 subjects, 2 visits each, plus files that
-must land in the errors table."""
+"""Fixtures of the application-layer tests: a data folder with patients (patient store), and a small
+simulated study made once per run (study runner, cohort report): 3 subjects, 2 visits each,
+plus files that must land in the errors table."""
 import shutil
 import sys
 from pathlib import Path
 
 import h5py
 import pytest
+
+from patientsupport import VISITS, emgmap, session_argv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
 from sessions import run_session  # noqa: E402
@@ -14,7 +17,7 @@ from emgmap.cli import main  # noqa: E402
 
 # (subject, visit date, protocol, scenario, seed): S01 improves (tfl-dominant, then healthy),
 # S02 worsens, S03 keeps a left/right asymmetry on the bridge
-VISITS = [("S01", "2026-01-10", "clamshell", "tfl_dominant_clam", 1), ("S01", "2026-03-10", "clamshell", "healthy", 2),
+STUDY_VISITS = [("S01", "2026-01-10", "clamshell", "tfl_dominant_clam", 1), ("S01", "2026-03-10", "clamshell", "healthy", 2),
           ("S02", "2026-01-12", "clamshell", "healthy", 2), ("S02", "2026-03-12", "clamshell", "tfl_dominant_clam", 1),
           ("S03", "2026-01-15", "bridge", "lr_asymmetry", 3), ("S03", "2026-03-15", "bridge", "lr_asymmetry", 3)]
 
@@ -25,13 +28,33 @@ def _stamp(path: Path, subject: str, date: str) -> None:
         f.attrs["created_utc"] = f"{date}T10:00:00Z"
 
 
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    d = tmp_path / "emgmap-data"
+    monkeypatch.setenv("EMGMAP_DATA_DIR", str(d))
+    return d
+
+
+@pytest.fixture(scope="module")
+def three_visits(tmp_path_factory):
+    """A data folder holding patient P01 and the three visits of VISITS."""
+    d = tmp_path_factory.mktemp("three-visits") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EMGMAP_DATA_DIR", str(d))
+        assert emgmap("patients", "add", "P01", "--sport", "football", "--side", "left")[0] == 0
+        for scenario, extra, note in VISITS:
+            rc, out = emgmap(*session_argv(scenario, extra, note=note))
+            assert rc == 0 and "filed under P01" in out, out
+    return d
+
+
 @pytest.fixture(scope="session")
 def study_sessions(tmp_path_factory) -> Path:
     """The six good visits (subfolders per subject); a base session is simulated once per
     (protocol, scenario, seed) and stamped with the visit's subject and date."""
     root = tmp_path_factory.mktemp("study")
     base: dict = {}
-    for subject, date, protocol, scenario, seed in VISITS:
+    for subject, date, protocol, scenario, seed in STUDY_VISITS:
         key = (protocol, scenario, seed)
         if key not in base:
             base[key] = root / f"base-{protocol}-{scenario}-{seed}.h5"
