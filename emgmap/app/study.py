@@ -63,14 +63,15 @@ def analyze_path(path: str, options: dict) -> FileResult:
 
     Raises :class:`~emgmap.types.EmgmapError` (one sentence) for a file that is not a
     readable emgmap recording or has nothing to tabulate."""
-    from ..commands.analyze import analyze_file
+    from ..protocols.analysis import analyze, from_recording
     from ..recordings import open_recording
 
     with open_recording(path) as rec:
         if not any(e.kind == "set" for e in rec.events):
             raise NothingToTabulate(f"{path} has no exercise sets recorded; nothing to tabulate")
         pipeline = dict(rec.config.get("pipeline", {}))
-    analysis, meta = analyze_file(path, **options)
+        analysis = analyze(from_recording(rec), **options)
+        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", "")}
     rows = _rows_of(analysis, meta, path)
     prov = {"normalization": analysis.normalization, "fs": analysis.fs, "n_sets": len(analysis.sets),
             "pipeline": json.dumps(pipeline, sort_keys=True)}

@@ -5,15 +5,19 @@ import json
 import math
 from pathlib import Path
 
+from . import studyrun
+
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="analyse a recorded session (summary, --json, --report)",
                        description="Per set: activation and agonist:antagonist ratios over the reps; per exercise: "
                                    "left/right symmetry; per rep: peaks, onsets, median frequency. Definitions: "
                                    "docs/analysis.md.")
-    p.add_argument("file", help="an emgmap recording (.h5)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="an emgmap recording (.h5); several recordings or folders make a study table (--table)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    studyrun.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -39,6 +43,9 @@ def analyze_file(path: str):
 
 
 def run(args) -> int:
+    if studyrun.is_study(args):
+        return studyrun.run(args, {})
+    args.file = args.paths[0]
     from ..protocols.summary import print_summary
     analysis, meta = analyze_file(args.file)
     if args.json:

@@ -102,3 +102,18 @@ def test_table_round_trips(study_folder, tmp_path, suffix):
     back = read_table(out)
     assert list(back.columns) == list(TABLE_COLUMNS) and len(back) == len(res.table)
     assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(back.value, res.table.value))
+
+
+def test_analyze_cli_over_a_folder(study_folder, tmp_path, capsys):
+    out = tmp_path / "out" / "study.parquet"
+    assert main(["analyze", str(study_folder), "--table", str(out), "-j", "1", "--strict"]) == 1
+    io = capsys.readouterr()
+    assert "9 recordings: 6 in the table" in io.out and io.err.count("failed:") == 3
+    table, errors = read_table(out), read_table(out.with_name("study.errors.parquet"))
+    assert len(errors) == 3 and set(table.file) == set(read_table(out.with_name("study.provenance.parquet")).file)
+    # again: everything from the cache beside the table, and without --strict a failure is no error
+    assert main(["analyze", str(study_folder / "S01"), str(study_folder / "S02"), "--table", str(out)]) == 0
+    assert "4 recordings: 4 in the table" in capsys.readouterr().out
+    assert out.with_name("study.cache.sqlite").is_file()
+    assert main(["analyze", str(study_folder), "--json"]) == 2
+    assert "take one recording" in capsys.readouterr().err
