@@ -13,6 +13,7 @@ from numba import njit
 
 ENV_RMS = 0
 ENV_LINEAR = 1
+TILE = 256   # rows per pass of process_block: the tile stays in L1/L2 across the sections
 
 
 def as_input(x) -> np.ndarray:
@@ -42,43 +43,46 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos
     (the 8-hour no-drift requirement) and the recompute happens at the same
     absolute samples whatever the chunking.
 
-    Speed: the channels of one sample are contiguous and independent, so a block
-    whose samples are all finite (the usual case) runs section by section over the
-    whole block with the channels innermost (:func:`_cascade_block`,
-    :func:`_rms_block`): branch-free loops the compiler turns into SIMD lanes, with
-    the state in scratch rows it can keep apart from the output. Any other block
+    Speed: the block goes in tiles of :data:`TILE` rows. The channels of one sample
+    are contiguous and independent, so a tile whose samples are all finite (the
+    usual case) runs section by section over the tile with the channels innermost
+    (:func:`_cascade_block`, :func:`_rms_block`): branch-free loops the compiler
+    turns into SIMD lanes, with
+    the state in scratch rows it can keep apart from the output. Any other tile
     goes sample by sample, channel by channel (:func:`_sample_by_sample`). Both do
     the same floating-point operations in the same order for every output (no
     fastmath, so no fused multiply-add), so the path never changes a bit.
     """
     n, C = x.shape
-    if n == 0:
-        return
-    for c in range(C):  # a restart on the block's first sample needs no slow path
-        if fresh[c] and math.isfinite(x[0, c]):
-            _restart(c, x[0, c], zi_unit, zi, ring, sums, env_kind, env_zi)
-            fresh[c] = False
-    clean = True
-    for c in range(C):
-        clean &= not fresh[c]
-    for i in range(n):
+    a = 0
+    while a < n:
+        b = min(n, a + TILE)
+        for c in range(C):  # a restart on a tile's first sample needs no slow path
+            if fresh[c] and math.isfinite(x[a, c]):
+                _restart(c, x[a, c], zi_unit, zi, ring, sums, env_kind, env_zi)
+                fresh[c] = False
+        clean = True
         for c in range(C):
-            clean &= math.isfinite(x[i, c])
-    if not clean:
-        _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
-                          filtered, envelope, invalid)
-        return
-    for i in range(n):
-        for c in range(C):
-            filtered[i, c] = x[i, c]
-    _cascade_block(sos, zi, filtered)
-    if env_kind == ENV_RMS:
-        _rms_block(filtered, ring, pos, sums, envelope)
-    else:
-        for i in range(n):
+            clean &= not fresh[c]
+        for i in range(a, b):
             for c in range(C):
-                envelope[i, c] = abs(filtered[i, c])
-        _cascade_block(env_sos, env_zi, envelope)
+                clean &= math.isfinite(x[i, c])
+        if clean:
+            for i in range(a, b):
+                for c in range(C):
+                    filtered[i, c] = x[i, c]
+            _cascade_block(sos, zi, filtered, a, b)
+            if env_kind == ENV_RMS:
+                _rms_block(filtered, ring, pos, sums, envelope, a, b)
+            else:
+                for i in range(a, b):
+                    for c in range(C):
+                        envelope[i, c] = abs(filtered[i, c])
+                _cascade_block(env_sos, env_zi, envelope, a, b)
+        else:
+            _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
+                              filtered, envelope, invalid, a, b)
+        a = b
 
 
 @njit(inline="always", nogil=True)
@@ -97,13 +101,13 @@ def _restart(c, v, zi_unit, zi, ring, sums, env_kind, env_zi):
 
 
 @njit(inline="always", nogil=True)
-def _cascade_block(sos, zi, v):
-    """Run ``v`` (n, C) in place through the sections of ``sos``, state ``zi`` (S, 2, C).
+def _cascade_block(sos, zi, v, a, b):
+    """Run rows ``a:b`` of ``v`` (n, C) in place through the sections of ``sos``, state ``zi`` (S, 2, C).
 
     Section by section over the block, channels innermost; the state lives in two
     scratch rows for the block so the compiler can vectorise across channels
     (the state array itself might alias ``v`` as far as it can tell)."""
-    n, C = v.shape
+    C = v.shape[1]
     z0 = np.empty(C)
     z1 = np.empty(C)
     for s in range(sos.shape[0]):
@@ -111,7 +115,7 @@ def _cascade_block(sos, zi, v):
         for c in range(C):
             z0[c] = zi[s, 0, c]
             z1[c] = zi[s, 1, c]
-        for i in range(n):
+        for i in range(a, b):
             for c in range(C):
                 u = v[i, c]
                 y = b0 * u + z0[c]
@@ -124,17 +128,17 @@ def _cascade_block(sos, zi, v):
 
 
 @njit(inline="always", nogil=True)
-def _rms_block(f, ring, pos, sums, envelope):
-    """Trailing RMS of the filtered block ``f`` (n, C) into ``envelope``, channels innermost."""
-    n, C = f.shape
+def _rms_block(f, ring, pos, sums, envelope, a, b):
+    """Trailing RMS of rows ``a:b`` of the filtered ``f`` (n, C) into ``envelope``, channels innermost."""
+    C = f.shape[1]
     N = ring.shape[0]
     acc = np.empty(C)
     for c in range(C):
         acc[c] = sums[c]
     p = pos[0]
-    i = 0
-    while i < n:  # runs up to the next wrap of the ring, where the sums are recomputed
-        run = min(n - i, N - p)
+    i = a
+    while i < b:  # runs up to the next wrap of the ring, where the sums are recomputed
+        run = min(b - i, N - p)
         for j in range(run):
             for c in range(C):
                 sq = f[i + j, c] * f[i + j, c]
@@ -164,13 +168,13 @@ def _resum(ring, sums):
 
 @njit(inline="always", nogil=True)
 def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
-                      filtered, envelope, invalid):
-    """The general path of :func:`process_block`: non-finite samples and restarts."""
-    n, C = x.shape
+                      filtered, envelope, invalid, a, b):
+    """The general path of :func:`process_block` over rows ``a:b``: non-finite samples and restarts."""
+    C = x.shape[1]
     S = sos.shape[0]
     E = env_sos.shape[0]
     N = ring.shape[0]
-    for i in range(n):
+    for i in range(a, b):
         p = pos[0]
         for c in range(C):
             v = x[i, c]
