@@ -230,9 +230,74 @@ def warm_up() -> None:
                       np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
     trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
                         np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
+    tkeo_block(x, np.zeros((2, C)), np.empty((3, C)))
+    sliding_mean_extremes(x, 2, np.zeros(C), np.zeros(C))
     state = np.zeros((C, 5), dtype=np.int64)
     state[:, 2:4] = -1
     onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def tkeo_block(x, prev, psi):
+    """Teager-Kaiser energy ``psi[i] = |x[k-1]^2 - x[k-2] x[k]|`` for the samples k of the
+    block ``x`` (n, C), i.e. psi of samples k-1 (psi needs the next sample); ``prev`` (2, C)
+    holds the two samples before the block (zeros before the stream) and is updated.
+    Element for element the numpy expression ``abs(x1**2 - x0*x2)``, in one pass."""
+    n, C = x.shape
+    for i in range(min(n, 2)):  # the first two need the samples before the block
+        for c in range(C):
+            x1 = prev[1, c] if i == 0 else x[0, c]
+            psi[i, c] = abs(x1 * x1 - prev[i, c] * x[i, c])
+    for i in range(2, n):
+        for c in range(C):
+            psi[i, c] = abs(x[i - 1, c] * x[i - 1, c] - x[i - 2, c] * x[i, c])
+    if n >= 2:
+        for c in range(C):
+            prev[0, c] = x[n - 2, c]
+            prev[1, c] = x[n - 1, c]
+    elif n == 1:
+        for c in range(C):
+            prev[0, c] = prev[1, c]
+            prev[1, c] = x[0, c]
+
+
+@njit(cache=True, nogil=True)
+def sliding_mean_extremes(x, M, hi, lo):
+    """Into ``hi``/``lo`` (C,): the highest and lowest mean of ``x`` (n, C) over every run of
+    ``M`` consecutive samples, skipping windows with a non-finite sample (left as they are
+    when no window is valid). Each mean is the difference of two cumulative sums over
+    ``M``, the sums added in order with non-finite samples as 0: exactly what numpy's
+    ``cumsum`` difference gives (:func:`emgmap.dsp.calibration.sliding_means`). The last
+    ``M + 1`` cumulative sums live in a ring."""
+    n, C = x.shape
+    R = M + 1
+    cs = np.zeros((R, C))
+    nb = np.zeros((R, C), dtype=np.int64)
+    run = np.zeros(C)
+    bad = np.zeros(C, dtype=np.int64)
+    seen = np.zeros(C, dtype=np.bool_)
+    for i in range(n):
+        k = i + 1
+        r = k % R
+        for c in range(C):
+            v = x[i, c]
+            if math.isfinite(v):
+                run[c] += v
+            else:
+                run[c] += 0.0
+                bad[c] += 1
+            cs[r, c] = run[c]
+            nb[r, c] = bad[c]
+        if k >= M:
+            r0 = (k - M) % R
+            for c in range(C):
+                if nb[r, c] == nb[r0, c]:
+                    m = (cs[r, c] - cs[r0, c]) / M
+                    if not seen[c] or m > hi[c]:
+                        hi[c] = m
+                    if not seen[c] or m < lo[c]:
+                        lo[c] = m
+                    seen[c] = True
 
 
 class TrailingMean:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..dsp import Pipeline, PipelineConfig
-from ..dsp.calibration import PEAK_MIN_RATIO, CalibrationSnapshot, rest_baseline, sliding_means
+from ..dsp.calibration import PEAK_MIN_RATIO, CalibrationSnapshot, rest_baseline, sliding_mean_range
 from ..dsp.indices import IndexLayout, median_frequency
 from ..dsp.onset import OnsetConfig, detect_bursts, tkeo_envelope
 from ..montage import Montage, MusclePair, Side
@@ -52,9 +52,7 @@ def from_recording(rec) -> SignalData:
     raw = rec.data().astype(np.float64)
     out = Pipeline(rec.fs, rec.n_channels, pipeline).process(raw)
     protocol = str(rec.config.get("protocol", {}).get("name", ""))
-    with np.errstate(all="ignore"):
-        means = sliding_means(out.envelope, rec.fs)
-        peak, floor = np.nanmax(means, axis=0), np.nanmin(means, axis=0)
+    peak, floor = sliding_mean_range(out.envelope, rec.fs)
     return SignalData(rec.fs, rec.montage, rec.timestamps(), out.envelope, out.filtered, list(rec.events),
                       np.asarray(rec.mvc_uv, dtype=float), peak, floor, str(rec.path), protocol)
 
