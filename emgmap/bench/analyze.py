@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,7 +45,6 @@ def run(args) -> int:
     from scipy import signal
 
     from ..app.study import analyze_path, run_study
-    from ..cli import main
     from ..dsp import PipelineConfig
     from ..dsp.config import design
     from ..recordings import open_recording
@@ -55,10 +56,8 @@ def run(args) -> int:
         else:
             path = tmp / "clamshell.h5"
             print("simulating a clamshell session (416 s, 8 channels, 2 kHz) ...", flush=True)
-            code = main(["session", "--device", "sim", "--protocol", "clamshell", "--fast", "--subject", "bench",
-                         "-o", str(path)])
-            if code:
-                return code
+            subprocess.run([sys.executable, "-m", "emgmap", "session", "--device", "sim", "--protocol", "clamshell",
+                            "--fast", "--subject", "bench", "-o", str(path)], check=True, stdout=subprocess.DEVNULL)
         with open_recording(path) as rec:
             cfg = rec.config.get("pipeline")
             sos = design(PipelineConfig(**cfg) if cfg else PipelineConfig(), rec.fs).sos

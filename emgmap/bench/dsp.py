@@ -4,7 +4,7 @@ All three run in this process on the same simulated 16-channel 2000 Hz data, blo
 by block, interleaved so that load from other processes hits them alike:
 - ``emgmap``: :class:`emgmap.dsp.Pipeline` (default cascade + 100 ms trailing RMS);
 - ``scipy``: ``sosfilt`` with ``zi`` carried per block + numpy cumulative-sum RMS
-  (:class:`emgmap.dsp.reference.ScipyStreaming`), the same output;
+  (:class:`emgmap.dsp.scipy_peer.ScipyStreaming`), the same output;
 - ``brainflow``: ``DataFilter.perform_bandpass`` per channel per block (Butterworth
   order 4, 20-450 Hz; stateless, no envelope: less work than ours).
 Then the numba start-up cost: importing the kernels and running ``warm_up()`` in a
@@ -59,7 +59,7 @@ def run(args) -> int:
 
     from ..dsp import Pipeline, PipelineConfig
     from ..dsp.kernels import warm_up
-    from ..dsp.reference import ScipyStreaming
+    from ..dsp.scipy_peer import ScipyStreaming
     from ..sim import SimConfig, Simulator
 
     fs, C = float(args.fs), int(args.channels)

@@ -2,18 +2,15 @@
 simulated study made once per run (study runner, cohort report): 3 subjects, 2 visits each,
 plus files that must land in the errors table."""
 import shutil
-import sys
 from pathlib import Path
 
 import h5py
 import pytest
 
 from patientsupport import VISITS, emgmap, session_argv
+from sessions import run_session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
-from sessions import run_session  # noqa: E402
-
-from emgmap.cli import main  # noqa: E402
+from emgmap.cli import main
 
 # (subject, visit date, protocol, scenario, seed): S01 improves (tfl-dominant, then healthy),
 # S02 worsens, S03 keeps a left/right asymmetry on the bridge
