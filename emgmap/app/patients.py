@@ -203,7 +203,7 @@ def recording_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
 
     Facts: subject, recorded_utc, date, protocol (the recorded protocol's name), finalised.
     """
-    from ..protocols.analysis import analyze, from_recording
+    from ..analysis import analyze, from_recording
     from ..recordings import open_recording
     with open_recording(path) as rec:
         facts = {"subject": str(rec.attrs.get("subject_id", "")), "recorded_utc": str(rec.attrs.get("created_utc", "")),
@@ -226,7 +226,7 @@ def _protocol_name(recorded: str) -> str:
 
 
 def _analysis_rows(analysis, subject: str, date: str) -> list[dict]:
-    """Study-table rows of an :class:`~emgmap.protocols.analysis.Analysis` (set-level means:
+    """Study-table rows of an :class:`~emgmap.analysis.Analysis` (set-level means:
     activation and ratios per set, symmetry per exercise).
 
     Stands in for ``emgmap.analysis.analysis_rows`` until that lands; one place to swap."""

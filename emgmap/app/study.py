@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import sqlite3
 import sys
@@ -59,45 +58,22 @@ class FileResult:
 
 
 def analyze_path(path: str, options: dict) -> FileResult:
-    """The per-file analysis of the study: ``analysis_rows(analyze_recording(path, **options))``.
+    """The per-file analysis of the study: ``analysis_rows(analyze_recording(path, **options))``
+    (``rep`` as text, as in :func:`emgmap.analysis.analysis_table`) and ``provenance_row``.
 
     Raises :class:`~emgmap.types.EmgmapError` (one sentence) for a file that is not a
-    readable emgmap recording or has nothing to tabulate."""
-    from ..protocols.analysis import analyze, from_recording
+    readable emgmap recording, or that has no exercise sets (the analysis would take
+    it whole as one set; a study table wants the protocol's sets)."""
+    from ..analysis import analysis_rows, analyze_recording, provenance_row
+    from ..events import EventKind
     from ..recordings import open_recording
 
     with open_recording(path) as rec:
-        if not any(e.kind == "set" for e in rec.events):
+        if not any(e.kind == EventKind.SET for e in rec.events):
             raise NothingToTabulate(f"{path} has no exercise sets recorded; nothing to tabulate")
-        pipeline = dict(rec.config.get("pipeline", {}))
-        analysis = analyze(from_recording(rec), **options)
-        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", "")}
-    rows = _rows_of(analysis, meta, path)
-    prov = {"normalization": analysis.normalization, "fs": analysis.fs, "n_sets": len(analysis.sets),
-            "pipeline": json.dumps(pipeline, sort_keys=True)}
-    return FileResult(rows, prov)
-
-
-def _rows_of(analysis, meta: dict, path: str) -> list[dict]:
-    """Long rows from today's :class:`~emgmap.protocols.analysis.Analysis` (set activation and
-    ratios, exercise symmetry)."""
-    base = {"file": path, "subject": meta.get("subject", ""), "date": str(meta.get("recorded", ""))[:10],
-            "normalization": analysis.normalization, "zone": "", "expected_low": math.nan,
-            "expected_high": math.nan}
-    rows = []
-    for s in analysis.sets:
-        where = {"exercise": s.exercise, "set": s.label, "side": s.side or ""}
-        for name, v in s.activation.items():
-            rows.append({**base, **where, "measure": "activation", "name": name, "rep": "mean", "value": v,
-                         "unit": analysis.unit})
-        for r in s.ratios:
-            rows.append({**base, **where, "side": r["side"] or "", "measure": "ratio", "name": r["name"],
-                         "rep": "mean", "value": r["value"], "unit": "ratio"})
-    for ex in analysis.exercises:
-        for y in ex["symmetry"]:
-            rows.append({**base, "exercise": ex["exercise"], "set": "", "side": "", "measure": "symmetry",
-                         "name": y["muscle"], "rep": "mean", "value": y["si_percent"], "unit": "%"})
-    return rows
+    analysis = analyze_recording(path, **options)
+    rows = [{**r, "file": path, "rep": str(r["rep"])} for r in analysis_rows(analysis)]
+    return FileResult(rows, {**provenance_row(analysis), "file": path})
 
 
 @dataclass(frozen=True)
