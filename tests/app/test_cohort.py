@@ -50,8 +50,12 @@ def test_report_counts_equal_a_direct_computation(study_table):
         first, last = g.groupby("subject").value.first(), g.groupby("subject").value.last()
         two = g.groupby("subject").date.nunique() >= 2
         subjects = [s for s in two.index if two[s]]
-        improved = sum(abs(last[s]) < abs(first[s]) for s in subjects)
-        worsened = sum(abs(last[s]) > abs(first[s]) for s in subjects)
+        lo, hi = g.expected_low.iloc[0], g.expected_high.iloc[0]
+
+        def dev(x):  # distance from the green band, or |SI| without one
+            return abs(x) if math.isnan(lo) else max(lo - x, x - hi, 0.0)
+        improved = sum(dev(last[s]) < dev(first[s]) for s in subjects)
+        worsened = sum(dev(last[s]) > dev(first[s]) for s in subjects)
         same = len(subjects) - improved - worsened
         title = Index(exercise, measure, name, side).title
         section = page.split(f"<h2>{exercise}</h2>")[1].split("<h2>")[0]
