@@ -184,3 +184,38 @@ def test_bids_export_never_overwrites_and_keeps_other_sessions(rec_path, tmp_pat
     assert "exists" in capsys.readouterr().err
     assert sorted(p for p in root.rglob("*") if p.is_file()) == before
     assert len(list(root.rglob("*_emg.bdf"))) == 2
+
+
+# --- NWB ---------------------------------------------------------------------------------------------------
+def test_nwb_export_is_read_back_by_pynwb(rec_path, tmp_path):
+    pynwb = pytest.importorskip("pynwb", reason="needs the nwb extra (pynwb)")
+    out = tmp_path / "s.nwb"
+    assert main(["export", str(rec_path), "--to", "nwb", "-o", str(out)]) == 0
+    with open_recording(rec_path) as rec:
+        x, t, env, env_t = rec.data(), rec.timestamps(), *rec.envelope()
+        mvc, names, idx = rec.mvc_uv, rec.channel_names, rec.sample_index()
+    with pynwb.NWBHDF5IO(str(out), "r") as io:
+        nwb = io.read()
+        es = nwb.acquisition["EMG"]
+        assert es.unit == "volts" and es.conversion == 1e-6
+        np.testing.assert_allclose(es.data[:] * es.conversion, x.astype(np.float64) * 1e-6, rtol=1e-7)
+        np.testing.assert_array_equal(es.timestamps[:], t)
+        assert "nothing applied by emgmap" in es.filtering or "raw samples" in es.filtering
+        el = nwb.electrodes.to_dataframe()
+        assert list(el["channel"]) == names and list(el["location"])[0] == "left gluteus medius"
+        np.testing.assert_array_equal(el["mvc_uv"].to_numpy(), mvc)
+        e = nwb.processing["emg"]["envelope"]
+        np.testing.assert_allclose(e.data[:] * e.conversion, env.astype(np.float64) * 1e-6, rtol=1e-7)
+        np.testing.assert_array_equal(e.timestamps[:], env_t)
+        assert "RMS envelope over 100 ms of the 20-450 Hz" in e.description
+        reps = nwb.intervals["reps"].to_dataframe()
+        assert list(reps["rep"]) == [1, 2] and set(reps["exercise"]) == {"clamshell"} and set(reps["side"]) == {"left"}
+        assert list(reps["start_time"]) == [1.0, 2.5] and list(reps["stop_time"]) == [2.5, 4.0]
+        sets = nwb.intervals["sets"].to_dataframe()
+        assert list(sets["exercise"]) == ["clamshell"] and list(sets["stop_time"]) == [4.5]
+        mvcs = nwb.intervals["mvc_trials"].to_dataframe()
+        assert list(zip(mvcs["muscle"], mvcs["side"], mvcs["channel"])) == [("gmed", "left", "gmed_L")]
+        assert list(nwb.intervals["events"].to_dataframe()["label"]) == ["done ✓"]
+        lost = nwb.invalid_times.to_dataframe()
+        assert len(lost) == int(np.sum(np.diff(idx) != 1)) > 0
+        assert nwb.subject.subject_id == "S01" and nwb.subject.date_of_birth is None
