@@ -219,3 +219,24 @@ def test_nwb_export_is_read_back_by_pynwb(rec_path, tmp_path):
         lost = nwb.invalid_times.to_dataframe()
         assert len(lost) == int(np.sum(np.diff(idx) != 1)) > 0
         assert nwb.subject.subject_id == "S01" and nwb.subject.date_of_birth is None
+
+
+def test_docs_export_examples_run(tmp_path, monkeypatch, capsys):
+    """Every bash example of docs/recording-format.md's Exports section, as written (the
+    emgmap commands through the CLI entry point, the python -c snippets executed)."""
+    import re
+    import shlex
+    pytest.importorskip("mne_bids", reason="needs the research extra")
+    pytest.importorskip("pynwb", reason="needs the research extra")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "recording-format.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Exports"):doc.index("## Replay")]
+    script = "\n".join(re.findall(r"```bash\n(.*?)```", section, re.S))
+    monkeypatch.chdir(tmp_path)
+    for cmd in re.findall(r'^(emgmap [^\n]*|python -c ".*?"$)', script, re.M | re.S):
+        if cmd.startswith("emgmap "):
+            assert main(shlex.split(cmd, comments=True)[1:]) == 0, cmd
+        else:
+            exec(compile(shlex.split(cmd)[2], "docs example", "exec"), {})
+    out = capsys.readouterr().out
+    assert "['emg', 'emg', 'emg', 'emg', 'emg', 'emg', 'emg', 'emg'] 0.0 1000.0" in out   # MNE: EMG, raw band
+    assert "sub-P007_ses-" in out and "P007 (6000, 8) 1e-06" in out
