@@ -5,8 +5,8 @@ emgmap recording, read through pyxdf (XDF 1.0, https://github.com/sccn/xdf/wiki/
   with ``stream=``. Its samples become /emg/data in µV (the channels' ``unit``:
   microvolts, millivolts or volts; a stream that states none is taken as µV and the
   config says so). Channel names, muscles and sides come from the XDF channel
-  description (emgmap's own outlets write ``muscle`` and ``side``), else from the
-  labels (:func:`emgmap.lsl.channels.guess`), else from a montage or ``NAME=muscle:side``.
+  description (emgmap's own outlets write ``muscle`` and ``side``), else from a
+  montage or ``NAME=muscle:side`` assignments, as for any import.
 - Time: pyxdf applies each stream's ClockOffset chunks (``synchronize_clocks``), so
   every stream is on the recording computer's clock; /emg/timestamps is the EMG
   stream's time stamps minus its first one. pyxdf's dejittering is off: it would
@@ -14,7 +14,7 @@ emgmap recording, read through pyxdf (XDF 1.0, https://github.com/sccn/xdf/wiki/
   longer than 1.5 sample periods at the nominal rate holds ``round(interval * fs) - 1``
   lost samples; they become a jump in /emg/sample_index and a ``gap`` event.
 - Markers: every string stream. emgmap's own marker strings ``<kind>: <label>``
-  (:class:`emgmap.lsl.outlet.LslPublisher`) come back as structured events
+  (:class:`emgmap.sinks.lsl.LslPublisher`) come back as structured events
   (:meth:`emgmap.events.Event.from_row`: an MVC trial keeps its muscle and side, a rep
   its exercise, side and number); any other string is a ``marker`` with that text.
   LSL markers carry no duration: durations are 0. ``gap`` markers are left out: the
@@ -33,7 +33,6 @@ import numpy as np
 
 from .. import tomlio
 from ..events import Event, EventKind
-from ..lsl.channels import guess
 from ..montage import MUSCLES, Channel, Montage
 from ..types import Side
 from .format import RecordingError
@@ -114,15 +113,10 @@ def stream_montage(chans: list[dict[str, str]], n: int, montage: Montage | None,
         [f"ch{i + 1}" for i in range(n)]
     if montage is not None or assignments or len(chans) != n:
         return build_montage(names, montage, assignments)
-    found = []
-    for c, name in zip(chans, names):
-        if c["muscle"] in MUSCLES and c["side"] in {s.value for s in Side}:
-            found.append(Channel(name, c["muscle"], Side(c["side"]), c["placement"]))
-        elif (g := guess(name)) is not None:
-            found.append(Channel(name, g[0], g[1], MUSCLES[g[0]].placement))
-        else:
-            return build_montage(names, None, assignments)
-    return Montage(tuple(found))
+    if all(c["muscle"] in MUSCLES and c["side"] in {s.value for s in Side} for c in chans):
+        return Montage(tuple(Channel(name, c["muscle"], Side(c["side"]), c["placement"])
+                             for c, name in zip(chans, names)))
+    return build_montage(names, None, assignments)
 
 
 def marker_event(text: str, onset_s: float) -> Event:

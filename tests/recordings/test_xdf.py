@@ -18,7 +18,7 @@ from xdfwriter import XdfWriter
 
 pylsl = pytest.importorskip("pylsl", reason="pylsl is not installed (pip install 'emgmap[lsl]')")
 pytest.importorskip("pyxdf", reason="pyxdf is not installed (pip install 'emgmap[xdf]')")
-from emgmap.lsl.outlet import LslPublisher  # noqa: E402
+from emgmap.sinks.lsl import LslPublisher  # noqa: E402
 
 SHIFT = 1000.0   # the markers and indices streams' clock runs this far ahead (another machine)
 
@@ -52,7 +52,7 @@ def _record_xdf(path, drop_rate):
     sender.capture_rest(0.5, 2.0)
     sender.capture_mvc(2.5, 3.5, ["gmed_L"])
     sender.stop()
-    sent, n_rows = sender.rings.total, sender.rings.indices.total
+    sent, n_rows = sender.rings.total, sender.rings.index_rows.total
     data = {k: _pull_all(inlets[k], n) for k, n in (("", sent), (" envelope", sent), (" indices", n_rows))}
     data[" markers"] = _pull_all(inlets[" markers"], len(sender.events()), string=True)
     w = XdfWriter(path)
