@@ -117,6 +117,9 @@ def test_fast_replay_and_record_of_a_replay(recorded, tmp_path):
         np.testing.assert_array_equal(b.data(), a.data(0, m))
         np.testing.assert_array_equal(b.sample_index(), a.sample_index(0, m))
         assert b.attrs["device"] == f"replay:{recorded.path}?fast=1"
+        # the replayed samples are the raw ones: the copy states the source's device band,
+        # not the band its live envelope saw
+        assert b.config["session"]["device_band_hz"] == a.config["session"]["device_band_hz"] == [0.0, 1000.0]
 
 
 def test_docs_h5py_example_reads_a_recording(recorded, tmp_path, monkeypatch, capsys):
