@@ -39,7 +39,8 @@ UV = 1e-6   # µV -> V
 def _describe(band) -> str:
     if band.low_hz == 0 and band.high_hz is None:
         return "none: raw samples as the device delivered them (DC offset included); device band not stated"
-    return f"device band {band.low_hz:g}-{band.high_hz:g} Hz; nothing applied by emgmap"
+    high = "no low-pass stated" if band.high_hz is None else f"low-pass {band.high_hz:g} Hz"
+    return f"device band: high-pass {band.low_hz:g} Hz, {high}; nothing applied by emgmap"
 
 
 def export_nwb(rec: Recording, path: Path) -> Path:
