@@ -13,7 +13,7 @@ from .base import Driver
 from .spec import DeviceSpec
 
 PARAMS = ("scenario", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
-          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "fast")
+          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "cadence", "fast")
 
 
 def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
@@ -36,6 +36,7 @@ def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
         disconnect_at=spec.take_float("disconnect_at", None, 0),
         saturate_at=spec.take_float("saturate_at", None, 0),
         counter=spec.take_bool("counter", d.counter),
+        cadence=spec.take_float("cadence", None, 40, 240),
     )
     fast = spec.take_bool("fast", False)
     spec.finish(PARAMS)
