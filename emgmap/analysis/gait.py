@@ -625,3 +625,22 @@ def analyze_recording_gait(rec, source: str = "auto", mode: Gait | str | None = 
     if len(spans) > 1:
         g.notes.append(f"{len(spans)} gait sets recorded: only the first is analysed")
     return g
+
+
+def summary_lines(g: GaitAnalysis) -> list[str]:
+    """The gait analysis as plain text: source, per side strides/cadence/variability,
+    symmetry and timing per muscle, findings first."""
+    out = [f"gait ({g.mode.value}): events from {g.source_label}; activation in {g.unit}"]
+    for f in g.findings():
+        out.append(f"  finding: {f}")
+    for side, r in g.sides.items():
+        out.append(f"  {side.value:>5}: {len(r.kept)} strides, {r.cadence_spm:.1f} steps/min, stride "
+                   f"{r.stride_time_mean:.3f} s (CV {r.stride_time_cv:.1f} %), stance {r.stance_pct:.1f} %")
+    if g.symmetry:
+        out.append(f"  {'muscle':<6} {'stance L':>9} {'stance R':>9} {'SI %':>7} {'onset R-L ms':>13}")
+        for y in g.symmetry:
+            judged = "" if y["active_in_stance"] else "  (little stance activity: not judged)"
+            out.append(f"  {y['muscle']:<6} {y['left']:>9.1f} {y['right']:>9.1f} {y['si_percent']:>+7.1f} "
+                       f"{y['onset_delay_ms']:>+13.0f}{judged}")
+    out += [f"  note: {n}" for n in g.notes]
+    return out

@@ -14,6 +14,12 @@ def register(sub) -> None:
     p.add_argument("file", help="an emgmap recording (.h5)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.add_argument("--gait", action="store_true",
+                   help="gait analysis (automatic for a run/walk protocol): strides, cadence, cycle-normalised "
+                        "activation, left/right stance symmetry (docs/gait.md)")
+    p.add_argument("--gait-source", default="auto", metavar="SOURCE",
+                   help="gait events from: auto (best available, default), footswitch:COL, accel:COL, knee:COL "
+                        "(COL: an aux column, or LEFT,RIGHT), emg (estimated fallback)")
     p.set_defaults(func=run)
 
 
@@ -38,17 +44,44 @@ def analyze_file(path: str):
     return analysis, meta
 
 
+def gait_file(path: str, requested: bool, source: str = "auto"):
+    """The gait analysis of a recording when asked for, or when it holds a walk/run set."""
+    from ..analysis.gait import analyze_recording_gait, gait_spans
+    from ..recordings import open_recording
+    with open_recording(path) as rec:
+        if not (requested or gait_spans(rec.events)):
+            return None
+        return analyze_recording_gait(rec, source)
+
+
 def run(args) -> int:
+    from ..analysis.gait import GAIT_EXERCISES
     from ..protocols.summary import print_summary
     analysis, meta = analyze_file(args.file)
+    gait = gait_file(args.file, args.gait, args.gait_source)
     if args.json:
-        print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
+        doc = analysis.to_json()
+        if gait is not None:
+            doc["gait"] = gait.to_json()
+        print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
-        print_summary(analysis)
+        if gait is None or any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+            print_summary(analysis)   # a walk/run bout has no reps: the gait section below is its analysis
+        if gait is not None:
+            from ..analysis.gait import summary_lines
+            print("\n".join(summary_lines(gait)))
     if args.report:
         from ..protocols.report import render_html
-        Path(args.report).write_text(render_html(analysis, "emgmap session report", meta), encoding="utf-8")
+        if gait is not None and not any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+            from ..analysis.gait_report import render_gait_html
+            page = render_gait_html(gait, "emgmap gait report", meta)
+        else:
+            page = render_html(analysis, "emgmap session report", meta)
+            if gait is not None:
+                from ..analysis.gait_report import with_gait_section
+                page = with_gait_section(page, gait)
+        Path(args.report).write_text(page, encoding="utf-8")
         if not args.json:
             print(f"report: {args.report}")
     return 0

@@ -112,8 +112,12 @@ def run(args) -> int:
     if status.state == "failed":
         print(f"emgmap: {status.message}", file=sys.stderr)
         return 2
-    summary = runner.summary(str(status.path))
-    print_summary(summary)
+    if protocol.gait is not None:   # a walk/run: the gait analysis of the recorded bout
+        from ..analysis.gait import summary_lines
+        from .analyze import gait_file
+        print("\n".join(summary_lines(gait_file(str(status.path), True))))
+    else:
+        print_summary(runner.summary(str(status.path)))
     print(f"\nrecorded {status.seconds:.0f} s to {status.path}")
     if args.report:  # from the recording, exactly as `emgmap analyze --report` makes it
         from ..protocols.report import render_html

@@ -53,7 +53,7 @@ class PlanRunner:
             s.capture_rest(onset, onset + duration, event=False)
         elif kind == "mvc":
             return s.capture_mvc(onset, onset + duration, channels=[channel], event=False)
-        elif kind == "set":
+        elif kind == "set" and self.plan.protocol.gait is None:   # gait bouts: the gait analysis, offline
             self._analyse_set(ev)
         return None
 
