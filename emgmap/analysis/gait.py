@@ -636,6 +636,9 @@ def summary_lines(g: GaitAnalysis) -> list[str]:
     for side, r in g.sides.items():
         out.append(f"  {side.value:>5}: {len(r.kept)} strides, {r.cadence_spm:.1f} steps/min, stride "
                    f"{r.stride_time_mean:.3f} s (CV {r.stride_time_cv:.1f} %), stance {r.stance_pct:.1f} %")
+        for m in r.muscles.values():
+            out.append(f"         {m.channel:<8} stance {m.stance_mean:6.1f}  swing {m.swing_mean:6.1f}  burst "
+                       f"{m.onset_pct:+6.1f} to {m.offset_pct:5.1f} % cycle ({m.onset_ms:+.0f} ms from IC)")
     if g.symmetry:
         out.append(f"  {'muscle':<6} {'stance L':>9} {'stance R':>9} {'SI %':>7} {'onset R-L ms':>13}")
         for y in g.symmetry:

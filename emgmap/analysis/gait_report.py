@@ -80,7 +80,7 @@ def ensemble_svg(g: GaitAnalysis, muscle: str, width_in: float = 4.6, height_in:
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     fig.tight_layout()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 
