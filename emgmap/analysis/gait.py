@@ -647,3 +647,132 @@ def summary_lines(g: GaitAnalysis) -> list[str]:
                        f"{y['onset_delay_ms']:>+13.0f}{judged}")
     out += [f"  note: {n}" for n in g.notes]
     return out
+
+
+# --- live -----------------------------------------------------------------------------------------------
+@dataclass
+class _Running:
+    """Running sums of one side's cycles (mean and SD without keeping every stride)."""
+    n: int = 0
+    s1: np.ndarray | None = None
+    s2: np.ndarray | None = None
+    stance: np.ndarray | None = None
+    durations: list[float] = field(default_factory=list)
+
+    def add(self, cycle: np.ndarray, stance: np.ndarray, duration: float) -> None:
+        if self.s1 is None:
+            self.s1, self.s2, self.stance = np.zeros_like(cycle), np.zeros_like(cycle), np.zeros_like(stance)
+        self.n += 1
+        self.s1 += cycle
+        self.s2 += cycle ** 2
+        self.stance += stance
+        self.durations.append(duration)
+
+    def mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
+        mean = self.s1 / self.n
+        var = (self.s2 - self.n * mean ** 2) / max(1, self.n - 1)
+        return mean, np.sqrt(np.clip(var, 0, None))
+
+
+@dataclass(frozen=True)
+class LiveSide:
+    strides: int
+    cadence_spm: float
+    mean: dict[str, np.ndarray]        # muscle -> (101,) ensemble mean of this side's channel
+    sd: dict[str, np.ndarray]
+    stance: dict[str, float]           # muscle -> mean stance activation
+
+
+@dataclass(frozen=True)
+class LiveGait:
+    """What the stride-by-stride view draws (immutable snapshot)."""
+    source: str
+    unit: str
+    sides: dict[Side, LiveSide]
+    symmetry: dict[str, float]         # muscle -> stance SI %, once both sides have a stride; NaN when the
+                                       # muscle is nearly silent in stance (not judged, as offline)
+    strides: int                       # total strides so far
+
+
+class GaitTracker:
+    """The gait analysis built up stride by stride during a walk or run (live view).
+
+    :meth:`feed` takes consecutive samples (session times, the pipeline's filtered
+    EMG, the aux columns); events are found in the last ``window_s`` seconds with the
+    same detectors as offline (a foot switch, accelerometer or knee angle: the EMG
+    fallback needs the whole record and is not used live), a stride is accepted once
+    its closing contact is ``settle_s`` old (the zero-phase envelope is then final),
+    and its cycle joins the running ensemble. The numbers converge to those of
+    :func:`analyze_gait` on the same bout (outlier strides are not removed live).
+    """
+
+    def __init__(self, fs: float, montage: Montage, aux_names: list[str], aux_units: list[str], *,
+                 mvc_uv: np.ndarray | None = None, rest_uv: np.ndarray | None = None, source: str = "auto",
+                 mode: Gait | str = Gait.RUN, window_s: float = 6.0, settle_s: float = 0.6):
+        self.fs, self.montage = float(fs), montage
+        self.plan = choose_source(source, list(aux_names), list(aux_units), montage)
+        if self.plan.source is EventSource.EMG:
+            raise ConfigError("the live gait view needs a foot switch, accelerometer or knee angle channel; "
+                              "the EMG fallback works offline only (emgmap analyze --gait)")
+        self.mode = Gait(mode)
+        mvc = np.full(len(montage), np.nan) if mvc_uv is None else np.asarray(mvc_uv, dtype=float)
+        self.scale = np.where(np.isfinite(mvc) & (mvc > 0), 100.0 / np.where(mvc > 0, mvc, 1), 1.0)
+        self.unit = "%MVC" if np.all(np.isfinite(mvc) & (mvc > 0)) else "µV"
+        self.rest_uv = rest_uv
+        self.n_keep = int(window_s * fs)
+        self.settle = settle_s
+        self._t = np.empty(0)
+        self._x = np.empty((0, len(montage)))
+        self._aux = np.empty((0, len(aux_names)))
+        self._last: dict[Side, float] = {}
+        self._runs = {s: _Running() for s in self.plan.columns}
+        self._cols = {s: [i for i, c in enumerate(montage.channels) if c.side is s] for s in self.plan.columns}
+
+    def feed(self, t: np.ndarray, filtered: np.ndarray, aux: np.ndarray) -> list[Event]:
+        """Add samples; returns the contacts accepted now (typed gait events)."""
+        self._t = np.concatenate([self._t, t])[-self.n_keep:]
+        self._x = np.concatenate([self._x, filtered])[-self.n_keep:]
+        self._aux = np.concatenate([self._aux, aux])[-self.n_keep:]
+        if self._t.size < 2 * self.fs:
+            return []
+        feet = detect(self.plan, self.fs, self._t, self._aux, np.empty((self._t.size, 0)), self.montage, self.mode)
+        env = None
+        new = []
+        horizon = self._t[-1] - self.settle
+        for side, f in feet.items():
+            for c in f.contacts_s:
+                last = self._last.get(side)
+                if c > horizon or (last is not None and c <= last + 0.2):
+                    continue
+                if last is not None and last >= self._t[0] and STRIDE_LIMITS_S[0] <= c - last <= STRIDE_LIMITS_S[1]:
+                    if env is None:
+                        env = linear_envelope(self._x, self.fs, rest_uv=self.rest_uv) * self.scale
+                    cols = self._cols[side]
+                    cycle = time_normalise(env[:, cols], self._t, last, c)
+                    to = f.toe_offs_s[(f.toe_offs_s > last) & (f.toe_offs_s < c)]
+                    end = to[0] if to.size else last + STANCE_PCT[self.mode] / 100 * (c - last)
+                    a, b = np.searchsorted(self._t, [last, end])
+                    self._runs[side].add(cycle, env[a:max(b, a + 1)][:, cols].mean(axis=0), c - last)
+                self._last[side] = c
+                new.append(Event.gait(side, GaitPhase.CONTACT, c, self.plan.names.get(side, "")))
+        return new
+
+    def state(self) -> LiveGait:
+        sides = {}
+        for side, run in self._runs.items():
+            if run.n == 0:
+                continue
+            mean, sd = run.mean_sd()
+            names = [self.montage.channels[i].muscle for i in self._cols[side]]
+            sides[side] = LiveSide(run.n, 120.0 / float(np.mean(run.durations)),
+                                   {n: mean[:, j] for j, n in enumerate(names)},
+                                   {n: sd[:, j] for j, n in enumerate(names)},
+                                   {n: float(run.stance[j] / run.n) for j, n in enumerate(names)})
+        sym = {}
+        if Side.LEFT in sides and Side.RIGHT in sides:
+            L, R = sides[Side.LEFT], sides[Side.RIGHT]
+            for m in self.montage.bilateral_muscles():
+                peak = max(float(L.mean[m].max()), float(R.mean[m].max()))
+                active = min(L.stance[m], R.stance[m]) >= ACTIVE_FRACTION * peak
+                sym[m] = float(symmetry_index(L.stance[m], R.stance[m])) if active else float("nan")
+        return LiveGait(self.plan.source.value, self.unit, sides, sym, sum(r.n for r in self._runs.values()))
