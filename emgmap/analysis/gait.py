@@ -627,6 +627,16 @@ def analyze_recording_gait(rec, source: str = "auto", mode: Gait | str | None = 
     return g
 
 
+def gait_of_file(path, requested: bool = True, source: str = "auto") -> GaitAnalysis | None:
+    """The gait analysis of the recording at ``path`` when ``requested``, or when it
+    holds a walk/run set (a run/walk protocol); else None."""
+    from ..recordings import open_recording
+    with open_recording(path) as rec:
+        if not (requested or gait_spans(rec.events)):
+            return None
+        return analyze_recording_gait(rec, source)
+
+
 def summary_lines(g: GaitAnalysis) -> list[str]:
     """The gait analysis as plain text: source, per side strides/cadence/variability,
     symmetry and timing per muscle, findings first."""

@@ -34,31 +34,12 @@ def _clean(x):
     return x
 
 
-def analyze_file(path: str):
-    from ..protocols.analysis import analyze, from_recording
-    from ..recordings import open_recording
-    with open_recording(path) as rec:
-        analysis = analyze(from_recording(rec))
-        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", ""),
-                "device": rec.device}
-    return analysis, meta
-
-
-def gait_file(path: str, requested: bool, source: str = "auto"):
-    """The gait analysis of a recording when asked for, or when it holds a walk/run set."""
-    from ..analysis.gait import analyze_recording_gait, gait_spans
-    from ..recordings import open_recording
-    with open_recording(path) as rec:
-        if not (requested or gait_spans(rec.events)):
-            return None
-        return analyze_recording_gait(rec, source)
-
-
 def run(args) -> int:
-    from ..analysis.gait import GAIT_EXERCISES
+    from ..analysis.gait import GAIT_EXERCISES, gait_of_file
+    from ..protocols.analysis import analyze_file
     from ..protocols.summary import print_summary
     analysis, meta = analyze_file(args.file)
-    gait = gait_file(args.file, args.gait, args.gait_source)
+    gait = gait_of_file(args.file, args.gait, args.gait_source)
     if args.json:
         doc = analysis.to_json()
         if gait is not None:

@@ -6,6 +6,7 @@ import collections
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..montage import LOWER_LIMB_ORDER
 from ..sim import SimConfig, Simulator
 from ..sim.schedule import Schedule
 from ..types import DeviceLost, SampleBlock, StreamSpec
@@ -57,10 +58,11 @@ class SimDriver(Driver):
     def __init__(self, config: SimConfig, *, device: str = "sim", fast: bool = False,
                  clock: Clock = SYSTEM_CLOCK, schedule: Schedule | None = None, block_s: float = 0.5):
         self.sim = Simulator(config, schedule=schedule)
+        self.subject = self.sim   # follows a cue plan (Plan.sim_schedule)
         self.montage = self.sim.montage
         self.spec = StreamSpec(fs=config.fs, channel_names=self.montage.names, device=device,
                                device_model="emgmap simulator", range_uv=config.range_uv,
-                               power_line_hz=config.power_line_hz)
+                               power_line_hz=config.power_line_hz, aux=self.sim.aux_channels)
         self.paced = not fast
         self.clock = clock
         self._frames_per_read = max(1, int(round(block_s * config.fs / self.sim.frame_len)))
@@ -96,6 +98,9 @@ class SimDriver(Driver):
         if cfg.disconnect_at is not None and self.sim._next / fs >= cfg.disconnect_at:
             raise DeviceLost(f"the simulator was told to disconnect at {cfg.disconnect_at:g} s")
         first, x, kept = self.sim.next_frames(n_frames)
+        # gait: foot switches, accelerometers, knee angles (a plan may replace the schedule after
+        # open, so the columns follow the spec fixed at open, empty or not)
+        aux = self.sim.aux(first, x.shape[0]) if self.spec.aux else None
         ts = self._t0 + (first + np.arange(x.shape[0])) / fs
         k = 0
         while k < n_frames:  # each run of kept frames is one block: a dropped frame is a gap
@@ -103,9 +108,25 @@ class SimDriver(Driver):
                 k += 1
                 continue
             j = k + int(np.argmin(np.append(kept[k:], False)))
-            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L))
+            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L,
+                                           aux=None if aux is None else aux[k * L:j * L]))
             k = j
         return self._queue.popleft() if self._queue else None
+
+
+def sim_spec(device: str, muscles, scenario: str | None = None) -> str:
+    """A ``sim`` spec with ``scenario`` and enough channels for ``muscles`` (a protocol's):
+    the simulator's channels run in :data:`~emgmap.montage.LOWER_LIMB_ORDER`, left then right."""
+    extra = [f"scenario={scenario}"] if scenario else []
+    if "channels=" not in device:
+        known = [m for m in muscles if m in LOWER_LIMB_ORDER]
+        need = max((2 * LOWER_LIMB_ORDER.index(m) + 2 for m in known), default=8)
+        if need > 8:
+            extra.append(f"channels={need}")
+    if not extra:
+        return device
+    base = "sim:" if device.strip().lower() == "sim" else device
+    return base + ("&" if "?" in base else "?") + "&".join(extra)
 
 
 def open_sim(spec: DeviceSpec, clock: Clock) -> SimDriver:
