@@ -7,6 +7,7 @@ from emgmap.cli import main
 from emgmap.montage import Side
 from emgmap.protocols import build_plan, load_protocol
 from emgmap.protocols.model import parse_protocol
+from emgmap.recordings import open_recording
 from emgmap.sim.model import sim_montage
 from emgmap.types import ConfigError
 
@@ -83,8 +84,13 @@ def test_session_then_analyze_gives_the_gait_section(tmp_path, capsys):
     assert len(left["muscles"]["gmed_L"]["mean"]) == 101
     gmed = next(y for y in gait["symmetry"] if y["muscle"] == "gmed")
     assert gmed["si_percent"] < -5 and gmed["onset_delay_ms"] == pytest.approx(40, abs=15)
-    # no aux channels in a live recording yet: the EMG fallback, labelled
-    assert gait["source"] == "emg" and any("ESTIMATED" in n for n in gait["notes"])
+    # the simulated foot switches, accelerometers and knee angles stream beside the EMG into /aux
+    assert gait["source"] == "footswitch" and gait["source_label"] == \
+        "footswitch (left: footswitch_L, right: footswitch_R)"
+    with open_recording(out) as rec:
+        assert rec.aux_names == ["footswitch_L", "footswitch_R", "accel_L", "accel_R", "knee_L", "knee_R"]
+    assert main(["analyze", str(out), "--json", "--gait-source", "knee:knee_L,knee_R"]) == 0
+    assert json.loads(capsys.readouterr().out)["gait"]["source"] == "knee"
 
 
 def test_analyze_gait_source_errors_are_one_sentence(tmp_path, capsys):
