@@ -739,7 +739,8 @@ class GaitTracker:
         self._cols = {s: [i for i, c in enumerate(montage.channels) if c.side is s] for s in self.plan.columns}
 
     def feed(self, t: np.ndarray, filtered: np.ndarray, aux: np.ndarray) -> list[Event]:
-        """Add samples; returns the contacts accepted now (typed gait events)."""
+        """Add samples; returns the gait events accepted now: each settled contact, and the
+        toe-off of each stride it completes (typed ``gait`` events, session seconds)."""
         self._t = np.concatenate([self._t, t])[-self.n_keep:]
         self._x = np.concatenate([self._x, filtered])[-self.n_keep:]
         self._aux = np.concatenate([self._aux, aux])[-self.n_keep:]
@@ -763,6 +764,8 @@ class GaitTracker:
                     end = to[0] if to.size else last + STANCE_PCT[self.mode] / 100 * (c - last)
                     a, b = np.searchsorted(self._t, [last, end])
                     self._runs[side].add(cycle, env[a:max(b, a + 1)][:, cols].mean(axis=0), c - last)
+                    if to.size:
+                        new.append(Event.gait(side, GaitPhase.TOE_OFF, float(to[0]), self.plan.names.get(side, "")))
                 self._last[side] = c
                 new.append(Event.gait(side, GaitPhase.CONTACT, c, self.plan.names.get(side, "")))
         return new

@@ -1,15 +1,16 @@
 """run/walk protocols, their session plan, and the CLI: session -> analyze gives the gait section."""
 import json
 
+import numpy as np
 import pytest
 
 from emgmap.cli import main
-from emgmap.montage import Side
+from emgmap.events import Event, EventKind, GaitPhase
 from emgmap.protocols import build_plan, load_protocol
 from emgmap.protocols.model import parse_protocol
 from emgmap.recordings import open_recording
 from emgmap.sim.model import sim_montage
-from emgmap.types import ConfigError
+from emgmap.types import ConfigError, Side
 
 SHORT_RUN = """
 name = "run"
@@ -89,6 +90,18 @@ def test_session_then_analyze_gives_the_gait_section(tmp_path, capsys):
         "footswitch (left: footswitch_L, right: footswitch_R)"
     with open_recording(out) as rec:
         assert rec.aux_names == ["footswitch_L", "footswitch_R", "accel_L", "accel_R", "knee_L", "knee_R"]
+        events = [e if isinstance(e, Event) else Event.from_row(e.onset_s, e.duration_s, e.kind, e.label, e.channel)
+                  for e in rec.events]
+    # the gait events were written live, stride by stride, by the same detector as offline
+    live = [e for e in events if e.kind is EventKind.GAIT]
+    contacts = np.array([e.onset_s for e in live if e.side is Side.LEFT and e.gait_phase is GaitPhase.CONTACT])
+    assert live[0].channel == "footswitch_L" and live[0].label == "left contact"
+    assert {e.gait_phase for e in live} == {GaitPhase.CONTACT, GaitPhase.TOE_OFF}
+    assert contacts.size >= left["strides"]
+    from emgmap.analysis.gait import gait_of_file
+    offline = np.array([e.onset_s for e in gait_of_file(out).events
+                        if e.side is Side.LEFT and e.gait_phase is GaitPhase.CONTACT])
+    assert all(np.min(np.abs(offline - c)) < 0.005 for c in contacts)
     assert main(["analyze", str(out), "--json", "--gait-source", "knee:knee_L,knee_R"]) == 0
     assert json.loads(capsys.readouterr().out)["gait"]["source"] == "knee"
 
