@@ -4,6 +4,7 @@ import pytest
 
 from emgmap.analysis.gait import GaitTracker, analyze_recording_gait
 from emgmap.dsp import Pipeline, PipelineConfig
+from emgmap.events import GaitPhase
 from emgmap.recordings import open_recording
 from emgmap.types import ConfigError, Side
 
@@ -38,8 +39,12 @@ def test_tracker_converges_to_the_offline_analysis(live):
         assert np.corrcoef(s.mean["gmed"], o.muscles[ch].mean)[0, 1] > 0.99
     gmed = next(y for y in offline.symmetry if y["muscle"] == "gmed")
     assert state.symmetry["gmed"] == pytest.approx(gmed["si_percent"], abs=4)
-    found = np.array([e.onset_s for e in contacts if e.side is Side.LEFT])
+    found = np.array([e.onset_s for e in contacts if e.side is Side.LEFT and e.gait_phase is GaitPhase.CONTACT])
+    assert found.size >= state.sides[Side.LEFT].strides
     assert all(np.min(np.abs(truth.contacts("left") - v)) < 0.005 for v in found)
+    toe_offs = np.array([e.onset_s for e in contacts if e.side is Side.LEFT and e.gait_phase is GaitPhase.TOE_OFF])
+    assert toe_offs.size == state.sides[Side.LEFT].strides
+    assert all(np.min(np.abs(truth.toe_offs("left") - v)) < 0.005 for v in toe_offs)
 
 
 def test_tracker_refuses_the_emg_fallback(live):
