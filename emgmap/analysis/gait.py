@@ -386,8 +386,8 @@ class GaitAnalysis:
         def row(side, measure, name, value, unit, normalization=""):
             out.append({"file": file, "subject": subject, "date": date, "exercise": exercise, "set": exercise,
                         "side": side, "measure": measure, "name": name, "rep": "mean", "value": float(value),
-                        "unit": unit, "normalization": normalization, "zone": None, "expected_low": None,
-                        "expected_high": None})
+                        "unit": unit, "normalization": normalization, "zone": "", "expected_low": float("nan"),
+                        "expected_high": float("nan")})
 
         for side, r in self.sides.items():
             s = side.value
@@ -625,16 +625,6 @@ def analyze_recording_gait(rec, source: str = "auto", mode: Gait | str | None = 
     if len(spans) > 1:
         g.notes.append(f"{len(spans)} gait sets recorded: only the first is analysed")
     return g
-
-
-def gait_of_file(path, requested: bool = True, source: str = "auto") -> GaitAnalysis | None:
-    """The gait analysis of the recording at ``path`` when ``requested``, or when it
-    holds a walk/run set (a run/walk protocol); else None."""
-    from ..recordings import open_recording
-    with open_recording(path) as rec:
-        if not (requested or gait_spans(rec.events)):
-            return None
-        return analyze_recording_gait(rec, source)
 
 
 def summary_lines(g: GaitAnalysis) -> list[str]:

@@ -5,36 +5,19 @@ matplotlib SVG inlined in the page (no scripts, no external files)."""
 from __future__ import annotations
 
 import html
-import io
 import math
 
 import numpy as np
 
 from ..sim.gait import PROFILES, GaitMode
 from ..types import Side
+from .charts import LEFT, RIGHT, _figure, _svg
 from .gait import GaitAnalysis
+from .report import CSS, _f
 
-# Okabe-Ito (colour-blind safe), as the session report: left blue, right orange
-LEFT, RIGHT = "#0072B2", "#E69F00"
 NORM_BAND = "#d9d9d9"
 NORMATIVE_SOURCE = {GaitMode.WALK: "Winter 1991; Perry & Burnfield 2010",
                     GaitMode.RUN: "Novacheck 1998"}
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222}
-h1{font-size:26px;margin:0 0 4px} h2{font-size:21px;margin:28px 0 8px;border-bottom:2px solid #ddd}
-.meta{color:#555;font-size:14px} .note{background:#fff4e0;border-left:4px solid #E69F00;padding:6px 10px;
-margin:6px 0;font-size:14px} table{border-collapse:collapse;margin:6px 0 12px;font-size:14px}
-th,td{padding:4px 10px;border-bottom:1px solid #e3e3e3;text-align:right} th{background:#f4f4f4}
-td:first-child,th:first-child{text-align:left} .findings{font-size:17px;line-height:1.9;padding-left:18px}
-.grid{display:flex;flex-wrap:wrap;gap:10px}
-@media print{body{margin:0;max-width:none}}
-"""
-
-
-def _f(x, nd=1, signed=False) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{x:+.{nd}f}" if signed else f"{x:.{nd}f}"
 
 
 def normative_bands(mode: GaitMode | str, muscle: str) -> list[tuple[float, float]]:
@@ -53,11 +36,7 @@ def normative_bands(mode: GaitMode | str, muscle: str) -> list[tuple[float, floa
 def ensemble_svg(g: GaitAnalysis, muscle: str, width_in: float = 4.6, height_in: float = 2.5) -> str:
     """One muscle's left and right ensembles (mean ± SD) with the normative on-phases
     (grey) and each side's mean toe-off (dashed), as an SVG string."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width_in, height_in))
+    fig = _figure(width_in, height_in, 0.6, 0.1, 0.5, 0.3)
     ax = fig.add_subplot(1, 1, 1)
     x = np.arange(101)
     for a, z in normative_bands(g.mode.value, muscle):
@@ -78,11 +57,7 @@ def ensemble_svg(g: GaitAnalysis, muscle: str, width_in: float = 4.6, height_in:
     ax.set_ylabel(g.unit, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return _svg(fig, f"{muscle}: left and right ensembles over the gait cycle")
 
 
 def gait_muscles(g: GaitAnalysis) -> list[str]:

@@ -5,6 +5,8 @@ import json
 import math
 from pathlib import Path
 
+NORMALIZE = ("auto", "mvc", "peak", "none")
+
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="analyse a recorded session (summary, --json, --report)",
@@ -14,6 +16,9 @@ def register(sub) -> None:
     p.add_argument("file", help="an emgmap recording (.h5)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.add_argument("--normalize", choices=NORMALIZE, default="auto",
+                   help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
+                        "recording's MVC trials), else %% of the peak in the task, else µV; or force one")
     p.add_argument("--gait", action="store_true",
                    help="gait analysis (automatic for a run/walk protocol): strides, cadence, cycle-normalised "
                         "activation, left/right stance symmetry (docs/gait.md)")
@@ -35,16 +40,14 @@ def _clean(x):
 
 
 def run(args) -> int:
-    from ..analysis.gait import GAIT_EXERCISES, gait_of_file
-    from ..protocols.analysis import analyze_file
-    from ..protocols.summary import print_summary
-    analysis, meta = analyze_file(args.file)
-    gait = gait_of_file(args.file, args.gait, args.gait_source)
+    from ..analysis import analyze_recording
+    from ..analysis.gait import GAIT_EXERCISES
+    from ..analysis.summary import print_summary
+    analysis = analyze_recording(args.file, normalize=args.normalize, gait=True if args.gait else None,
+                                 gait_source=args.gait_source)
+    gait = analysis.gait
     if args.json:
-        doc = analysis.to_json()
-        if gait is not None:
-            doc["gait"] = gait.to_json()
-        print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
+        print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
         if gait is None or any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
@@ -53,12 +56,12 @@ def run(args) -> int:
             from ..analysis.gait import summary_lines
             print("\n".join(summary_lines(gait)))
     if args.report:
-        from ..protocols.report import render_html
+        from ..analysis.report import render_html
         if gait is not None and not any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
             from ..analysis.gait_report import render_gait_html
-            page = render_gait_html(gait, "emgmap gait report", meta)
+            page = render_gait_html(gait, "emgmap gait report", analysis.meta)
         else:
-            page = render_html(analysis, "emgmap session report", meta)
+            page = render_html(analysis, "emgmap session report")
             if gait is not None:
                 from ..analysis.gait_report import with_gait_section
                 page = with_gait_section(page, gait)

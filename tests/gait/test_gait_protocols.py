@@ -98,10 +98,16 @@ def test_session_then_analyze_gives_the_gait_section(tmp_path, capsys):
     assert live[0].channel == "footswitch_L" and live[0].label == "left contact"
     assert {e.gait_phase for e in live} == {GaitPhase.CONTACT, GaitPhase.TOE_OFF}
     assert contacts.size >= left["strides"]
-    from emgmap.analysis.gait import gait_of_file
-    offline = np.array([e.onset_s for e in gait_of_file(out).events
+    from emgmap.analysis import analyze_recording
+    offline = np.array([e.onset_s for e in analyze_recording(out, gait=True).gait.events
                         if e.side is Side.LEFT and e.gait_phase is GaitPhase.CONTACT])
     assert all(np.min(np.abs(offline - c)) < 0.005 for c in contacts)
+    # the study table of the cohort analysis carries the gait measures, automatically for a run
+    from emgmap.analysis import COLUMNS, analysis_rows
+    rows = [r for r in analysis_rows(analyze_recording(out)) if r["measure"].startswith("gait_")]
+    assert rows and all(tuple(r) == COLUMNS for r in rows)
+    si = next(r for r in rows if r["measure"] == "gait_symmetry" and r["name"] == "gmed")
+    assert si["value"] == pytest.approx(gmed["si_percent"]) and si["exercise"] == "run"
     assert main(["analyze", str(out), "--json", "--gait-source", "knee:knee_L,knee_R"]) == 0
     assert json.loads(capsys.readouterr().out)["gait"]["source"] == "knee"
 
