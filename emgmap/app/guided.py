@@ -10,7 +10,7 @@ from ..drivers.sim import sim_spec
 from ..drivers.spec import fast_spec
 from ..montage import Montage
 from ..protocols import Protocol, build_plan
-from ..protocols.analysis import ONSET_LEAD_S, Analysis
+from ..analysis import ONSET_LEAD_S, Analysis
 from ..protocols.plan import Plan
 from ..sinks.recorder import RecorderStatus
 from ..session import Session, Status
@@ -34,6 +34,8 @@ def guided_device(device: str, protocol: Protocol, scenario: str | None, fast: b
         raise ConfigError(f"--scenario needs the simulator (--device sim), not {device!r}")
     if is_sim:
         device = sim_spec(device, protocol.muscles, scenario)
+        if protocol.gait is not None and "exercise=" not in device:   # walking/running: its aux channels too
+            device += ("&" if "?" in device else ("?" if ":" in device else ":?")) + f"exercise={protocol.gait.mode}"
     return fast_spec(device) if fast else device
 
 
