@@ -84,7 +84,7 @@ class Plan:
         if step.kind == "set":
             return Event.set(name, step.side, step.start, step.duration)
         if step.kind == "rep":
-            return Event.rep(name, step.side, step.number, step.start, step.duration)
+            return Event.repetition(name, step.side, step.number, step.start, step.duration)
         raise ValueError(f"a {step.kind} step writes no event")
 
     def events(self) -> list[Event]:
