@@ -20,8 +20,8 @@ from emgmap.recordings.format import RecordingError
 from recsupport import record_session
 
 NAMES = ["gmed_L", "gmed_R", "gmax_L", "gmax_R"]
-EXTRA_EVENTS = [Event.set("clamshell", "left", 0.5, 4.0), Event.rep("clamshell", "left", 1, 1.0, 1.5),
-                Event.rep("clamshell", "left", 2, 2.5, 1.5)]
+EXTRA_EVENTS = [Event.set("clamshell", "left", 0.5, 4.0), Event.repetition("clamshell", "left", 1, 1.0, 1.5),
+                Event.repetition("clamshell", "left", 2, 2.5, 1.5)]
 
 
 @pytest.fixture(scope="module")
