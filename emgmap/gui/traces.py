@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 
+from ..app.levels import nice_scale
 from ..montage import Montage
 from ..ringbuffer import RingBuffer
 from ..types import ConfigError, Side
@@ -21,16 +22,6 @@ from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
 METHODS = ("minmax", "pyqtgraph")
 FLAG_WORDS = {"mains-heavy": "mains", "too short": "short"}   # short enough for the fixed label column
 LANE_HALF = 0.45          # a channel uses ±0.45 of its unit-high lane; clipped there
-SCALE_STEPS_UV = np.array([b * 10.0 ** e for e in range(0, 6) for b in (1, 2, 5)])
-
-
-def nice_scale(amplitude: float, current: float) -> float:
-    """The 1-2-5 step that holds ``amplitude``; keeps ``current`` while it still
-    fits well (40-100 % used), so the scale does not hop every second."""
-    if current and 0.4 * current <= amplitude <= current:
-        return current
-    i = np.searchsorted(SCALE_STEPS_UV, amplitude)
-    return float(SCALE_STEPS_UV[min(i, len(SCALE_STEPS_UV) - 1)])
 
 
 class LaneCurve(pg.PlotCurveItem):
