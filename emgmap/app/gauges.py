@@ -79,8 +79,9 @@ class NotJudged(str, enum.Enum):
 
 @dataclass(frozen=True)
 class GaugeView:
-    """One index as shown: value with its unit, the zone or why there is none, a detail
-    line and the trend (times and values; NaN is a gap)."""
+    """One index as shown: value with its unit, the zone or why there is none
+    (``status_text``), a detail line with the inputs and the trend (times and values;
+    NaN is a gap)."""
     key: str                    # "si gmed" | "ratio gmed:tfl left"
     name: str                   # the muscle or the pair: "gmed" | "gmed:tfl"
     title: str                  # "gmed L/R" | "gmed:tfl L"
@@ -233,8 +234,7 @@ class GaugesModel:
                     or not math.isfinite(s.si_percent):
                 g.show(t, unit=unit, reason=NotJudged.AT_REST, detail=f"at rest   {lr}")
             elif unit != JUDGED_UNIT:
-                g.show(t, value=s.si_percent, unit=unit, reason=NotJudged.NOT_MVC,
-                       detail=f"{lr}   {NotJudged.NOT_MVC.value}")
+                g.show(t, value=s.si_percent, unit=unit, reason=NotJudged.NOT_MVC, detail=lr)
             else:
                 g.show(t, value=s.si_percent, unit=unit, zone=Zone(self.zones.symmetry(s.si_percent)), reason=None,
                        detail=f"{lr}   L/R {s.lr_ratio:.2f}")
@@ -247,14 +247,12 @@ class GaugesModel:
             levels = f"{ag} {r.agonist:.0f} : {an} {r.antagonist:.0f} {unit}"
             expected = f"   expected {g.expected[0]:g}-{g.expected[1]:g}" if g.expected else ""
             if working_side is not None and g.side != working_side:
-                g.show(t, value=r.value, unit=unit, reason=NotJudged.RESTING_LEG,
-                       detail=f"{levels}   resting leg")
+                g.show(t, value=r.value, unit=unit, reason=NotJudged.RESTING_LEG, detail=levels)
             elif not (active(g.channels[0], r.agonist, r.norm) or active(g.channels[1], r.antagonist, r.norm)) \
                     or not math.isfinite(r.value):
                 g.show(t, unit=unit, reason=NotJudged.AT_REST, detail=f"at rest   {levels}")
             elif unit != JUDGED_UNIT:
-                g.show(t, value=r.value, unit=unit, reason=NotJudged.NOT_MVC,
-                       detail=f"{levels}   {NotJudged.NOT_MVC.value}")
+                g.show(t, value=r.value, unit=unit, reason=NotJudged.NOT_MVC, detail=levels)
             elif g.expected is None:
                 g.show(t, value=r.value, unit=unit, reason=NotJudged.NO_RANGE, detail=levels)
             else:

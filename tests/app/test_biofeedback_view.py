@@ -1,7 +1,7 @@
 """The patient-facing biofeedback model, without Qt."""
 import pytest
 
-from emgmap.app.biofeedback import BAND_STEP_PCT, BiofeedbackModel
+from emgmap.app.biofeedback_view import BAND_STEP_PCT, BiofeedbackModel
 from emgmap.dsp.indices import LabelledValue, LiveIndices, Ratio
 from emgmap.montage import default_montage
 from emgmap.types import ConfigError, Side

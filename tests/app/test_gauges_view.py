@@ -93,7 +93,7 @@ def test_defect1_uncalibrated_values_are_shown_muted_never_zoned(norm, unit):
     g = by_key(model)
     r = g["ratio gmed:tfl left"]
     assert r.zone is None and not r.judged and r.reason == NotJudged.NOT_MVC
-    assert r.value == pytest.approx(0.26) and r.unit == unit and "calibrate MVC to judge" in r.detail
+    assert r.value == pytest.approx(0.26) and r.unit == unit and r.status_text == "calibrate MVC to judge"
     assert r.spoken == f"gmed:tfl left 0.26 {unit}, not judged: calibrate MVC to judge"
     s = g["si gmed"]
     assert s.zone is None and s.reason == NotJudged.NOT_MVC and s.value == pytest.approx(200 / 3)

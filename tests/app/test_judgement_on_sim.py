@@ -9,7 +9,7 @@ session time, as the dashboard feeds them.
 """
 from dataclasses import replace
 
-from emgmap.app.biofeedback import BiofeedbackModel
+from emgmap.app.biofeedback_view import BiofeedbackModel
 from emgmap.app.gauges import GaugesModel, NotJudged, Zone
 from emgmap.clock import ManualClock
 from emgmap.commands.session import sim_spec

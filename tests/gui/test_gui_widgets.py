@@ -1,0 +1,129 @@
+"""The widgets on their own (pytest-qt, offscreen): what they draw, say and send (issue 13
+defects 1, 9, 14, 15 and the accessible readings). Each failed on the widgets before."""
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PyQt6.QtCore import QPointF, Qt  # noqa: E402
+from PyQt6.QtGui import QColor  # noqa: E402
+
+from emgmap.app.gauges import GaugesModel  # noqa: E402
+from emgmap.app.levels import LevelsModel  # noqa: E402
+from emgmap.dsp.indices import LabelledValue, LiveIndices, Ratio  # noqa: E402
+from emgmap.gui.bodymap import ActivationBars, BodyMap  # noqa: E402
+from emgmap.gui.devicebar import DeviceBar, device_choices  # noqa: E402
+from emgmap.gui.gauges import GaugePanel  # noqa: E402
+from emgmap.gui.recordbar import RecordBar  # noqa: E402
+from emgmap.gui.theme import THEMES, ZONE_COLOURS  # noqa: E402
+from emgmap.montage import default_montage  # noqa: E402
+from emgmap.types import Side  # noqa: E402
+
+M = default_montage()
+
+
+def colours_in(image) -> set[str]:
+    """Every colour painted in ``image`` (a QImage), as #rrggbb."""
+    img = image.convertToFormat(image.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits().asstring(img.sizeInBytes()), dtype=np.uint32)
+    return {f"#{(int(v) >> 16) & 255:02x}{(int(v) >> 8) & 255:02x}{int(v) & 255:02x}" for v in np.unique(arr)}
+
+
+@pytest.mark.parametrize("name", sorted(THEMES))
+def test_sides_and_zones_never_share_a_colour(name):
+    th = THEMES[name]
+    sides = {QColor(th.left).name(), QColor(th.right).name(), QColor(th.midline).name()}
+    zones = {QColor(c).name() for c in ZONE_COLOURS.values()}
+    assert not sides & zones and len(sides) == 3
+
+
+def test_an_unjudged_gauge_paints_no_zone_colour_and_says_why(qtbot):
+    """A % peak gmed:tfl of 0.26 sits in the red band of its range: before, the card drew
+    the zone bands behind it anyway. Now no zone colour is painted at all."""
+    model = GaugesModel(M, expected={"gmed:tfl": (1.9, 4.0)})
+    panel = GaugePanel(THEMES["dark"])
+    qtbot.addWidget(panel)
+    panel.set_model(model)
+    panel.resize(700, 900)
+    panel.show()
+    model.update(LiveIndices(1.0, 0, {}, (), (Ratio("gmed:tfl", "left", 10, 38, 0.26, "peak"),)))
+    w = next(x for x in panel.widgets if x.gauge.key == "ratio gmed:tfl left")
+    assert w.accessibleDescription() == "gmed:tfl left 0.26 % peak, not judged: calibrate MVC to judge"
+    painted = colours_in(w.grab().toImage())
+    assert not painted & {QColor(c).name() for c in ZONE_COLOURS.values()}
+    model.update(LiveIndices(1.25, 0, {}, (), (Ratio("gmed:tfl", "left", 10, 38, 0.26, "mvc"),)))
+    assert w.accessibleDescription() == "gmed:tfl left 0.26 %MVC, imbalance"   # kept current
+    assert QColor(ZONE_COLOURS["red"]).name() in colours_in(w.grab().toImage())
+
+
+def test_bars_read_from_2_m_with_a_target_band_and_say_their_levels(qtbot):
+    bars = ActivationBars(THEMES["dark"])
+    qtbot.addWidget(bars)
+    bars.set_montage(M)
+    bars.resize(420, 330)
+    bars.show()
+    model = LevelsModel(M)
+    act = {c.name: LabelledValue(30.0, "mvc" if c.muscle == "gmed" else "none") for c in M.channels}
+    bars.set_view(model.update(LiveIndices(0.0, 0, act, (), ())))
+    head, row_h, *_ = bars.geometry_rows()
+    assert row_h == 64.0   # 4 muscles in 330 px: rows of the full 64 px (they were capped at 40)
+    assert bars.header.startswith("per channel: %MVC, µV")
+    assert bars.fontMetrics().horizontalAdvance(bars.header) < 420   # not clipped
+    assert "gmed left 30," in bars.accessibleDescription() and "tfl right 30 µV" in bars.accessibleDescription()
+    assert bars.units[("tfl", Side.RIGHT)] == "µV" and ("gmed", Side.LEFT) not in bars.units
+    bars.target = 0.4
+    img = bars.grab().toImage()
+    head, row_h, name_w, num_w, cx = bars.geometry_rows()
+    half = (bars.width() - name_w) / 2 - num_w
+    band = img.pixelColor(int(cx + half * 0.5), int(head + 2))   # inside the band, above the bars
+    assert band.green() > band.red() and band.green() > band.blue()   # shaded green, not a thin line
+
+
+def test_body_map_hatches_a_level_in_another_unit(qtbot):
+    b = BodyMap(THEMES["dark"])
+    qtbot.addWidget(b)
+    b.set_montage(M)
+    act = {c.name: LabelledValue(30.0, "mvc" if c.muscle == "gmed" else "none") for c in M.channels}
+    b.set_view(LevelsModel(M).update(LiveIndices(0.0, 0, act, (), ())))
+    assert ("tfl", Side.LEFT) in b.off_scale and ("gmed", Side.LEFT) not in b.off_scale
+    assert "tfl left not on this scale" in b.accessibleDescription() and "gmed left 30 %" in b.accessibleDescription()
+    assert "hatched" in b.legend
+
+
+def test_the_marker_button_does_not_jump(qtbot):
+    bar = RecordBar()
+    qtbot.addWidget(bar)
+    bar.resize(1366, 50)
+    bar.show()
+    qtbot.waitExposed(bar)
+    x = bar.marker_button.mapTo(bar, QPointF(0, 0).toPoint()).x()
+    bar.show_marker(12.3, "pain 3/10 after the second set, patient asked for a break")
+    qtbot.wait(10)
+    bar.layout().activate()
+    assert bar.marker_button.mapTo(bar, QPointF(0, 0).toPoint()).x() == x
+    assert "pain 3/10" in bar.last_marker.toolTip()
+
+
+def test_device_list_offers_usb_ports_only():
+    from serial.tools.list_ports_common import ListPortInfo
+    uart = ListPortInfo("/dev/ttyS0", skip_link_detection=True)
+    dongle = ListPortInfo("/dev/ttyUSB0", skip_link_detection=True)
+    dongle.vid, dongle.pid = 0x0403, 0x6015   # FTDI, as on the OpenBCI dongle
+    specs = [spec for _, spec in device_choices([uart, dongle])]
+    assert "brainflow:cyton?port=/dev/ttyUSB0" in specs and "serial:/dev/ttyUSB0" in specs
+    assert not [s for s in specs if "ttyS0" in s]
+
+
+def test_a_typed_spec_and_enter_asks_for_that_spec(qtbot):
+    bar = DeviceBar(THEMES["dark"])
+    qtbot.addWidget(bar)
+    bar.show()
+    asked = []
+    bar.connect_requested.connect(asked.append)
+    bar.picker.setCurrentIndex(2)
+    bar.picker.setFocus()
+    bar.picker.lineEdit().selectAll()
+    qtbot.keyClicks(bar.picker.lineEdit(), "sim:?channels=4")
+    qtbot.keyClick(bar.picker.lineEdit(), Qt.Key.Key_Return)
+    assert asked and asked[-1] == "sim:?channels=4" and bar.spec() == "sim:?channels=4"
+    bar.set_connected(True)
+    assert bar.picker.isEnabled()   # switching device while connected stays possible
