@@ -182,8 +182,8 @@ class BiofeedbackModel:
                 continue
             ag, an = (r.agonist, r.antagonist) if r.norm == "mvc" else (math.nan, math.nan)
             if p.monitor.update(t, ag, an):
-                cues.append(DominanceCue(p.name, p.side, f"{_names(p.antagonists)} is taking over from "
-                                                         f"{_names(p.agonists)} ({p.side.value})"))
+                cues.append(DominanceCue(p.name, p.side, f"{p.side.value} leg: {_names(p.antagonists)} is taking "
+                                                         f"over from {_names(p.agonists)}"))
         self.view = BiofeedbackView(t, tuple(bars), tuple(cues))
         return self.view
 

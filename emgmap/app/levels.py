@@ -120,7 +120,7 @@ class LevelsModel:
         else:   # some channels calibrated, some not: each in its own unit, said so
             ordered = [u for u in UNIT_ORDER if u in units]
             fulls = " / ".join(f"{full[u]:g} {u}" for u in ordered)
-            legend = f"{full[scale_unit]:g} {scale_unit} (hatched: {', '.join(ordered[1:])})"
+            legend = f"{full[scale_unit]:g} {scale_unit}; hatched: {', '.join(ordered[1:])}"
             header = f"per channel: {', '.join(ordered)}, full bar {fulls}"
             norm = f"levels: {scale_unit} where calibrated, else " + " / ".join(ordered[1:])
         self.view = LevelsView(levels, scale_unit, full[scale_unit], self._uv_scale if uv else 0.0,

@@ -18,7 +18,7 @@ import math
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
-from PyQt6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PyQt6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..app.levels import LevelsView
@@ -215,15 +215,17 @@ class BodyMap(QWidget):
             p.restore()
         # colour bar: what a fill means
         y = title_h + 200 * scale + 6
-        bar_w = min(260.0, w - 220)
-        bx = (w - bar_w) / 2 - 40
+        p.setFont(font(SMALL_PT))
+        legend_w = p.fontMetrics().horizontalAdvance(self.legend) + 12
+        bar_w = max(60.0, min(260.0, w - legend_w - 80))
+        bx = max(30.0, (w - bar_w - legend_w) / 2)
         for i in range(64):
             p.fillRect(QRectF(bx + i * bar_w / 64, y, bar_w / 64 + 1, 10), self.lut[i * 4])
         p.setFont(font(SMALL_PT))
         p.setPen(th.qcolor("fg"))
-        p.drawText(QRectF(bx - 60, y - 4, 54, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
-        p.drawText(QRectF(bx + bar_w + 6, y - 4, 200, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   self.legend)
+        p.drawText(QRectF(bx - 30, y - 4, 24, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
+        p.drawText(QRectF(bx + bar_w + 6, y - 4, legend_w, 18),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.legend)
         p.end()
 
 
@@ -279,9 +281,11 @@ class ActivationBars(QWidget):
                         {(lv.muscle, lv.side): lv.unit for lv in view.levels if not lv.on_scale})
 
     def geometry_rows(self) -> tuple[float, float, float, float, float]:
-        """(header height, row height, name column, number column, centre x) for the current size."""
+        """(header height, row height, name column, number column, centre x) for the current size;
+        a header too long for one line gets two."""
         w = self.width()
-        head = 30.0
+        fm = QFontMetrics(font(SMALL_PT, bold=True))
+        head = 30.0 if fm.horizontalAdvance(self.header) <= w - 150 else 48.0
         row_h = min(self.MAX_ROW, (self.height() - head) / max(1, len(self.rows)))
         name_w, num_w = 70.0, 60.0
         return head, row_h, name_w, num_w, name_w + (w - name_w) / 2
@@ -299,11 +303,11 @@ class ActivationBars(QWidget):
         p.setFont(font(MEDIUM_PT, bold=True))
         p.setPen(th.qcolor("muted"))
         p.drawText(QRectF(name_w, 0, 30, head), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "L")
-        p.drawText(QRectF(w - 36, 0, 30, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
+        p.drawText(QRectF(w - 46, 0, 40, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
         p.setFont(font(SMALL_PT, bold=True))
         p.setPen(th.qcolor("fg"))
-        text = p.fontMetrics().elidedText(self.header, Qt.TextElideMode.ElideRight, int(w - name_w - 80))
-        p.drawText(QRectF(name_w + 30, 0, w - name_w - 80, head), Qt.AlignmentFlag.AlignCenter, text)
+        p.drawText(QRectF(name_w + 30, 0, w - name_w - 80, head),
+                   Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.header)
         bottom = head + len(self.rows) * row_h
         if self.target is not None:   # the target band, both sides, behind the bars
             band = QColor(OKABE_ITO["green"])
@@ -317,7 +321,7 @@ class ActivationBars(QWidget):
             y = head + i * row_h
             p.setPen(th.qcolor("fg"))
             p.setFont(font(MEDIUM_PT, bold=True))
-            p.drawText(QRectF(0, y, name_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, m)
+            p.drawText(QRectF(6, y, name_w - 6, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, m)
             for side, sign, colour in ((Side.LEFT, -1, th.left), (Side.RIGHT, 1, th.right)):
                 v = self.values.get((m, side))
                 if v is None or not math.isfinite(v):

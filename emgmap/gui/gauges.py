@@ -50,8 +50,8 @@ def zone_bands(gauge: GaugeView, zones: Zones) -> list[tuple[float, float, str]]
 
 
 class GaugeWidget(QWidget):
-    """One gauge, painted: title and zone pill (or why it is not judged), value (large,
-    muted when not judged), detail, scale, trend. Its accessible name and description
+    """One gauge, painted: title and zone pill, value (large, muted when not judged), detail,
+    the zone scale (or, in its place, why the value is not judged), trend. Its accessible name and description
     say the same in words, kept current."""
 
     def __init__(self, gauge: GaugeView, zones: Zones, trend_s: float, theme: Theme, parent=None):
@@ -84,7 +84,6 @@ class GaugeWidget(QWidget):
         # title, and the zone word on a pill of its colour (or, muted, why there is none)
         p.setFont(font(MEDIUM_PT, bold=True))
         p.setPen(th.qcolor("fg"))
-        title_w = p.fontMetrics().horizontalAdvance(g.title) + 12
         p.drawText(QRectF(x, y, w, 26), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, g.title)
         if judged:
             word = g.zone.word
@@ -95,13 +94,6 @@ class GaugeWidget(QWidget):
             p.drawRoundedRect(pill, 12, 12)
             p.setPen(QColor(ZONE_TEXT[g.zone]))
             p.drawText(pill, Qt.AlignmentFlag.AlignCenter, word)
-        elif g.reason is not None:
-            p.setFont(font(SMALL_PT))
-            p.setPen(th.qcolor("muted"))
-            room = int(w - title_w)
-            text = p.fontMetrics().elidedText(g.reason.value, Qt.TextElideMode.ElideRight, max(room, 20))
-            p.drawText(QRectF(x + title_w, y, w - title_w, 26),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
         y += 26
         # big value in the text colour when judged (contrast from 2 m; the zone is the pill, the
         # edge and the marker, never the digits alone); muted, with its unit, when not judged
@@ -113,27 +105,34 @@ class GaugeWidget(QWidget):
             tw = p.fontMetrics().horizontalAdvance(text)
             p.setFont(font(MEDIUM_PT))
             p.drawText(QRectF(x + tw + 8, y, w - tw - 8, 44),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"from {g.unit}")
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"of {g.unit}")
         y += 44
         p.setFont(font(SMALL_PT))
         p.setPen(th.qcolor("muted"))
         detail = p.fontMetrics().elidedText(g.detail, Qt.TextElideMode.ElideRight, int(w))
         p.drawText(QRectF(x, y, w, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, detail)
         y += 22
-        # scale: zone bands behind a judged value, a neutral bar otherwise, and the marker
+        # scale: zone bands behind a judged value, with the marker; in its place, why a value
+        # is not judged (there is no range to put it on)
         bar_h = 10
         bands = zone_bands(g, self.zones) if judged else []
-        if bands:
+        if judged:
             for a, b, z in bands:
                 c = QColor(ZONE_COLOURS[z])
                 c.setAlpha(150)
                 p.fillRect(QRectF(x + a * w, y, (b - a) * w, bar_h), c)
-        else:
-            p.fillRect(QRectF(x, y, w, bar_h), th.qcolor("grid"))
-        if math.isfinite(g.value):
-            mx = x + gauge_position(g.kind, g.value) * w
-            p.setPen(QPen(th.qcolor("fg") if judged else th.qcolor("muted"), 3))
-            p.drawLine(QPointF(mx, y - 4), QPointF(mx, y + bar_h + 4))
+            if not bands:
+                p.fillRect(QRectF(x, y, w, bar_h), th.qcolor("grid"))
+            if math.isfinite(g.value):
+                mx = x + gauge_position(g.kind, g.value) * w
+                p.setPen(QPen(th.qcolor("fg"), 3))
+                p.drawLine(QPointF(mx, y - 4), QPointF(mx, y + bar_h + 4))
+        elif g.reason is not None and not g.detail.startswith(g.reason.value):
+            p.setFont(font(SMALL_PT, bold=True))
+            p.setPen(th.qcolor("muted"))
+            text = p.fontMetrics().elidedText(g.reason.value, Qt.TextElideMode.ElideRight, int(w))
+            p.drawText(QRectF(x, y - 4, w, bar_h + 8), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       text)
         y += bar_h + 8
         # trend: the last trend_s seconds (gaps where at rest), zone bands faint behind
         trend = QRectF(x, y, w, max(20.0, r.bottom() - y - 6))

@@ -59,6 +59,6 @@ def test_dominance_cue_when_the_antagonist_takes_over_for_a_second():
     model = BiofeedbackModel(M, ("gmed",), sides=(Side.LEFT,))
     cues = [model.update(live(0.25 * k, 20.0, tfl_l=35.0)).cues for k in range(6)]
     assert not cues[3] and cues[4]   # 1 s of TFL above gmed
-    assert cues[4][0].text == "tensor fasciae latae (TFL) is taking over from gluteus medius (GMED) (left)"
+    assert cues[4][0].text == "left leg: tensor fasciae latae (TFL) is taking over from gluteus medius (GMED)"
     model.set_sides((Side.RIGHT,))    # the right leg's set: the left pair is not watched
     assert not model.update(live(2.0, 20.0, tfl_l=35.0)).cues
