@@ -12,7 +12,7 @@ from ..types import DeviceLost, SampleBlock, StreamSpec
 from .base import Driver
 from .spec import DeviceSpec
 
-PARAMS = ("scenario", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
+PARAMS = ("scenario", "severity", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
           "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "fast")
 
 
@@ -23,6 +23,7 @@ def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
     d = SimConfig()
     cfg = SimConfig(
         scenario=spec.take_str("scenario", d.scenario),
+        severity=spec.take_float("severity", d.severity, 0, 1),
         exercise=spec.take_str("exercise", d.exercise),
         fs=spec.take_float("fs", d.fs, 100, 20000),
         channels=spec.take_int("channels", d.channels, 1, 18),
