@@ -127,3 +127,29 @@ def test_a_typed_spec_and_enter_asks_for_that_spec(qtbot):
     assert asked and asked[-1] == "sim:?channels=4" and bar.spec() == "sim:?channels=4"
     bar.set_connected(True)
     assert bar.picker.isEnabled()   # switching device while connected stays possible
+
+
+def bridge_analysis(norm="mvc"):
+    from emgmap.protocols import load_protocol
+    from emgmap.protocols.analysis import Analysis, SetResult
+    sets = [SetResult("bridge", "bridge", None, load_protocol("bridge"), [], "cues", {},
+                      [{"name": "gmax:bf", "side": "left", "value": 0.20}], [])]
+    return Analysis("x.h5", 2000.0, norm, "%MVC" if norm == "mvc" else "% peak", M, sets,
+                    [{"exercise": "bridge", "symmetry": []}], [])
+
+
+def test_summary_is_a_table_in_zone_colours(qtbot):
+    from emgmap.app.summary_view import summary_view
+    from emgmap.gui.summary_table import SummaryTable
+    analysis = bridge_analysis
+    table = SummaryTable(THEMES["light"])
+    qtbot.addWidget(table)
+    table.set_view(summary_view(analysis()))
+    t = table.table
+    rows = {t.item(i, 1).text(): i for i in range(t.rowCount())}
+    red = rows["gmax:bf left"]
+    assert t.item(red, 2).text() == "0.20" and t.item(red, 3).text() == "imbalance"
+    assert t.item(red, 3).background().color().name() == QColor(ZONE_COLOURS["red"]).name()
+    assert "[red]" not in table.accessibleDescription() and "gmax:bf left 0.20, imbalance" in table.accessibleDescription()
+    table.set_view(summary_view(analysis("peak")))
+    assert t.item(0, 3).text() == "calibrate MVC to judge" and t.item(0, 3).background().style() == Qt.BrushStyle.NoBrush
