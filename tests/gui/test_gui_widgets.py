@@ -153,3 +153,34 @@ def test_summary_is_a_table_in_zone_colours(qtbot):
     assert "[red]" not in table.accessibleDescription() and "gmax:bf left 0.20, imbalance" in table.accessibleDescription()
     table.set_view(summary_view(analysis("peak")))
     assert t.item(0, 3).text() == "calibrate MVC to judge" and t.item(0, 3).background().style() == Qt.BrushStyle.NoBrush
+
+
+def test_an_mvc_lane_scales_to_itself_instead_of_clipping(qtbot):
+    """A one-muscle MVC at 500 µV beside 10 µV resting lanes: the shared scale (the median
+    lane's) clips it to a solid block; per lane, its plateau stays inside the lane (defect 13)."""
+    from emgmap.gui.traces import LANE_HALF, TracesView
+    from emgmap.ringbuffer import RingBuffer
+    fs, C = 1000.0, len(M)
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 5.0, (5000, C))
+    x[:, 0] = rng.normal(0, 250.0, 5000)           # gmed L pushing
+    ring, ring_t = RingBuffer(10000, C), RingBuffer(10000)
+    ring.write(x)
+    ring_t.write(np.arange(5000) / fs)
+    view = TracesView(THEMES["dark"])
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.set_source(ring, ring_t, fs, M, 5.0, "filtered µV")
+
+    def clipped() -> float:
+        view._centre = None
+        view.refresh() or view._draw(*view.trace.arrays())
+        y = view.curves[0].getData()[1] - (C - 1)
+        return float(np.mean(np.abs(y) >= LANE_HALF - 1e-9))
+    assert clipped() > 0.5                           # the shared scale: a solid block
+    view.set_per_lane(True)
+    assert clipped() < 0.05 and view.lane_scales_uv[0] >= 500 and view.lane_scales_uv[1] <= 20
+    labels = [t for _, t in view.getPlotItem().getAxis("left")._tickLevels[0]]
+    assert labels[0].startswith("gmed L ±") and "own scale" in view.getPlotItem().titleLabel.text
+    view.set_per_lane(False)
+    assert clipped() > 0.5
