@@ -184,3 +184,20 @@ def test_an_mvc_lane_scales_to_itself_instead_of_clipping(qtbot):
     assert labels[0].startswith("gmed L ±") and "own scale" in view.getPlotItem().titleLabel.text
     view.set_per_lane(False)
     assert clipped() > 0.5
+
+
+@pytest.mark.parametrize("name", sorted(THEMES))
+def test_a_note_banner_does_not_look_like_selected_text(qtbot, name):
+    from emgmap.gui.banner import Banner
+    th = THEMES[name]
+    b = Banner(theme=th)
+    qtbot.addWidget(b)
+    b.resize(900, b.height())
+    b.show_message("publishing LSL streams 'emgmap'", kind="note")
+    b.show()
+    img = b.grab().toImage()
+    # before: white text on the blue the palette uses for selections
+    assert img.pixelColor(img.width() // 2, 2).name() == QColor(th.panel).name()   # the background is the panel
+    assert b.accessibleDescription() == "note: publishing LSL streams 'emgmap'"
+    b.show_message("no such port", kind="error")
+    assert b.grab().toImage().pixelColor(b.width() // 2, 2).name() == QColor("#D55E00").name()
