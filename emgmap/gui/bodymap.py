@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from ..app.levels import LevelsView
 from ..montage import MUSCLES, Montage
 from ..types import Side
-from .theme import BIG_PT, MEDIUM_PT, OKABE_ITO, SMALL_PT, Theme, font
+from .theme import BIG_PT, MEDIUM_PT, OKABE_ITO, SMALL_PT, Theme, font, paint_stale
 
 Pts = list[tuple[float, float]]
 
@@ -87,6 +87,7 @@ class BodyMap(QWidget):
         self.off_scale: set[tuple[str, Side]] = set()   # in another unit than the colour scale: hatched
         self.legend = ""
         self.highlight: str | None = None   # the placement guide's muscle: outlined, its spot marked
+        self.stale = ""                      # when and why the data stopped ("" while live)
         self.setAccessibleName("activation map")
         self.setMinimumSize(300, 260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -102,6 +103,11 @@ class BodyMap(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self.update()
+
+    def set_stale(self, text: str) -> None:
+        """``text``: when and why the data stopped (greyed, said); "" live."""
+        self.stale = text
         self.update()
 
     def set_montage(self, montage: Montage) -> None:
@@ -226,6 +232,8 @@ class BodyMap(QWidget):
         p.drawText(QRectF(bx - 30, y - 4, 24, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
         p.drawText(QRectF(bx + bar_w + 6, y - 4, legend_w, 18),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.legend)
+        if self.stale:
+            paint_stale(p, self.rect(), th, f"STOPPED: {self.stale}")
         p.end()
 
 
@@ -250,11 +258,17 @@ class ActivationBars(QWidget):
         self.units: dict[tuple[str, Side], str] = {}      # the unit of an off-scale level
         self.header = ""
         self.target: float | None = None   # biofeedback target as a fraction of full scale (the band's bottom)
+        self.stale = ""
         self.setMinimumHeight(120)
         self.setAccessibleName("activation bars")
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self.update()
+
+    def set_stale(self, text: str) -> None:
+        """``text``: when and why the data stopped (greyed, said); "" live."""
+        self.stale = text
         self.update()
 
     def set_montage(self, montage: Montage) -> None:
@@ -351,4 +365,6 @@ class ActivationBars(QWidget):
                     for sign in (-1, 1):
                         x = cx + sign * half * frac
                         p.drawLine(QPointF(x, head), QPointF(x, bottom))
+        if self.stale:
+            paint_stale(p, self.rect(), th, f"STOPPED: {self.stale}")
         p.end()

@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ..app.gauges import GaugeKind, GaugesModel, GaugeView
 from ..protocols import Zones
-from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_TEXT, Theme, font
+from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_TEXT, Theme, font, paint_stale
 
 SI_RANGE = 50.0
 RATIO_RANGE = (0.2, 5.0)
@@ -57,6 +57,7 @@ class GaugeWidget(QWidget):
     def __init__(self, gauge: GaugeView, zones: Zones, trend_s: float, theme: Theme, parent=None):
         super().__init__(parent)
         self.zones, self.trend_s, self.theme = zones, trend_s, theme
+        self.stale = ""
         self.setMinimumSize(250, 150)
         self.set_view(gauge)
 
@@ -158,6 +159,8 @@ class GaugeWidget(QWidget):
             p.setPen(QPen(th.qcolor("fg") if judged else th.qcolor("muted"), 1.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
+        if self.stale:
+            paint_stale(p, self.rect(), th, f"STOPPED: {self.stale}")
         p.end()
 
 
@@ -205,3 +208,11 @@ class GaugePanel(QWidget):
         for w in self.widgets:
             w.theme = theme
             w.update()
+
+    def set_stale(self, text: str) -> None:
+        """``text``: when and why the data stopped; every gauge is greyed and says so ("" live)."""
+        for w in self.widgets:
+            if w.stale != text:
+                w.stale = text
+                w.setAccessibleDescription(w.gauge.spoken + (f" (stopped: {text})" if text else ""))
+                w.update()

@@ -82,3 +82,15 @@ def apply(app: QApplication, theme: Theme) -> None:
     f = app.font()
     f.setPointSize(SMALL_PT)
     app.setFont(f)
+
+
+def paint_stale(p, rect, theme: Theme, text: str) -> None:
+    """Grey what was painted in ``rect`` (QPainter ``p``) and say when it stopped: old data
+    must never look live (its zone colours least of all)."""
+    from PyQt6.QtCore import QRectF, Qt
+    veil = QColor(theme.bg)
+    veil.setAlpha(185)
+    p.fillRect(rect, veil)
+    p.setPen(QColor(theme.fg))
+    p.setFont(font(SMALL_PT, bold=True))
+    p.drawText(QRectF(rect).adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, text)

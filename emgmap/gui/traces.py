@@ -62,6 +62,7 @@ class TracesView(pg.PlotWidget):
         self.fs = 1.0
         self.window_s = 10.0
         self.scale_uv = 0.0
+        self.stale = ""                 # why and when the data stopped ("" while live)
         self.per_lane = False           # each lane its own scale (an MVC trial: one muscle at full effort)
         self.lane_scales_uv: np.ndarray | None = None
         self.unit_label = "raw"
@@ -101,7 +102,18 @@ class TracesView(pg.PlotWidget):
     def _colour_curves(self) -> None:
         for c, side in zip(self.curves, self._sides):
             colour = {Side.LEFT: self.theme.left, Side.RIGHT: self.theme.right}.get(side, self.theme.midline)
-            c.setPen(pg.mkPen(colour, width=1))
+            c.setPen(pg.mkPen(self.theme.muted if self.stale else colour, width=1))
+
+    def set_stale(self, text: str) -> None:
+        """``text`` (e.g. "device lost at 10:42:07"): the data stopped; the curves turn grey and
+        the time axis counts back from the last sample, not from now. "" : live again."""
+        if text == self.stale:
+            return
+        self.stale = text
+        self._colour_curves()
+        self.getPlotItem().getAxis("bottom").setLabel(f"seconds before the last sample · {text}" if text else
+                                                      "seconds before now")
+        self._set_title()
 
     def set_source(self, ring: RingBuffer, ring_t: RingBuffer, fs: float, montage: Montage, window_s: float,
                    unit_label: str) -> None:
@@ -113,6 +125,8 @@ class TracesView(pg.PlotWidget):
         for _, line in self.event_lines:
             pi.removeItem(line)
         self.event_lines = []
+        self.stale = ""
+        self.getPlotItem().getAxis("bottom").setLabel("seconds before now")
         self.ring_t = ring_t
         self.newest_index = self.drawn_index = -1   # a new source: nothing of it drawn yet
         self.ring, self.fs, self.window_s, self.unit_label = ring, fs, window_s, unit_label
@@ -184,7 +198,8 @@ class TracesView(pg.PlotWidget):
     def _set_title(self) -> None:
         scale = "each lane its own scale (µV on the labels)" if self.per_lane else \
             f"lane ±{self.scale_uv:g} µV" if self.scale_uv else ""
-        self.getPlotItem().setTitle(f"{self.unit_label} · {scale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
+        stale = f" · STOPPED: {self.stale}" if self.stale else ""
+        self.getPlotItem().setTitle(f"{self.unit_label} · {scale}{stale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
 
     def _rebuild_trace(self) -> None:
         if self.ring is None:

@@ -201,3 +201,33 @@ def test_a_note_banner_does_not_look_like_selected_text(qtbot, name):
     assert b.accessibleDescription() == "note: publishing LSL streams 'emgmap'"
     b.show_message("no such port", kind="error")
     assert b.grab().toImage().pixelColor(b.width() // 2, 2).name() == QColor("#D55E00").name()
+
+
+def test_stopped_data_is_greyed_and_says_when(qtbot):
+    """After a disconnect, a lost device or the end of a replay nothing may look live
+    (defect 6): zone colours go, the traces turn grey, the time axis stops saying "now"."""
+    from emgmap.gui.traces import TracesView
+    model = GaugesModel(M, expected={"gmed:tfl": (1.9, 4.0)})
+    panel = GaugePanel(THEMES["dark"])
+    qtbot.addWidget(panel)
+    panel.set_model(model)
+    panel.resize(700, 900)
+    model.update(LiveIndices(1.0, 0, {}, (), (Ratio("gmed:tfl", "left", 10, 38, 0.26, "mvc"),)))
+    w = next(x for x in panel.widgets if x.gauge.key == "ratio gmed:tfl left")
+    red = QColor(ZONE_COLOURS["red"]).name()
+    assert red in colours_in(w.grab().toImage())
+    panel.set_stale("device lost at 10:42:07")
+    assert red not in colours_in(w.grab().toImage()) and "stopped: device lost at 10:42:07" in w.accessibleDescription()
+    view = TracesView(THEMES["dark"])
+    qtbot.addWidget(view)
+    from emgmap.ringbuffer import RingBuffer
+    view.set_source(RingBuffer(100, len(M)), RingBuffer(100), 1000.0, M, 5.0, "raw µV")
+    view.set_stale("replay finished at 10:43:00")
+    assert all(c.opts["pen"].color().name() == QColor(THEMES["dark"].muted).name() for c in view.curves)
+    assert "last sample" in view.getPlotItem().getAxis("bottom").labelText
+    assert "STOPPED: replay finished" in view.getPlotItem().titleLabel.text
+    view.set_stale("")
+    assert view.getPlotItem().getAxis("bottom").labelText == "seconds before now"
+    bars = ActivationBars(THEMES["dark"])
+    bars.set_stale("disconnected at 10:44:00")
+    assert bars.stale
