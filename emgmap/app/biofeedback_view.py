@@ -9,11 +9,11 @@ learns to bring a muscle into a band of effort and keep it there (reference
 without an MVC shows "calibrate MVC" instead of a bar.
 
 A rep starts when the level enters the band from below (one hit), and ends
-when it falls under :data:`~emgmap.protocols.biofeedback.REARM_FRACTION` of the
+when it falls under :data:`~emgmap.app.biofeedback.REARM_FRACTION` of the
 band's bottom (so hovering at the line is one rep, not a burst). The hold timer
 counts the continuous time inside the band within the rep; the rep's longest
 hold stays on screen after it ends. The dominance cue uses the same
-:class:`~emgmap.protocols.biofeedback.DominanceMonitor` as the guided session
+:class:`~emgmap.app.biofeedback.DominanceMonitor` as the guided session
 (the antagonist above the agonist, both %MVC, for a second).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..dsp.indices import LiveIndices
 from ..montage import MUSCLES, Montage
-from ..protocols.biofeedback import DEFAULT_TARGET_PCT, REARM_FRACTION, DominanceMonitor
+from .biofeedback import DEFAULT_TARGET_PCT, REARM_FRACTION, DominanceMonitor
 from ..types import ConfigError, Side
 
 DEFAULT_BAND_WIDTH_PCT = 20.0

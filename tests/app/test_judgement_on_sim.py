@@ -12,12 +12,11 @@ from dataclasses import replace
 from emgmap.app.biofeedback_view import BiofeedbackModel
 from emgmap.app.gauges import GaugesModel, NotJudged, Zone
 from emgmap.clock import ManualClock
-from emgmap.commands.session import sim_spec
+from emgmap.app.runner import PlanRunner
 from emgmap.drivers import open_driver
-from emgmap.montage import Montage
+from emgmap.drivers.sim import sim_spec
 from emgmap.protocols import build_plan, load_protocol
-from emgmap.protocols.model import Calibration
-from emgmap.protocols.runner import PlanRunner
+from emgmap.protocols.model import CalibrationPlan
 from emgmap.session import Session
 
 FEED_S = 0.25   # the dashboard's 4 Hz numbers
@@ -39,7 +38,7 @@ def test_clamshell_without_mvc_shows_no_zone_for_60_s():
     p = load_protocol("clamshell")
     clock = ManualClock()
     driver = open_driver("sim:?scenario=healthy&fast=1&seed=3", clock=clock)
-    montage = Montage(driver.montage.channels, tuple(p.pairs_on(driver.montage)))
+    montage = driver.montage.with_pairs(p.pairs)
     expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
     model = GaugesModel(montage, p.zones, expected=expected, muscles=())   # unilateral: no live L/R
     shown = []
@@ -58,13 +57,13 @@ def test_clamshell_without_mvc_shows_no_zone_for_60_s():
 def test_tfl_dominant_clamshell_after_mvc_is_red_with_the_dominance_cue():
     p = load_protocol("clamshell")
     p = replace(p, timing=replace(p.timing, reps=5),
-                calibration=Calibration(signal_check_s=1.0, rest_s=5.0, mvc_trials=2, mvc_s=4.0, mvc_rest_s=1.0,
+                calibration=CalibrationPlan(signal_check_s=1.0, rest_s=5.0, mvc_trials=2, mvc_s=4.0, mvc_rest_s=1.0,
                                         set_rest_s=2.0))
     clock = ManualClock()
-    driver = open_driver(sim_spec("sim", p, "tfl_dominant_clam") + "&seed=5&fast=1", clock=clock)
-    montage = Montage(driver.montage.channels, tuple(p.pairs_on(driver.montage)))
+    driver = open_driver(sim_spec("sim", p.muscles, "tfl_dominant_clam") + "&seed=5&fast=1", clock=clock)
+    montage = driver.montage.with_pairs(p.pairs)
     plan = build_plan(p, montage)
-    driver.sim.schedule = plan.sim_schedule(driver.sim)
+    driver.subject.schedule = plan.sim_schedule(driver.subject)
     sets = [s for s in plan.steps if s.kind == "set"]
     expected = {"gmed:tfl": p.expected_range("gmed:tfl")}
     gauges = GaugesModel(montage, p.zones, expected=expected, muscles=())

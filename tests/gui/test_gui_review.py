@@ -9,7 +9,7 @@ from PyQt6.QtCore import Qt  # noqa: E402
 from emgmap.clock import ManualClock  # noqa: E402
 from emgmap.drivers import open_driver  # noqa: E402
 from emgmap.gui.review import ReviewWindow  # noqa: E402
-from emgmap.recordings.recorder import Recorder  # noqa: E402
+from emgmap.sinks.recorder import Recorder  # noqa: E402
 from emgmap.session import Session  # noqa: E402
 
 
