@@ -81,8 +81,11 @@ class DeviceBar(QWidget):
         self.rate_label = QLabel()
         self.dropped_label = QLabel()
         self.latency_label = QLabel()
-        for lab in (self.state_label, self.rate_label, self.dropped_label, self.latency_label):
+        # each as wide as its widest text: a status changing never widens the window
+        for lab, widest in ((self.state_label, "● replay finished"), (self.rate_label, "0000.0 Hz"),
+                            (self.dropped_label, "99999 dropped"), (self.latency_label, "9999 ms to screen")):
             lab.setFont(font(MEDIUM_PT, bold=True))
+            lab.setMinimumWidth(lab.fontMetrics().horizontalAdvance(widest) + 4)
         lay.addWidget(QLabel("Device"))
         lay.addWidget(self.picker, 1)
         lay.addWidget(self.connect_button)
@@ -126,9 +129,10 @@ class DeviceBar(QWidget):
         self.connect_button.setText("Disconnect" if connected else "Connect")
 
     def show_status(self, st: Status, latency_ms: float | None, nominal_fs: float | None = None,
-                    paced: bool = True) -> None:
-        colour = STATE_COLOURS.get(st.state, self.theme.muted)
-        self.state_label.setText(f"● {STATE_WORDS[st.state]}")
+                    paced: bool = True, ended: bool = False) -> None:
+        """``ended``: a replay played to its end (not a device lost)."""
+        colour = self.theme.muted if ended else STATE_COLOURS.get(st.state, self.theme.muted)
+        self.state_label.setText("● replay finished" if ended else f"● {STATE_WORDS[st.state]}")
         self.state_label.setStyleSheet(f"color: {colour}")
         if st.state == State.STREAMING and st.samples:
             self.rate_label.setText(f"{st.measured_rate:7.1f} Hz" if paced else "unpaced")

@@ -36,6 +36,8 @@ class RecordBar(QWidget):
         self.folder_button.clicked.connect(self.folder_requested)
         self.info = QLabel("not recording")
         self.info.setFont(font(MEDIUM_PT, bold=True))
+        # as wide as its widest text from the start: a recording starting never widens the window
+        self.info.setMinimumWidth(self.info.fontMetrics().horizontalAdvance("● REC 00:00  999.9 MB") + 8)
         self.marker_button = QPushButton("Marker (space)")
         self.marker_button.setFont(font(MEDIUM_PT))
         self.marker_button.clicked.connect(self.request_marker)

@@ -19,28 +19,17 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QUrl, Qt
 from PyQt6.QtGui import QDesktopServices
-from PyQt6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QTextBrowser, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ..app.compare import Change, compare_table
 from ..app.gauges import GaugeKind
 from ..recordings import open_recording
 from ..types import Side
-from .theme import MEDIUM_PT, OKABE_ITO, THEMES, ZONE_COLOURS, ZONE_TEXT, font
+from .theme import MEDIUM_PT, OKABE_ITO, THEMES, ZONE_COLOURS, ZONE_TEXT, fit_to_screen, font
 
 SPAN_COLOURS = {"set": OKABE_ITO["blue"], "mvc": OKABE_ITO["vermillion"], "rest": "#8a939c"}
 SPEEDS = (1.0, 2.0, 5.0)
 CHANGE_COLOURS = {Change.BETTER: OKABE_ITO["green"], Change.WORSE: OKABE_ITO["vermillion"]}
-
-
-def fit_to_screen(w, width: int, height: int) -> None:
-    """Open at ``width`` x ``height``, or smaller on a small screen (a 1366x768 laptop)."""
-    screen = w.screen() or QApplication.primaryScreen()
-    if screen is not None:
-        avail = screen.availableGeometry()
-        width, height = min(width, avail.width() - 20), min(height, avail.height() - 40)
-        w.move(avail.x() + (avail.width() - width) // 2, avail.y() + (avail.height() - height) // 2)
-    w.resize(width, height)
 
 
 def _button(text: str, slot) -> QPushButton:

@@ -94,3 +94,13 @@ def paint_stale(p, rect, theme: Theme, text: str) -> None:
     p.setPen(QColor(theme.fg))
     p.setFont(font(SMALL_PT, bold=True))
     p.drawText(QRectF(rect).adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, text)
+
+
+def fit_to_screen(w, width: int, height: int) -> None:
+    """Open at ``width`` x ``height``, or smaller on a small screen (a 1366x768 laptop)."""
+    screen = w.screen() or QApplication.primaryScreen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        width, height = min(width, avail.width() - 20), min(height, avail.height() - 40)
+        w.move(avail.x() + (avail.width() - width) // 2, avail.y() + (avail.height() - height) // 2)
+    w.resize(width, height)
