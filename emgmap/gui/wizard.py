@@ -28,6 +28,8 @@ from ..protocols import Protocol, build_plan, load_protocol
 from ..protocols.analysis import ONSET_LEAD_S
 from ..quality import channel_quality
 from ..types import EmgmapError, Side
+from .history import file_and_compare
+from .patient_picker import PatientPicker
 from .summary_table import SummaryTable
 from .theme import OKABE_ITO, font
 
@@ -75,6 +77,7 @@ class SessionWizard(QWidget):
         self.analysis = None
         self.meta: dict = {}
         self.report_path: Path | None = None
+        self.visit_id: int | None = None   # the patient-store visit this session was filed as
         self.placement_index = 0
         self.flow = WizardFlow()     # the pseudonym guard (app/wizard_flow.py)
         self.feedback: Biofeedback | None = None
@@ -125,6 +128,7 @@ class SessionWizard(QWidget):
         # Enter reaches the window's key handler (one start per press; a returnPressed slot made it two,
         # so the name guard's "press again" was answered by the same press)
         self.pseudonym.textEdited.connect(self._pseudonym_edited)
+        self.patient_picker = PatientPicker(self.pseudonym)   # search the patient store as you type, or create
         self.protocol_picker = QComboBox()
         self.protocol_picker.setFont(font(20))
         self.protocol_picker.setEditable(True)   # type to choose; an ambiguous text is not a guess
@@ -153,6 +157,7 @@ class SessionWizard(QWidget):
             lab = QLabel(text)
             lab.setFont(font(20))
             form.addRow(lab, field)
+        form.addRow("", self.patient_picker)
         form.addRow("", self.sound_box)
         form.addRow(self.montage_note)
         form.addRow(self.name_warning)
@@ -211,6 +216,9 @@ class SessionWizard(QWidget):
         head = _label(28, True)
         head.setText("Session summary")
         self.summary = SummaryTable(self.dashboard.theme)
+        self.since_last = QLabel()        # the comparison with the patient's last visit (gui/history.py)
+        self.since_last.setTextFormat(Qt.TextFormat.RichText)
+        self.since_last.setWordWrap(True)
         self.summary_path = _label(13)
         row = QHBoxLayout()
         row.addWidget(_button("Save report  (S)", lambda: self.save_report()))
@@ -218,6 +226,7 @@ class SessionWizard(QWidget):
         row.addStretch(1)
         lay.addWidget(head)
         lay.addWidget(self.summary, 1)
+        lay.addWidget(self.since_last)
         lay.addWidget(self.summary_path)
         lay.addLayout(row)
         self._add("summary", w)
@@ -236,6 +245,7 @@ class SessionWizard(QWidget):
         self.target_spin.setValue(st.target_pct)
         self.sound_box.setChecked(st.sound)
         self.pseudonym.clear()
+        self.patient_picker.refresh()
         self.name_warning.setText("")
         self.flow.begin(self.protocol_picker.currentData())
         self._show_montage_advice()
@@ -563,6 +573,8 @@ class SessionWizard(QWidget):
             self._show("summary")
             return
         self.summary.set_view(summary_view(self.analysis))
+        self.visit_id, since_last = file_and_compare(self.meta["subject"], self.recording_path, self.protocol.name)
+        self.since_last.setText(since_last)
         self.summary_path.setText(f"recording: {self.recording_path}")
         self._show("summary")
 
