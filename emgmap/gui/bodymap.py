@@ -89,7 +89,7 @@ class BodyMap(QWidget):
         self.highlight: str | None = None   # the placement guide's muscle: outlined, its spot marked
         self.stale = ""                      # when and why the data stopped ("" while live)
         self.setAccessibleName("activation map")
-        self.setMinimumSize(300, 260)
+        self.setMinimumSize(300, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # Build the paths once (in view coordinates) so painting only transforms them.
         self._shapes = []

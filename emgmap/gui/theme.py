@@ -89,7 +89,7 @@ def paint_stale(p, rect, theme: Theme, text: str) -> None:
     must never look live (its zone colours least of all)."""
     from PyQt6.QtCore import QRectF, Qt
     veil = QColor(theme.bg)
-    veil.setAlpha(185)
+    veil.setAlpha(205)
     p.fillRect(rect, veil)
     p.setPen(QColor(theme.fg))
     p.setFont(font(SMALL_PT, bold=True))

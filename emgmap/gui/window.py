@@ -39,7 +39,7 @@ from .patient_view import PatientView
 from .recordbar import RecordBar
 from .theme import MEDIUM_PT, THEMES, apply, fit_to_screen, font
 from .traces import TracesView
-from .wizard import SessionWizard
+from .wizard import COMPACT_BELOW_PX, SessionWizard
 
 TRACE_WINDOW_MAX_S = 30.0   # the longest trace window offered
 
@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.body)
         top.addWidget(self.bars)
-        top.setSizes([420, 280])
+        top.setSizes([450, 550])   # the bars get the room their numbers need (read from 2 m)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(gauge_scroll)
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.traces)
         split.addWidget(right)
-        split.setSizes([1000, 720])
+        split.setSizes([1000, 900])
         self.splitters = (top, right, split)
         self.record_bar = RecordBar()
         self.record_bar.record_requested.connect(self.start_recording)
@@ -563,6 +563,8 @@ class MainWindow(QMainWindow):
         # the guided session's panel takes at most 55 % of the height (its pages scroll inside):
         # it never pushes the traces, the gauges or the record bar off a laptop screen
         self.wizard.setMaximumHeight(max(220, int(self.height() * 0.55)))
+        self.wizard.set_compact(self.height() < COMPACT_BELOW_PX)
+        self.wizard.fit_page()
 
     # -- menus, review and compare -------------------------------------------------------
     def _build_menus(self) -> None:

@@ -38,6 +38,8 @@ __all__ = ["SessionWizard", "looks_like_name"]   # looks_like_name: the guard, f
 CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
 COUNTER_PT = 40   # rep, set, leg, seconds left
 TEXT_PT = 26      # the instruction under the cue
+COMPACT_BELOW_PX = 900   # a shorter window (a 1366x768 laptop) gets the compact sizes below
+COMPACT_PT = {"cue": 72, "counter": 30, "text": 18}
 PHASE_COLOURS = {"up": OKABE_ITO["blue"], "hold": OKABE_ITO["green"], "down": OKABE_ITO["purple"],
                  "rest": "#6c7680", "mvc": OKABE_ITO["vermillion"], "ready": OKABE_ITO["orange"],
                  "check": OKABE_ITO["blue"], "baseline": "#6c7680", "waiting": "#6c7680", "done": OKABE_ITO["green"]}
@@ -89,10 +91,11 @@ class SessionWizard(QWidget):
         self.stack = QStackedWidget()
         # in a scroll area: a page taller than the room the window gives it scrolls, it never
         # grows the window past the screen (a 1366x768 laptop)
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.stack)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
@@ -115,6 +118,22 @@ class SessionWizard(QWidget):
 
     def _show(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])
+        self.fit_page()
+
+    def set_compact(self, compact: bool) -> None:
+        """Smaller cue fonts on a short screen, so a stage's cue, instruction and counters fit
+        the panel without scrolling (72 pt still reads from across the room)."""
+        sizes = COMPACT_PT if compact else {"cue": CUE_PT, "counter": COUNTER_PT, "text": TEXT_PT}
+        for label, key in ((self.cue_word, "cue"), (self.counter, "counter"), (self.remaining, "counter"),
+                           (self.cue_text, "text")):
+            label.setFont(font(sizes[key], True if key != "text" else False))
+
+    def fit_page(self) -> None:
+        """Give the page its own height, up to the panel's cap (the window's resize sets it);
+        beyond that it scrolls."""
+        want = self.stack.currentWidget().sizeHint().height() + 4
+        room = int(0.4 * self.dashboard.height())   # what the traces and gauges can always spare
+        self.scroll.setMinimumHeight(max(0, min(want, room, self.maximumHeight() - 12)))
 
     def _build_setup(self) -> None:
         w = QWidget()

@@ -202,7 +202,7 @@ def test_layout_protocol_and_target_come_back_at_start(qtbot, tmp_path):
     qtbot.addWidget(again)
     again.show()
     assert GuiSettings.load().geometry   # (offscreen's 800x800 screen clamps the restored size itself)
-    got = again.splitters[2].sizes()   # scaled to the restored width; the default is 1000:720
+    got = again.splitters[2].sizes()   # scaled to the restored width; the default is 1000:900
     assert got[0] / got[1] == pytest.approx(sizes[0] / sizes[1], rel=0.02)
     again.new_session()
     wz = again.wizard
