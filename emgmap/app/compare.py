@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from ..protocols import Zones, load_protocol
-from ..protocols.report import compare_rows
+from ..analysis.report import compare_rows
 from ..types import ConfigError
 from .gauges import JUDGED_UNIT, GaugeKind, Zone
 
@@ -67,7 +67,7 @@ def _protocol(exercise: str):
 
 
 def compare_table(a, b) -> tuple[CompareRow, ...]:
-    """Rows for two :class:`~emgmap.protocols.analysis.Analysis` of the same patient."""
+    """Rows for two :class:`~emgmap.analysis.Analysis` of the same patient."""
     normalised = a.normalization == b.normalization == "mvc"
     out = []
     for ex, what, unit, x, y in compare_rows(a, b):

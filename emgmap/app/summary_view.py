@@ -55,7 +55,7 @@ class SummaryView:
 
 
 def summary_view(a) -> SummaryView:
-    """The summary of an :class:`~emgmap.protocols.analysis.Analysis` (the recording's, as
+    """The summary of an :class:`~emgmap.analysis.Analysis` (the recording's, as
     ``emgmap analyze`` computes it)."""
     judged = a.normalization == "mvc"
     rows, sets = [], []

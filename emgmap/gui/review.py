@@ -6,7 +6,7 @@ recordings), each channel scaled to its own maximum (written on its lane label,
 so each lane has its y scale) and stacked, left side and right side in the
 theme's side colours; events are drawn where the recording says they are
 (session time). The view never scrolls past either end of the file. The report is made from
-the file by :func:`emgmap.commands.analyze.analyze_file`, so it is exactly what
+the file by :func:`emgmap.analysis.analyze_recording`, so it is exactly what
 ``emgmap analyze --report`` writes.
 """
 from __future__ import annotations
@@ -204,13 +204,14 @@ class ReviewWindow(QMainWindow):
 
     def open_report(self, browse: bool = True) -> Path | None:
         """Write ``<file>.report.html`` (= ``emgmap analyze --report``) and open it in the browser."""
-        from ..protocols.analysis import analyze_file
-        from ..protocols.report import render_html
+        from ..analysis import analyze_recording
+        from ..analysis.report import render_html
         from ..types import EmgmapError
         out = self.path.with_suffix(".report.html")
         try:
-            analysis, meta = analyze_file(self.path)
-            out.write_text(render_html(analysis, f"{self.path.name}: session report", meta), encoding="utf-8")
+            analysis = analyze_recording(self.path)
+            out.write_text(render_html(analysis, f"{self.path.name}: session report", analysis.meta),
+                           encoding="utf-8")
         except EmgmapError as e:
             self.status.setText(str(e))
             return None
@@ -262,9 +263,9 @@ class CompareWindow(QMainWindow):
 
     def __init__(self, before: str | os.PathLike, after: str | os.PathLike, theme=None):
         super().__init__()
-        from ..protocols.analysis import analyze_file
-        self.a, meta_a = analyze_file(before)
-        self.b, meta_b = analyze_file(after)
+        from ..analysis import analyze_recording
+        self.a, self.b = analyze_recording(before), analyze_recording(after)
+        meta_a, meta_b = self.a.meta, self.b.meta
         self.rows = compare_table(self.a, self.b)
         self.setWindowTitle(f"emgmap compare · {Path(before).name} → {Path(after).name}")
         note = (f"<p>before: {html.escape(str(before))} ({html.escape(str(meta_a.get('recorded', '')))})<br>"

@@ -18,14 +18,15 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QScrollArea,
                              QStackedWidget, QVBoxLayout, QWidget)
 
+from ..analysis import ONSET_LEAD_S
 from ..app.biofeedback import Biofeedback
 from ..app.paced import PacedRunner
 from ..app.summary_view import summary_view
 from ..app.wizard_flow import (QualityRow, Verdict, WizardFlow, looks_like_name, match_protocol, montage_advice,
                                protocol_choices, quality_rows)
 from ..montage import MUSCLES, MusclePair
+from ..analysis import ONSET_LEAD_S
 from ..protocols import Protocol, build_plan, load_protocol
-from ..protocols.analysis import ONSET_LEAD_S
 from ..quality import channel_quality
 from ..types import EmgmapError, Side
 from .history import file_and_compare
@@ -580,13 +581,14 @@ class SessionWizard(QWidget):
 
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
-        from ..protocols.analysis import analyze_file
+        from ..analysis import analyze_recording
         self._finish_recording()
         self.runner = None
         self.dashboard.bars.target = None
         self.dashboard.traces.set_per_lane(False)
         try:
-            self.analysis, self.meta = analyze_file(self.recording_path)
+            self.analysis = analyze_recording(self.recording_path)
+            self.meta = self.analysis.meta
         except EmgmapError as e:
             self.summary_path.setText(f"the recording could not be analysed: {e}")
             self._show("summary")
@@ -599,7 +601,7 @@ class SessionWizard(QWidget):
 
     def save_report(self, path: str | Path | None = None, ask: bool = True) -> Path | None:
         """S: the HTML report of the recording (equal to ``emgmap analyze --report``)."""
-        from ..protocols.report import render_html
+        from ..analysis.report import render_html
         if self.analysis is None:
             return None
         default = Path(self.recording_path).with_suffix(".html")

@@ -6,7 +6,7 @@ The old compare page coloured every SI change by |after| < |before| (so +0.0 was
 from emgmap.app.compare import Change, compare_table, zone_change
 from emgmap.app.gauges import Zone
 from emgmap.montage import default_montage
-from emgmap.protocols.analysis import Analysis, SetResult
+from emgmap.analysis.sets import Analysis, SetResult
 
 
 def analysis(gmed_tfl_left, si_gmax, norm="mvc"):

@@ -4,7 +4,7 @@ from emgmap.app.gauges import GaugeKind, NotJudged, Zone
 from emgmap.app.summary_view import summary_view
 from emgmap.montage import default_montage
 from emgmap.protocols import load_protocol
-from emgmap.protocols.analysis import Analysis, SetResult
+from emgmap.analysis.sets import Analysis, SetResult
 
 
 def analysis(norm="mvc"):

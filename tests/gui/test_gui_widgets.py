@@ -131,7 +131,7 @@ def test_a_typed_spec_and_enter_asks_for_that_spec(qtbot):
 
 def bridge_analysis(norm="mvc"):
     from emgmap.protocols import load_protocol
-    from emgmap.protocols.analysis import Analysis, SetResult
+    from emgmap.analysis.sets import Analysis, SetResult
     sets = [SetResult("bridge", "bridge", None, load_protocol("bridge"), [], "cues", {},
                       [{"name": "gmax:bf", "side": "left", "value": 0.20}], [])]
     return Analysis("x.h5", 2000.0, norm, "%MVC" if norm == "mvc" else "% peak", M, sets,
