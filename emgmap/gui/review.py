@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QUrl, Qt
+from PyQt6.QtCore import QTimer, QUrl, Qt
 from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
@@ -108,9 +108,9 @@ class ReviewWindow(QMainWindow):
                 text = self._span_label(k)
                 if text:
                     label = pg.TextItem(text, color=SPAN_COLOURS[ev.kind], anchor=(0, 1))
-                    # set names on top; MVC labels (one per run of trials) on two alternating rows
+                    # set names on top; MVC labels (one per run of trials) on three rows in turn
                     row += ev.kind == "mvc"
-                    label.setPos(ev.onset_s, n + (0.6 if ev.kind == "set" else 0.3 * (row % 2)))
+                    label.setPos(ev.onset_s, n + (0.75 if ev.kind == "set" else 0.25 * (row % 3)))
                     self.plot.addItem(label)
                     self.event_items.append(label)
             elif ev.kind in ("marker", "gap"):
@@ -136,6 +136,12 @@ class ReviewWindow(QMainWindow):
         lay.addWidget(self.plot, 1)
         lay.addLayout(buttons)
         self.status = QLabel()
+        # the replay's playhead: where the main window's replay of this file is now
+        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.fg, width=3))
+        self.playhead.setVisible(False)
+        self.plot.addItem(self.playhead, ignoreBounds=True)
+        self._playhead_timer = QTimer(self)
+        self._playhead_timer.timeout.connect(self._follow_replay)
         lay.addWidget(self.status)
         self.setCentralWidget(central)
         fit_to_screen(self, 1400, 800)
@@ -195,12 +201,23 @@ class ReviewWindow(QMainWindow):
 
     # -- replay and report ----------------------------------------------------------------
     def replay(self, speed: float) -> bool:
-        """Play the file through the main window's live views at ``speed`` x."""
+        """Play the file through the main window's live views at ``speed`` x; a playhead
+        follows it here."""
         if self.main is None:
             return False
         ok = self.main.replay(self.path, speed)
+        if ok:
+            self._playhead_timer.start(100)
         self.status.setText(f"replaying at {speed:g}x in the main window" if ok else self.main.banner.full_text)
         return ok
+
+    def _follow_replay(self) -> None:
+        pos = self.main.replay_position(self.path) if self.main is not None else None
+        self.playhead.setVisible(pos is not None)
+        if pos is None:
+            self._playhead_timer.stop()
+            return
+        self.playhead.setPos(pos)
 
     def open_report(self, browse: bool = True) -> Path | None:
         """Write ``<file>.report.html`` (= ``emgmap analyze --report``) and open it in the browser."""

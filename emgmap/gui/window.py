@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.state = None                              # the newest LiveState drawn
         self.stopped = ""                              # when and why the data on screen stopped
         self._replay: tuple[float, float, list] | None = None  # a replayed file's (start, speed, sets)
+        self._replay_path: Path | None = None
         self._frame = 0
         self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
         self._opening = False   # a device is being opened (nested event loop): no second open
@@ -653,6 +654,15 @@ class MainWindow(QMainWindow):
         self._adopt_recording(path, speed)
         return True
 
+    def replay_position(self, path: str | Path) -> float | None:
+        """Where the replay of ``path`` is, in the file's session time (None: not replaying it,
+        or it finished)."""
+        s = self.session
+        if self._replay is None or s is None or not s.running or Path(path) != self._replay_path:
+            return None
+        t0, speed, _ = self._replay
+        return t0 + s.now_s() * (speed if speed > 0 else 1.0)
+
     def _adopt_recording(self, path: str | Path, speed: float) -> None:
         """A replay shows what the live session showed: the file's MVC references, its protocol
         (pairs, zones, expected ranges) and its sets (the working leg), as `emgmap analyze` reads them."""
@@ -676,6 +686,7 @@ class MainWindow(QMainWindow):
                                          "be loaded here; the gauges use the montage's pairs", kind="note")
         self.set_protocol(proto)
         self._replay = (t0, speed, sets)
+        self._replay_path = Path(path)
 
     def dragEnterEvent(self, ev) -> None:
         if any(u.toLocalFile().endswith(".h5") for u in ev.mimeData().urls()):

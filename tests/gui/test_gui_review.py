@@ -56,3 +56,19 @@ def test_review_keys_limits_labels_and_scale(qtbot, recording):
     assert all(t.endswith(" µV") for t in ticks) and ticks[0].startswith("gmed_L ")
     assert rv.plot.getAxis("left").width() > rv.plot.fontMetrics().horizontalAdvance("gmed_L  88 µV")
     rv.close()
+
+
+def test_replay_has_a_playhead(qtbot, recording, tmp_path):
+    from emgmap.gui.settings import GuiSettings
+    from emgmap.gui.window import MainWindow
+    w = MainWindow(None, settings=GuiSettings(record_dir=str(tmp_path)))
+    qtbot.addWidget(w)
+    w.show()
+    rv = w.open_recording(recording)
+    assert not rv.playhead.isVisible()
+    assert rv.replay(2.0)
+    qtbot.waitUntil(lambda: rv.playhead.isVisible() and rv.playhead.value() > rv.t_start + 0.5, timeout=20000)
+    first = rv.playhead.value()
+    qtbot.waitUntil(lambda: rv.playhead.value() > first + 0.5, timeout=20000)   # it follows the replay
+    assert rv.playhead.value() <= rv.t_end + 0.5
+    w.close()
