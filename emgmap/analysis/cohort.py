@@ -171,7 +171,7 @@ def _distribution_section(ex, indices: list[Index]) -> str:
             ax.set_xlim(-0.6, 0.6)
             ax.set_title(_wrap(ix.title) + f"\n(n = {len(vals)})", fontsize=8.5)
             ax.set_ylabel("ratio" if ix.measure == "ratio" else "SI %")
-        fig.subplots_adjust(left=0.6 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.45,
+        fig.subplots_adjust(left=0.75 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.45,
                             top=1 - 0.45 / (2.5 * rows), bottom=0.1 / rows)
         svg = _svg(fig, f"distribution of the indices of {ix.exercise}")
     return (f"<h3>Distribution across subjects</h3>"
@@ -211,7 +211,7 @@ def _lr_section(ex, indices: list[Index]) -> str:
             higher_l = sum(L.at[s, "value"] > R.at[s, "value"] for s in both)
             higher_r = sum(L.at[s, "value"] < R.at[s, "value"] for s in both)
             counts.append((f"{name} {measure}", len(both), higher_l, higher_r))
-        fig.subplots_adjust(left=0.6 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.5,
+        fig.subplots_adjust(left=0.75 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.5,
                             top=1 - 0.45 / (2.4 * rows), bottom=0.3 / (2.4 * rows))
         svg = _svg(fig, "left against right per subject")
     rows_html = "".join(f"<tr><td>{_e(n)}</td><td>{k}</td><td>{a}</td><td>{b}</td></tr>" for n, k, a, b in counts)
@@ -255,7 +255,7 @@ def _prepost_section(ex, indices: list[Index]) -> str:
             ax.set_xlim(-0.4, 1.4)
             _value_axis(ax, ix.log_scale)
             ax.set_title(_wrap(ix.title), fontsize=8.5)
-        fig.subplots_adjust(left=0.6 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.5,
+        fig.subplots_adjust(left=0.75 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.5,
                             top=1 - 0.45 / (2.4 * rows), bottom=0.3 / (2.4 * rows))
         svg = _svg(fig, "first against last visit per subject")
     rows_html = "".join(f"<tr><td>{_e(n)}</td><td>{k}</td><td class=better>{a}</td><td class=worse>{b}</td>"
