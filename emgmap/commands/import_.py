@@ -22,6 +22,7 @@ def register(sub) -> None:
                    help="muscle and side of one EMG column (name or 1-based number); repeat per column")
     p.add_argument("--subject", default="", help="subject pseudonym")
     p.add_argument("--mains", type=float, default=50.0, help="power-line frequency, Hz (default 50)")
+    p.add_argument("--stream", metavar="NAME", help="XDF: the EMG stream to import (default: the one of type EMG)")
     p.set_defaults(func=run)
 
 
@@ -29,9 +30,14 @@ def run(args) -> int:
     from ..montage import Montage
     from ..recordings.importers import import_file
     montage = Montage.load(args.montage) if args.montage else None
-    r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
-                    columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
-                    power_line_hz=args.mains)
+    if args.file.lower().endswith((".xdf", ".xdfz")):   # XDF (LabRecorder): recordings/xdf.py
+        from ..recordings.xdf import import_xdf
+        r = import_xdf(args.file, args.output, stream=args.stream, montage=montage, channels=args.channel,
+                       subject_id=args.subject, power_line_hz=args.mains)
+    else:
+        r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
+                        columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
+                        power_line_hz=args.mains)
     if r.renamed:
         print(f"emgmap: {args.output} exists; wrote {r.path} instead")
     print(f"imported {r.n_samples} samples ({r.n_samples / r.fs:.3f} s at {r.fs:g} Hz) of "

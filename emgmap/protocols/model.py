@@ -80,6 +80,30 @@ class Zones:
         return "red"
 
 
+GAIT_MODES = ("walk", "run")
+
+
+@dataclass(frozen=True)
+class GaitSettings:
+    """A walking or running protocol (``[gait]``): each bout is one ``set`` event with no
+    reps; the analysis is the gait analysis (docs/gait.md)."""
+    mode: str = "walk"              # walk | run
+    treadmill: bool = True
+    speed_kmh: float = 5.0
+    incline_pct: float = 0.0
+    duration_s: float = 120.0       # one bout
+    bouts: int = 1
+
+    @property
+    def instruction(self) -> str:
+        """What the clinician tells the patient, e.g. "Run on the treadmill at 10 km/h (1 %
+        incline) for 120 s"."""
+        grade = f" ({self.incline_pct:g} % incline)" if self.incline_pct else ""
+        where = f"on the treadmill at {self.speed_kmh:g} km/h{grade}" if self.treadmill else \
+            f"overground at about {self.speed_kmh:g} km/h"
+        return f"{self.mode.capitalize()} {where} for {self.duration_s:g} s"
+
+
 @dataclass(frozen=True)
 class Expected:
     range: tuple[float, float]
@@ -102,6 +126,7 @@ class Protocol:
     calibration: CalibrationPlan = CalibrationPlan()
     simulate_as: str = ""
     source: str = ""
+    gait: GaitSettings | None = None
 
     def pairs_on(self, montage: Montage) -> list[MusclePair]:
         """The protocol's pairs restricted to the muscles on ``montage``
@@ -193,11 +218,12 @@ def _section(doc: dict, name: str, cls, where: str):
 def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
     where = f"protocol file {source}"
     known = {"name", "title", "position", "unilateral", "prime_mover", "muscles", "pairs", "timing", "cues",
-             "expected", "zones", "calibration", "simulate_as"}
+             "expected", "zones", "calibration", "simulate_as", "gait"}
     unknown = set(doc) - known
     if unknown:
         raise ConfigError(f"{where}: unknown field {sorted(unknown)[0]!r}; valid: {', '.join(sorted(known))}")
     name = _get(doc, "name", str, where)
+    unilateral = _get(doc, "unilateral", bool, where)
     muscles = _get(doc, "muscles", list, where)
     for i, m in enumerate(muscles):
         if m not in MUSCLES:
@@ -226,9 +252,18 @@ def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
             raise ConfigError(f"{w}: range must be [low, high] with 0 < low <= high, got {rng!r}")
         expected[pname] = Expected((float(rng[0]), float(rng[1])), _get(e, "source", str, w, ""))
     simulate_as = _get(doc, "simulate_as", str, where, "")
+    gait = None
+    if "gait" in doc:
+        gait = _section(doc, "gait", GaitSettings, where)
+        if gait.mode not in GAIT_MODES:
+            raise ConfigError(f"{where} [gait]: mode must be one of {', '.join(GAIT_MODES)}, got {gait.mode!r}")
+        if gait.duration_s < 10 or gait.bouts < 1:
+            raise ConfigError(f"{where} [gait]: needs duration_s >= 10 (a few strides per side) and bouts >= 1")
+        if unilateral:
+            raise ConfigError(f"{where}: a gait protocol is bilateral (unilateral = false): both legs walk")
     return Protocol(
         name=name, title=_get(doc, "title", str, where, name), position=_get(doc, "position", str, where, ""),
-        unilateral=_get(doc, "unilateral", bool, where), prime_mover=prime, muscles=tuple(muscles),
+        unilateral=unilateral, prime_mover=prime, muscles=tuple(muscles),
         pairs=tuple(pairs), timing=timing, cues={k: str(v) for k, v in cues.items()}, expected=expected,
         zones=_section(doc, "zones", Zones, where), calibration=_section(doc, "calibration", CalibrationPlan, where),
-        simulate_as=simulate_as, source=source)
+        simulate_as=simulate_as, source=source, gait=gait)
