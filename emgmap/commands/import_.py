@@ -1,23 +1,31 @@
 """``emgmap import``: other tools' sEMG files -> an emgmap recording."""
 from __future__ import annotations
 
+import sys
+
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="convert an OpenBCI GUI or delimited text file to an emgmap recording",
-                       description="Convert an OpenBCI GUI 'OpenBCI-RAW' .txt file or a delimited text file "
-                                   "(header lines skipped) to an emgmap HDF5 recording. Non-EMG columns go to "
-                                   "/aux. Nothing is written when the input has a bad line.")
+    p = sub.add_parser("import", help="convert an OpenBCI GUI, BrainFlow CSV or delimited text file to an emgmap "
+                                      "recording",
+                       description="Convert an OpenBCI GUI 'OpenBCI-RAW' .txt file (any GUI generation), a BrainFlow "
+                                   "CSV file (DataFilter.write_file) or a delimited text file (header lines skipped) "
+                                   "to an emgmap HDF5 recording. Non-EMG columns go to /aux. Channels no montage, "
+                                   "--channel or label names stay unassigned (emgmap montage assign sets them later). "
+                                   "Nothing is written when the input has a bad line.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", required=True, metavar="OUT.h5", help="recording to write (never overwritten)")
-    p.add_argument("--fs", type=float, help="sampling rate in Hz (default: from the file's header)")
+    p.add_argument("--fs", type=float, help="sampling rate in Hz (default: from the file's header or board)")
     p.add_argument("--unit", choices=("uV", "mV", "V", "counts"), help="unit of the EMG columns "
-                   "(default: from the header; OpenBCI files are in uV)")
+                   "(default: from the header; OpenBCI and BrainFlow files are in uV)")
     p.add_argument("--scale", type=float, help="multiply by this (for counts: µV per count)")
     p.add_argument("--offset", type=float, help="zero level subtracted first (counts: default mid-scale "
                    "when the header gives the resolution)")
     p.add_argument("--columns", help="EMG columns: names or 1-based numbers and ranges, e.g. '2-5' or 'RF,BF' "
                    "(default: the voltage columns, or the EXG channels)")
-    p.add_argument("--montage", help="montage TOML giving the muscles and sides of the EMG columns, in order")
+    p.add_argument("--board", help="BrainFlow board of a BrainFlow CSV file, by name or id (default: guessed from "
+                   "its columns and timestamps)")
+    p.add_argument("--montage", help="montage TOML giving the muscles and sides of the EMG columns, in order "
+                   "(docs/recording-format.md; `emgmap montage template` writes one)")
     p.add_argument("--channel", action="append", default=[], metavar="NAME=muscle:side",
                    help="muscle and side of one EMG column (name or 1-based number); repeat per column")
     p.add_argument("--subject", default="", help="subject pseudonym")
@@ -29,12 +37,44 @@ def run(args) -> int:
     from ..montage import Montage
     from ..recordings.importers import import_file
     montage = Montage.load(args.montage) if args.montage else None
-    r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
-                    columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
-                    power_line_hz=args.mains)
+    bar = _progress_bar(args.file)
+    try:
+        r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
+                        columns=args.columns, montage=montage, channels=args.channel, board=args.board,
+                        subject_id=args.subject, power_line_hz=args.mains, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     if r.renamed:
         print(f"emgmap: {args.output} exists; wrote {r.path} instead")
-    print(f"imported {r.n_samples} samples ({r.n_samples / r.fs:.3f} s at {r.fs:g} Hz) of "
+    print(f"imported {r.n_samples} samples ({r.duration_s:.3f} s at {r.fs:g} Hz) of "
           f"{', '.join(r.channels)} from {args.file} ({r.kind}) to {r.path}"
-          + (f"; aux: {', '.join(r.aux)}" if r.aux else "") + (f"; {r.gaps} gaps" if r.gaps else ""))
+          + (f"; aux: {', '.join(r.aux)}" if r.aux else "")
+          + (f"; {r.gaps} gaps, {r.missing} samples lost" if r.gaps else "; no gaps"))
+    for note in r.notes:
+        print(f"note: {note}")
+    if r.unassigned:
+        print(f"note: {len(r.unassigned)} channels unassigned ({', '.join(r.unassigned)}); give them muscles with "
+              f"`emgmap montage assign {r.path} --channel 'NAME=muscle:side'` or `--montage m.toml` "
+              "(`emgmap montage template` writes one)")
     return 0
+
+
+class _progress_bar:
+    """A tqdm bar over the bytes parsed, on a terminal only (a pipe or a log gets no bar)."""
+
+    def __new__(cls, path):
+        if not sys.stderr.isatty():
+            return None
+        return super().__new__(cls)
+
+    def __init__(self, path):
+        from tqdm import tqdm
+        self._bar = tqdm(total=0, unit="B", unit_scale=True, desc=f"reading {path}", leave=False, file=sys.stderr)
+
+    def __call__(self, done: int, total: int) -> None:
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        self._bar.close()
