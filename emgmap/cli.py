@@ -14,7 +14,7 @@ from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
 COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export",
-            "session", "analyze", "compare", "bench")
+            "session", "analyze", "compare", "bench", "montage")
 
 
 def build_parser() -> argparse.ArgumentParser:

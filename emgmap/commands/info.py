@@ -53,8 +53,10 @@ def run(args) -> int:
         print(f"{'channel':<{w}}{'muscle':<8}{'side':<9}{'band Hz':>14}{'rest µV':>9}{'MVC µV':>9}  placement")
         for i, ch in enumerate(rec.montage.channels):
             band = f"{rec.low_cutoff_hz[i]:g}-{rec.high_cutoff_hz[i]:g}"
-            print(f"{ch.name:<{w}}{ch.muscle:<8}{ch.side.value:<9}{band:>14}{_num(rec.rest_rms_uv[i]):>9}"
-                  f"{_num(rec.mvc_uv[i]):>9}  {ch.placement or MUSCLES[ch.muscle].name}")
+            what = ch.placement or (MUSCLES[ch.muscle].name if ch.assigned else
+                                    "unassigned (emgmap montage assign gives it a muscle)")
+            print(f"{ch.name:<{w}}{ch.muscle or '-':<8}{ch.side.value:<9}{band:>14}{_num(rec.rest_rms_uv[i]):>9}"
+                  f"{_num(rec.mvc_uv[i]):>9}  {what}")
         if rec.events and args.events:
             print()
             print(f"{'onset s':>10}{'dur s':>8}  {'kind':<7}label")

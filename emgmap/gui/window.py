@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
         if live is None:
             return
         montage = self.session.montage
-        values = {(c.muscle, c.side): live.activation[c.name] for c in montage.channels}
+        values = {(c.muscle, c.side): live.activation[c.name] for c in montage.assigned}
         units = {v.unit for v in values.values()}
         uv = [v.value for v in values.values() if v.unit == "µV" and math.isfinite(v.value)]
         if uv:  # µV: a 1-2-5 full scale over the 95th percentile of the last 10 s of peaks,
