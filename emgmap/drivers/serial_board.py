@@ -175,6 +175,7 @@ class SerialDriver(Driver):
             for k, v in self._parser.counters.items():  # keep the totals across reconnects
                 if k in self._counts:
                     self._counts[k] += v
+            self._parser.counters = dict.fromkeys(self._parser.counters, 0)  # folded in: count them once
             try:
                 ser.close()
             except Exception:  # a vanished port may fail to close; it is closed either way
