@@ -11,6 +11,7 @@ BENCHMARKS: dict[str, str] = {
     "dsp": "emgmap.bench.dsp",
     "lsl": "emgmap.bench.lsl",
     "record": "emgmap.bench.record",
+    "import": "emgmap.bench.import_",
     "gui": "emgmap.gui.bench",
 }
 

@@ -371,7 +371,7 @@ def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: fl
     e_pos, a_pos = [pos[j] for j in emg], [pos[j] for j in aux]
     chunks_emg, chunks_aux, counter, host, marker, same, blank = [], [], [], [], [], [], []
     railed = np.zeros(len(emg))
-    prev: np.ndarray | None = None        # last row of the previous block (counter + EMG), for duplicates
+    prev: tuple | None = None             # (counter, EMG) of the previous block's last row: duplicates
     rows = 0
     for block in read_chunks(source.table, usecols, progress=progress):
         x = block[:, e_pos]
@@ -382,11 +382,14 @@ def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: fl
         chunks_aux.append(block[:, a_pos] if aux else None)
         if source.counter is not None:
             c = block[:, pos[source.counter]]
-            key = np.column_stack((c, x))
-            s = np.empty(block.shape[0], dtype=bool)
-            s[1:] = (key[1:] == key[:-1]).all(axis=1)
-            s[0] = prev is not None and bool((key[0] == prev).all())
-            prev = key[-1].copy()
+            s = np.zeros(block.shape[0], dtype=bool)     # same counter and values as the row before
+            s[1:] = c[1:] == c[:-1]
+            s[0] = prev is not None and c[0] == prev[0]
+            k = np.flatnonzero(s[1:]) + 1                # compare the values only there
+            s[k] = (x[k] == x[k - 1]).all(axis=1)
+            if s[0]:
+                s[0] = bool(np.array_equal(x[0], prev[1]))
+            prev = (c[-1], x[-1].copy())
             counter.append(c)
             same.append(s)
             blank.append((block == 0).all(axis=1))

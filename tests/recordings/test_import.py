@@ -337,3 +337,16 @@ def test_a_cut_openbci_row_and_a_binary_file(tmp_path, capsys):
 
 def test_counter_rule_period():
     assert COUNTERS[Board.GANGLION].period == 200 and CounterRule(256, 2).period == 128
+
+
+def test_bench_import_prints_the_table(capsys, tmp_path):
+    from emgmap.bench.import_ import write_gui_file
+    src = tmp_path / "g.txt"
+    rows = write_gui_file(src, 20, 250)
+    r = import_file(src, tmp_path / "g.h5")                     # the generated file is a valid GUI file
+    assert (r.n_samples, r.gaps, r.missing) == (rows, 1, 3)     # its one drop-out of 3 packets (after row 1000)
+    assert main(["bench", "import", "--seconds", "20", "--repeat", "1", "--dir", str(tmp_path)]) in (0, 1)
+    out = capsys.readouterr().out
+    lines = {ln.split("  ")[0]: ln for ln in out.splitlines()}
+    assert "pandas.read_csv" in lines and "emgmap import (to HDF5)" in lines
+    assert "emgmap / pandas" in out and "goal <= 2x" in out
