@@ -10,11 +10,10 @@ import importlib
 import sys
 
 from . import __version__
-from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
 COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export",
-            "session", "analyze", "compare", "bench", "montage")
+            "guided", "analyze", "compare", "patients", "history", "bench", "montage")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:  # `emgmap` alone opens the dashboard
         args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+    from .types import EmgmapError   # here: `emgmap --version` and `--help` load no numpy, scipy or Qt
     try:
         return int(args.func(args) or 0)
     except EmgmapError as e:

@@ -28,17 +28,8 @@ def _clean(x):
     return x
 
 
-def analyze_file(path: str):
-    from ..protocols.analysis import analyze, from_recording
-    from ..recordings import open_recording
-    with open_recording(path) as rec:
-        analysis = analyze(from_recording(rec))
-        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", ""),
-                "device": rec.device}
-    return analysis, meta
-
-
 def run(args) -> int:
+    from ..protocols.analysis import analyze_file
     from ..protocols.summary import print_summary
     analysis, meta = analyze_file(args.file)
     if args.json:

@@ -7,11 +7,6 @@ from __future__ import annotations
 
 import sys
 
-from ..drivers import open_driver
-from ..montage import Montage
-from ..quality import MAINS_FRACTION, MAINS_MIN_UV, channel_quality, device_rate
-from ..session import Session, State
-from ..types import DeviceError
 
 RATE_TOLERANCE = 0.05  # measured rate within 5 % of nominal
 
@@ -27,17 +22,19 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    # imported here, not at the top: `emgmap --help` must not load numpy, scipy or numba
+    from ..app.live import LiveSession
+    from ..montage import Montage
+    from ..quality import channel_quality, device_rate
+    from ..session import Session, State
+    from ..types import DeviceError
     montage = Montage.load(args.montage) if args.montage else None
-    driver = open_driver(args.device)
-    try:
-        n_target = max(1, int(round(args.seconds * driver.spec.fs)))
-        session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0, stop_after=n_target)
-    except BaseException:
-        driver.stop()  # a probed serial port is open: release it
-        raise
+    live = LiveSession(ring_seconds=max(args.seconds, 1.0) + 1.0)
+    driver = live.open(args.device)
+    n_target = max(1, int(round(args.seconds * driver.spec.fs)))
+    session = live.connect(driver, montage, stop_after=n_target)
     fs, seconds = session.fs, args.seconds
     tty = sys.stderr.isatty()
-    session.start()
     try:
         def done(s: Session) -> bool:
             st = s.status
@@ -48,7 +45,7 @@ def run(args) -> int:
             return st.samples >= n_target or st.elapsed_s >= seconds + 2.0
         session.wait_until(done, timeout=seconds + 30.0)
     finally:
-        session.stop()
+        live.close()
         if tty:
             print(file=sys.stderr)
     st = session.status
@@ -57,7 +54,7 @@ def run(args) -> int:
     rings = session.rings  # the first `seconds` of the stream (a block may run past them)
     lo, hi = rings.raw.oldest, min(rings.total, rings.raw.oldest + n_target)
     raw = rings.raw.read_range(lo, hi)
-    rate = device_rate(rings.index.read_range(lo, hi), rings.t.read_range(lo, hi), fs) if driver.paced else None
+    rate = device_rate(rings.sample_index.read_range(lo, hi), rings.t.read_range(lo, hi), fs) if driver.paced else None
     print(f"device   {driver.spec.device}  ({driver.spec.device_model}, {fs:g} Hz nominal)")
     for w in st.warnings:
         print(f"warning  {w}")
@@ -87,7 +84,9 @@ def run(args) -> int:
     return 1 if reason else 0
 
 
-def unhealthy_reason(session: Session, quality, rate) -> str | None:
+def unhealthy_reason(session, quality, rate) -> str | None:
+    from ..quality import MAINS_FRACTION, MAINS_MIN_UV
+    from ..session import State
     st = session.status
     if st.state in (State.ERROR, State.LOST, State.RECONNECTING):
         return st.message

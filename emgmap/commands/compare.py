@@ -14,7 +14,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..protocols.report import render_compare_html, render_compare_text
-    from .analyze import analyze_file
+    from ..protocols.analysis import analyze_file
     a, _ = analyze_file(args.before)
     b, _ = analyze_file(args.after)
     print(render_compare_text(a, b))

@@ -16,10 +16,10 @@ def register(sub) -> None:
     p = sub.add_parser("emulate", help="emulate a board on a pseudo-terminal (OpenBCI Cyton, emgmap serial)",
                        description=__doc__.split("\n\n", 1)[1])
     kinds = p.add_subparsers(dest="board", metavar="BOARD", required=True)
-    from ..sim import SCENARIOS
 
-    def common(bp) -> None:
-        bp.add_argument("--scenario", default="healthy", choices=list(SCENARIOS), help="simulator scenario")
+    def common(bp) -> None:   # scenarios are checked when the simulator starts (`--help` must not load scipy)
+        bp.add_argument("--scenario", default="healthy",
+                        help="simulator scenario (default healthy; `emgmap devices` lists them)")
         bp.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
         bp.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
                         help="probability that a packet is lost (its counter still advances)")

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import collections
-
-import numpy as np
-
-from ..montage import MUSCLES
+import math
 
 
 def register(sub) -> None:
@@ -16,10 +13,11 @@ def register(sub) -> None:
 
 
 def _num(x: float, fmt: str = ".1f") -> str:
-    return "-" if not np.isfinite(x) else format(x, fmt)
+    return "-" if not math.isfinite(x) else format(x, fmt)
 
 
 def run(args) -> int:
+    from ..montage import MUSCLES
     from ..recordings import open_recording
     with open_recording(args.file) as rec:
         a = rec.attrs
@@ -42,7 +40,7 @@ def run(args) -> int:
                                                     if kinds else ""))
         env, _ = rec.envelope()
         print(f"envelope     {env.shape[0]} rows at 100 Hz" if env.shape[0] else "envelope     not recorded")
-        calibrated = np.isfinite(rec.mvc_uv).any() or np.isfinite(rec.rest_rms_uv).any()
+        calibrated = any(math.isfinite(v) for v in (*rec.mvc_uv, *rec.rest_rms_uv))
         print(f"calibration  {'per channel below' if calibrated else 'none'}")
         if rec.aux_names:
             print("aux          " + ", ".join(f"{n} ({u})" for n, u in zip(rec.aux_names, rec.aux_units)))
