@@ -8,7 +8,7 @@ import pytest
 from emgmap.drivers import open_driver
 from emgmap.drivers.lsl import GapDetector
 from emgmap.recordings import open_recording
-from emgmap.recordings.recorder import Recorder
+from emgmap.sinks.recorder import Recorder
 from emgmap.session import Session, State
 from emgmap.types import Side
 
@@ -89,7 +89,7 @@ def test_a_real_dropout_in_a_jittered_stream_is_one_gap_of_its_size():
     assert session.wait_until(lambda s: s.rings.total >= pushed.size, 30), session.status
     st = session.status
     session.stop()
-    idx = session.rings.index.read_range(0, pushed.size)
+    idx = session.rings.sample_index.read_range(0, pushed.size)
     got = session.rings.raw.read_range(0, pushed.size)[:, 0] / 1000
     np.testing.assert_array_equal(got, pushed)
     assert st.gaps == 1 and abs(st.dropped_samples - 100) <= 3           # its size within the jitter
