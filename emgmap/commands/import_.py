@@ -70,11 +70,15 @@ class _progress_bar:
 
     def __init__(self, path):
         from tqdm import tqdm
-        self._bar = tqdm(total=0, unit="B", unit_scale=True, desc=f"reading {path}", leave=False, file=sys.stderr)
+        self._bar = None
+        self._tqdm, self._desc = tqdm, f"reading {path}"
 
     def __call__(self, done: int, total: int) -> None:
-        self._bar.total = total
+        if self._bar is None:   # made at the first report, when the size is known (tqdm shows nothing for 0)
+            self._bar = self._tqdm(total=total, unit="B", unit_scale=True, desc=self._desc, leave=False,
+                                   file=sys.stderr)
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
