@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..drivers.brainflow import board_id, board_names
 from .format import RecordingError
 from .openbci import COUNTERS, Board, CounterRule
 from .textread import TextTable, is_number, split_fields
@@ -61,6 +60,25 @@ class BrainFlowLayout:
         return [n or f"Row {j}" for j, n in enumerate(out)]
 
 
+def board_names() -> dict[str, int]:
+    """BrainFlow board name (lower case, no ``_board``) -> id. (The drivers have their own list, with
+    ``playback``; recordings sit below drivers and read BrainFlow's enum themselves.)"""
+    from brainflow.board_shim import BoardIds
+    return {b.name.lower().removesuffix("_board"): int(b.value) for b in BoardIds}
+
+
+def board_id(text: str) -> int:
+    """``cyton``, ``CYTON_DAISY_BOARD`` or ``2`` -> a BrainFlow board id."""
+    names = board_names()
+    key = text.strip().lower().removesuffix("_board")
+    if key in names:
+        return names[key]
+    if key.lstrip("-").isdigit() and int(key) in names.values():
+        return int(key)
+    raise RecordingError(f"--board {text!r} is not a BrainFlow board; give a name such as cyton, cyton_daisy, "
+                         "ganglion or synthetic, or a BrainFlow board id (`emgmap devices` lists them)")
+
+
 def _descr(board_id: int) -> dict | None:
     from brainflow.board_shim import BoardShim
     try:
@@ -78,11 +96,14 @@ def looks_like(head: list[str]) -> bool:
 
 def sniff(path, head: list[str], board: str | None = None) -> BrainFlowLayout:
     """The layout of a BrainFlow CSV file; ``board`` a name or id, else guessed (see module doc)."""
+    bid = board_id(board) if board is not None else None
+    if not looks_like(head):
+        raise RecordingError(f"{path} is not a BrainFlow CSV file (DataFilter.write_file: tab-separated numbers, "
+                             "no header); --board applies to those only")
     rows = [[float(f) for f in split_fields(ln, "\t")] for ln in head if ln.strip()]
     n_fields = len(rows[0])
     table = TextTable(path, 1 + next(k for k, ln in enumerate(head) if ln.strip()), "\t", n_fields)
-    if board is not None:
-        bid = board_id(board, "--board")
+    if bid is not None:
         d = _descr(bid)
         if d is None or d["num_rows"] != n_fields:
             have = d["num_rows"] if d else "no"

@@ -350,3 +350,19 @@ def test_bench_import_prints_the_table(capsys, tmp_path):
     lines = {ln.split("  ")[0]: ln for ln in out.splitlines()}
     assert "pandas.read_csv" in lines and "emgmap import (to HDF5)" in lines
     assert "emgmap / pandas" in out and "goal <= 2x" in out
+
+
+def test_column_labels_name_their_muscles_through_the_synonym_table(tmp_path, capsys):
+    src = tmp_path / "labelled.csv"
+    rows = np.random.default_rng(0).normal(0, 50, (500, 3))
+    src.write_text("L Glute Med,Right TFL,EMG 3\n" + "\n".join(",".join(f"{v:.3f}" for v in r) for r in rows) + "\n")
+    r = import_file(src, tmp_path / "l.h5", fs=1000, unit="uV")
+    assert r.unassigned == ["EMG 3"]
+    with open_recording(r.path) as rec:
+        assert [(c.muscle, c.side.value) for c in rec.montage.channels] == [("gmed", "left"), ("tfl", "right"),
+                                                                              ("", "midline")]
+        np.testing.assert_allclose(rec.data(), rows, atol=1e-3)
+    assert main(["import", str(src), "-o", str(tmp_path / "b.h5"), "--board", "nosuchboard"]) == 2
+    assert "--board 'nosuchboard' is not a BrainFlow board" in capsys.readouterr().err
+    assert main(["import", str(src), "-o", str(tmp_path / "b.h5"), "--board", "cyton"]) == 2
+    assert "is not a BrainFlow CSV file" in capsys.readouterr().err
