@@ -273,7 +273,8 @@ def visit_indices(rows: list[dict]) -> list[HistoryIndex]:
         zones = [r["zone"] for r in rs if r["zone"]]
         out.append(HistoryIndex(exercise, measure, name, side, sum(values) / len(values) if values else math.nan,
                                 rs[0]["unit"], max(zones, key=ZONE_RANK.__getitem__) if zones else "",
-                                rs[0]["expected_low"], rs[0]["expected_high"]))
+                                rs[0]["expected_low"], rs[0]["expected_high"],
+                                tuple(dict.fromkeys((r["file"], r["set"]) for r in rs))))
     order = {m: k for k, m in enumerate(HISTORY_MEASURES)}
     return sorted(out, key=lambda i: (i.exercise, order[i.measure], i.name, i.side))
 
@@ -448,11 +449,15 @@ class PatientStore:
         return self.folder / stored if not Path(stored).is_absolute() else Path(stored)
 
     def rows(self, visit_id: int) -> list[dict]:
-        """The study-table rows of a visit's sessions."""
+        """The study-table rows of a visit's sessions (``file``: where the recording is now)."""
         cols = ", ".join(f'r."{c}"' for c in STUDY_COLUMNS)
-        return [{c: _py_value(c, r[c]) for c in STUDY_COLUMNS} for r in self.db.execute(
-            f"SELECT {cols} FROM results r JOIN sessions s ON s.id = r.session_id WHERE s.visit_id=? "
-            "ORDER BY r.rowid", (visit_id,))]
+        out = []
+        for r in self.db.execute(f"SELECT s.path AS stored, {cols} FROM results r JOIN sessions s "
+                                 "ON s.id = r.session_id WHERE s.visit_id=? ORDER BY r.rowid", (visit_id,)):
+            row = {c: _py_value(c, r[c]) for c in STUDY_COLUMNS}
+            row["file"] = str(self._full(r["stored"]))
+            out.append(row)
+        return out
 
     def history(self, pseudonym: str) -> PatientHistory:
         visits = self.visits(pseudonym)

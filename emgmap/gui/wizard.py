@@ -27,6 +27,8 @@ from ..protocols import Protocol, build_plan, list_protocols, load_protocol
 from ..protocols.analysis import ONSET_LEAD_S
 from ..quality import channel_quality
 from ..types import EmgmapError
+from .history import file_and_compare
+from .patient_picker import PatientPicker
 from .theme import OKABE_ITO, ZONE_COLOURS, font
 
 CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
@@ -108,6 +110,7 @@ class SessionWizard(QWidget):
         self.analysis = None
         self.meta: dict = {}
         self.report_path: Path | None = None
+        self.visit_id: int | None = None   # the patient-store visit this session was filed as
         self.placement_index = 0
         self.name_confirmed = ""
         self.feedback: Biofeedback | None = None
@@ -150,6 +153,7 @@ class SessionWizard(QWidget):
         self.pseudonym.setFont(font(20))
         self.pseudonym.returnPressed.connect(lambda: self.start())
         self.pseudonym.textChanged.connect(lambda _: self.name_warning.setText(""))
+        self.patient_picker = PatientPicker(self.pseudonym)   # search the patient store as you type, or create
         self.protocol_picker = QComboBox()
         self.protocol_picker.setFont(font(20))
         for name in list_protocols():
@@ -170,6 +174,7 @@ class SessionWizard(QWidget):
             lab = QLabel(text)
             lab.setFont(font(20))
             form.addRow(lab, field)
+        form.addRow("", self.patient_picker)
         form.addRow("", self.sound_box)
         form.addRow(self.name_warning)
         row = QHBoxLayout()
@@ -253,6 +258,7 @@ class SessionWizard(QWidget):
         self.target_spin.setValue(st.target_pct)
         self.sound_box.setChecked(st.sound)
         self.pseudonym.clear()
+        self.patient_picker.refresh()
         self.name_warning.setText("")
         self.name_confirmed = ""
         self._show("setup")
@@ -527,7 +533,8 @@ class SessionWizard(QWidget):
             self.summary_text.setText(f"the recording could not be analysed: {e}")
             self._show("summary")
             return
-        self.summary_text.setText(summary_html(summary_lines(self.analysis)))
+        self.visit_id, since_last = file_and_compare(self.meta["subject"], self.recording_path, self.protocol.name)
+        self.summary_text.setText(summary_html(summary_lines(self.analysis)) + since_last)
         self.summary_path.setText(f"recording: {self.recording_path}")
         self._show("summary")
 
