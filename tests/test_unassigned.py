@@ -49,3 +49,14 @@ def test_activation_bars_show_only_assigned_muscles(qtbot):
     bars.set_levels({("gmed", Side.LEFT): 10.0}, {("gmed", Side.LEFT): 0.5}, "µV")
     bars.grab()                                                            # paints without error
     assert np.isfinite(bars.values[("gmed", Side.LEFT)])
+
+
+def test_the_montage_editor_offers_unassigned(qtbot):
+    pytest.importorskip("pytestqt")
+    from emgmap.gui.devicebar import MontageEditor
+    ed = MontageEditor(mixed())
+    qtbot.addWidget(ed)
+    assert ed.montage() == mixed()                                # unassigned channels come back as they were
+    combo = ed.table.cellWidget(0, 1)
+    combo.setCurrentIndex(combo.findData(""))                      # the user unassigns gmed_L
+    assert not ed.montage().channels[0].assigned and ed.montage().channels[0].side == Side.MIDLINE
