@@ -155,9 +155,12 @@ def data_dir() -> Path:
 
 
 def _private_dir(path: Path) -> Path:
+    """``path``, created owner-only (0700) when missing; an existing folder keeps its mode
+    (EMGMAP_DATA_DIR may name a folder the user chose, whose permissions are theirs)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)
+        if not path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)
     except OSError as e:
         raise PatientError(f"cannot create the data folder {path} ({e.strerror or e}); set {DATA_DIR_ENV} "
                            "to a folder you can write to") from None
@@ -200,7 +203,7 @@ def recording_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
 
     Facts: subject, recorded_utc, date, protocol (the recorded protocol's name), finalised.
     """
-    from ..protocols.analysis import analyze, from_recording
+    from ..analysis import analyze, from_recording
     from ..recordings import open_recording
     with open_recording(path) as rec:
         facts = {"subject": str(rec.attrs.get("subject_id", "")), "recorded_utc": str(rec.attrs.get("created_utc", "")),
@@ -223,7 +226,7 @@ def _protocol_name(recorded: str) -> str:
 
 
 def _analysis_rows(analysis, subject: str, date: str) -> list[dict]:
-    """Study-table rows of an :class:`~emgmap.protocols.analysis.Analysis` (set-level means:
+    """Study-table rows of an :class:`~emgmap.analysis.Analysis` (set-level means:
     activation and ratios per set, symmetry per exercise).
 
     Stands in for ``emgmap.analysis.analysis_rows`` until that lands; one place to swap."""

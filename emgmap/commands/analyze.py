@@ -5,6 +5,8 @@ import json
 import math
 from pathlib import Path
 
+NORMALIZE = ("auto", "mvc", "peak", "none")
+
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="analyse a recorded session (summary, --json, --report)",
@@ -14,6 +16,9 @@ def register(sub) -> None:
     p.add_argument("file", help="an emgmap recording (.h5)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.add_argument("--normalize", choices=NORMALIZE, default="auto",
+                   help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
+                        "recording's MVC trials), else %% of the peak in the task, else µV; or force one")
     p.set_defaults(func=run)
 
 
@@ -29,17 +34,17 @@ def _clean(x):
 
 
 def run(args) -> int:
-    from ..protocols.analysis import analyze_file
-    from ..protocols.summary import print_summary
-    analysis, meta = analyze_file(args.file)
+    from ..analysis import analyze_recording
+    from ..analysis.summary import print_summary
+    analysis = analyze_recording(args.file, normalize=args.normalize)
     if args.json:
         print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
         print_summary(analysis)
     if args.report:
-        from ..protocols.report import render_html
-        Path(args.report).write_text(render_html(analysis, "emgmap session report", meta), encoding="utf-8")
+        from ..analysis.report import render_html
+        Path(args.report).write_text(render_html(analysis, "emgmap session report"), encoding="utf-8")
         if not args.json:
             print(f"report: {args.report}")
     return 0

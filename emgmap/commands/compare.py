@@ -13,10 +13,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..protocols.report import render_compare_html, render_compare_text
-    from ..protocols.analysis import analyze_file
-    a, _ = analyze_file(args.before)
-    b, _ = analyze_file(args.after)
+    from ..analysis import analyze_recording
+    from ..analysis.report import render_compare_html, render_compare_text
+    a, b = analyze_recording(args.before), analyze_recording(args.after)
     print(render_compare_text(a, b))
     if args.html:
         Path(args.html).write_text(render_compare_html(a, b), encoding="utf-8")

@@ -20,11 +20,11 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QStackedWidget,
                              QVBoxLayout, QWidget)
 
+from ..analysis import ONSET_LEAD_S
 from ..app.biofeedback import Biofeedback
 from ..app.paced import PacedRunner
 from ..montage import MUSCLES, MusclePair
 from ..protocols import Protocol, build_plan, list_protocols, load_protocol
-from ..protocols.analysis import ONSET_LEAD_S
 from ..quality import channel_quality
 from ..types import EmgmapError
 from .history import file_and_compare
@@ -73,7 +73,7 @@ _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
 def summary_html(lines: list[str]) -> str:
-    """The terminal summary (emgmap.protocols.summary) with its zones in their colours."""
+    """The terminal summary (emgmap.analysis.summary) with its zones in their colours."""
     body = html.escape("\n".join(lines))
     for zone, colour in ZONE_COLOURS.items():
         body = body.replace(f"[{zone}]", f"<b style='color:{colour}'>[{zone}]</b>")
@@ -522,13 +522,14 @@ class SessionWizard(QWidget):
 
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
-        from ..protocols.analysis import analyze_file
-        from ..protocols.summary import summary_lines
+        from ..analysis import analyze_recording
+        from ..analysis.summary import summary_lines
         self._finish_recording()
         self.runner = None
         self.dashboard.bars.target = None
         try:
-            self.analysis, self.meta = analyze_file(self.recording_path)
+            self.analysis = analyze_recording(self.recording_path)
+            self.meta = self.analysis.meta
         except EmgmapError as e:
             self.summary_text.setText(f"the recording could not be analysed: {e}")
             self._show("summary")
@@ -540,7 +541,7 @@ class SessionWizard(QWidget):
 
     def save_report(self, path: str | Path | None = None, ask: bool = True) -> Path | None:
         """S: the HTML report of the recording (equal to ``emgmap analyze --report``)."""
-        from ..protocols.report import render_html
+        from ..analysis.report import render_html
         if self.analysis is None:
             return None
         default = Path(self.recording_path).with_suffix(".html")
