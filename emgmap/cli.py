@@ -13,7 +13,7 @@ from . import __version__
 
 # Each module has register(subparsers) that sets `func` on its parser.
 COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export",
-            "guided", "analyze", "compare", "patients", "history", "bench", "montage")
+            "guided", "analyze", "compare", "cohort", "patients", "history", "bench", "montage")
 
 
 def build_parser() -> argparse.ArgumentParser:
