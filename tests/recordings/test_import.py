@@ -339,6 +339,7 @@ def test_counter_rule_period():
     assert COUNTERS[Board.GANGLION].period == 200 and CounterRule(256, 2).period == 128
 
 
+@pytest.mark.bench   # run with: pytest -m bench
 def test_bench_import_prints_the_table(capsys, tmp_path):
     from emgmap.bench.import_ import write_gui_file
     src = tmp_path / "g.txt"
