@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+import sys
 
 
 def register(sub) -> None:
@@ -13,7 +13,9 @@ def register(sub) -> None:
                                    "docs/analysis.md.")
     p.add_argument("file", help="an emgmap recording (.h5)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
-    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report (never over an "
+                   "existing file unless --force, never over the recording)")
+    p.add_argument("--force", action="store_true", help="replace an existing report")
     p.set_defaults(func=run)
 
 
@@ -39,7 +41,10 @@ def analyze_file(path: str):
 
 
 def run(args) -> int:
+    from ..outputs import check_output, write_text
     from ..protocols.summary import print_summary
+    if args.report is not None:  # before the work: a bad path must not cost the analysis
+        check_output(args.report, what="--report", inputs=[args.file], force=args.force)
     analysis, meta = analyze_file(args.file)
     if args.json:
         print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
@@ -48,7 +53,6 @@ def run(args) -> int:
         print_summary(analysis)
     if args.report:
         from ..protocols.report import render_html
-        Path(args.report).write_text(render_html(analysis, "emgmap session report", meta), encoding="utf-8")
-        if not args.json:
-            print(f"report: {args.report}")
+        write_text(args.report, render_html(analysis, "emgmap session report", meta), force=args.force)
+        print(f"report: {args.report}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from .. import validate
 from ..drivers import open_driver
 from ..montage import Montage
 from ..quality import channel_quality
@@ -17,7 +18,7 @@ def register(sub) -> None:
                        description="Stream from a device and print one row per channel; exit 0 when the "
                                    "stream was healthy, 1 with a one-line reason otherwise.")
     p.add_argument("--device", default="sim", help="device spec (default: sim)")
-    p.add_argument("--seconds", type=float, default=5.0, help="how long to stream (default 5)")
+    p.add_argument("--seconds", type=validate.seconds, default=5.0, help="how long to stream (default 5)")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.set_defaults(func=run)
 

@@ -11,6 +11,8 @@ import signal
 import sys
 import threading
 
+from .. import validate
+
 
 def register(sub) -> None:
     p = sub.add_parser("emulate", help="emulate a board on a pseudo-terminal (OpenBCI Cyton, emgmap serial)",
@@ -20,8 +22,8 @@ def register(sub) -> None:
 
     def common(bp) -> None:
         bp.add_argument("--scenario", default="healthy", choices=list(SCENARIOS), help="simulator scenario")
-        bp.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
-        bp.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+        bp.add_argument("--seed", type=validate.arg(0, 2**63 - 1, integer=True), default=0, help="simulator seed (default 0)")
+        bp.add_argument("--drop-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P",
                         help="probability that a packet is lost (its counter still advances)")
         bp.add_argument("--link", metavar="PATH", help="keep a symlink at PATH pointing at the current pty")
         bp.set_defaults(func=run)
@@ -33,13 +35,13 @@ def register(sub) -> None:
     se = kinds.add_parser("serial", help="emgmap serial protocol v1 board for serial:PTY")
     common(se)
     se.add_argument("--format", choices=("binary", "ascii"), default="binary")
-    se.add_argument("--fs", type=float, default=1000.0, help="sample rate, Hz (default 1000)")
-    se.add_argument("--channels", type=int, default=4, help="channels, 1-18 (default 4)")
-    se.add_argument("--scale-uv", type=float, default=1.0, help="µV per count (default 1)")
+    se.add_argument("--fs", type=validate.arg(1, 100_000), default=1000.0, help="sample rate, Hz (default 1000)")
+    se.add_argument("--channels", type=validate.arg(1, 18, integer=True), default=4, help="channels, 1-18 (default 4)")
+    se.add_argument("--scale-uv", type=validate.arg(1e-9, 1e9), default=1.0, help="µV per count (default 1)")
     se.add_argument("--counter", action="store_true", help="ascii: send the sample counter first on each line")
     se.add_argument("--no-banner", action="store_true", help="do not send the banner line on reset")
-    se.add_argument("--corrupt-rate", type=float, default=0.0, metavar="P", help="frames with one bit flipped")
-    se.add_argument("--garbage-rate", type=float, default=0.0, metavar="P", help="random bytes before a frame")
+    se.add_argument("--corrupt-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P", help="frames with one bit flipped")
+    se.add_argument("--garbage-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P", help="random bytes before a frame")
 
 
 def make_emulator(args):

@@ -8,11 +8,12 @@ def register(sub) -> None:
     p.add_argument("--to", required=True, choices=("csv", "bdf"), help="csv: raw, filtered, envelope, events; "
                    "bdf: BDF+ with annotations (needs pyedflib: pip install 'emgmap[bdf]')")
     p.add_argument("-o", "--output", metavar="PREFIX", help="output prefix (default: FILE without .h5)")
+    p.add_argument("--force", action="store_true", help="replace existing output files (never the recording)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..recordings.export import export
-    for path in export(args.file, args.to, args.output):
+    for path in export(args.file, args.to, args.output, force=args.force):
         print(f"wrote {path}")
     return 0

@@ -1,6 +1,8 @@
 """``emgmap import``: other tools' sEMG files -> an emgmap recording."""
 from __future__ import annotations
 
+from .. import validate
+
 
 def register(sub) -> None:
     p = sub.add_parser("import", help="convert an OpenBCI GUI or delimited text file to an emgmap recording",
@@ -9,11 +11,11 @@ def register(sub) -> None:
                                    "/aux. Nothing is written when the input has a bad line.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", required=True, metavar="OUT.h5", help="recording to write (never overwritten)")
-    p.add_argument("--fs", type=float, help="sampling rate in Hz (default: from the file's header)")
+    p.add_argument("--fs", type=validate.arg(0, 1e6, lo_open=True), help="sampling rate in Hz (default: from the file's header)")
     p.add_argument("--unit", choices=("uV", "mV", "V", "counts"), help="unit of the EMG columns "
                    "(default: from the header; OpenBCI files are in uV)")
-    p.add_argument("--scale", type=float, help="multiply by this (for counts: µV per count)")
-    p.add_argument("--offset", type=float, help="zero level subtracted first (counts: default mid-scale "
+    p.add_argument("--scale", type=validate.arg(), help="multiply by this (for counts: µV per count)")
+    p.add_argument("--offset", type=validate.arg(), help="zero level subtracted first (counts: default mid-scale "
                    "when the header gives the resolution)")
     p.add_argument("--columns", help="EMG columns: names or 1-based numbers and ranges, e.g. '2-5' or 'RF,BF' "
                    "(default: the voltage columns, or the EXG channels)")
@@ -21,19 +23,26 @@ def register(sub) -> None:
     p.add_argument("--channel", action="append", default=[], metavar="NAME=muscle:side",
                    help="muscle and side of one EMG column (name or 1-based number); repeat per column")
     p.add_argument("--subject", default="", help="subject pseudonym")
-    p.add_argument("--mains", type=float, default=50.0, help="power-line frequency, Hz (default 50)")
+    p.add_argument("--mains", type=validate.arg(0, 1000, lo_open=True), default=50.0, help="power-line frequency, Hz (default 50)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    import sys
+
     from ..montage import Montage
+    from ..outputs import check_output
     from ..recordings.importers import import_file
+    check_output(args.output, what="-o/--output", inputs=[args.file], rename=True)
     montage = Montage.load(args.montage) if args.montage else None
     r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
                     columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
                     power_line_hz=args.mains)
     if r.renamed:
-        print(f"emgmap: {args.output} exists; wrote {r.path} instead")
+        print(f"emgmap: {args.output} exists; wrote {r.path} instead", file=sys.stderr)
+    if r.nonfinite:
+        print(f"warning: {r.nonfinite} EMG values in {args.file} are not finite numbers (NaN, inf, or beyond "
+              "±3.4e38) and are stored as NaN/inf; analyses skip them, check the source file", file=sys.stderr)
     print(f"imported {r.n_samples} samples ({r.n_samples / r.fs:.3f} s at {r.fs:g} Hz) of "
           f"{', '.join(r.channels)} from {args.file} ({r.kind}) to {r.path}"
           + (f"; aux: {', '.join(r.aux)}" if r.aux else "") + (f"; {r.gaps} gaps" if r.gaps else ""))

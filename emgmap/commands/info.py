@@ -5,13 +5,14 @@ import collections
 
 import numpy as np
 
+from .. import validate
 from ..montage import MUSCLES
 
 
 def register(sub) -> None:
     p = sub.add_parser("info", help="summarise a recording (device, channels, duration, gaps, events)")
     p.add_argument("file", metavar="FILE.h5")
-    p.add_argument("--events", type=int, default=20, metavar="N", help="list at most N events (default 20)")
+    p.add_argument("--events", type=validate.arg(0, 10**9, integer=True), default=20, metavar="N", help="list at most N events (default 20)")
     p.set_defaults(func=run)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from .. import validate
 from ..drivers import open_driver
 from ..montage import Montage
 from ..session import Session, State
@@ -15,7 +16,7 @@ def register(sub) -> None:
                        description="Stream from a device and record it to an emgmap HDF5 file "
                                    "(docs/recording-format.md). An existing file is never overwritten.")
     p.add_argument("--device", default="sim", help="device spec (default: sim)")
-    p.add_argument("--duration", type=float, required=True, metavar="S", help="seconds to record")
+    p.add_argument("--duration", type=validate.seconds, required=True, metavar="S", help="seconds to record")
     p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="the recording to write")
     p.add_argument("--fast", action="store_true",
                    help="run the simulator (or a replay) unpaced, as fast as the machine allows")

@@ -10,7 +10,10 @@
   time in the BDF file is sample_index / fs, as in the recording.
 
 Both write BIDS-style ``<prefix>_channels.tsv`` and ``<prefix>_emg.json`` beside
-the data (BIDS EMG, BEP 042). Outputs are never overwritten.
+the data (BIDS EMG, BEP 042). Every output is checked before anything is
+written, written under a temporary name and renamed only when all of them are
+complete (docs/outputs.md): an export is complete or absent, owner-only, and
+never replaces a file unless ``force`` (never the recording itself).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..montage import MUSCLES
+from ..outputs import OutputError, check_output, check_space, partial_path, publish
 from .format import RecordingError
 from .reader import Recording
 
@@ -30,29 +34,55 @@ FORMATS = ("csv", "bdf")
 BDF_DIGITAL = (-(2 ** 23), 2 ** 23 - 1)
 
 
-def _new(path: Path) -> Path:
-    if path.exists():
-        raise RecordingError(f"{path} exists; give another --output prefix (exports never overwrite)")
-    return path
+def export_targets(base: Path, to: str) -> dict[str, Path]:
+    """The files an export to ``to`` writes for the prefix ``base``."""
+    data = ({k: Path(f"{base}_{k}.csv") for k in ("raw", "filtered", "envelope", "events")} if to == "csv"
+            else {"bdf": Path(f"{base}.bdf")})
+    return {**data, "channels": Path(f"{base}_channels.tsv"), "json": Path(f"{base}_emg.json")}
 
 
-def export(path: str | os.PathLike, to: str, prefix: str | os.PathLike | None = None) -> list[Path]:
-    """Export ``path`` as ``to`` (csv or bdf); returns the files written."""
+def export(path: str | os.PathLike, to: str, prefix: str | os.PathLike | None = None, *,
+           force: bool = False) -> list[Path]:
+    """Export ``path`` as ``to`` (csv or bdf); returns the files written. Nothing is written
+    unless every output can be (a path problem is found before any work)."""
     if to not in FORMATS:
         raise RecordingError(f"unknown export format {to!r}; valid: {', '.join(FORMATS)}")
     src = Path(path)
+    if prefix is not None and not str(prefix).strip():
+        raise OutputError("--output is empty; give a prefix such as out/session1")
     base = Path(prefix) if prefix else src.with_suffix("")
+    targets = export_targets(base, to)
+    for p in targets.values():
+        check_output(p, what="--output", inputs=[src], force=force)
     with Recording(src) as rec:
         if to == "bdf":
             try:
                 import pyedflib  # noqa: F401  (optional extra)
             except ImportError:
                 raise RecordingError("BDF export needs pyedflib; install it with pip install 'emgmap[bdf]'") from None
-        targets = {"channels": _new(Path(f"{base}_channels.tsv")), "json": _new(Path(f"{base}_emg.json"))}
-        written = export_csv(rec, base) if to == "csv" else [export_bdf(rec, _new(Path(f"{base}.bdf")))]
-        write_channels_tsv(rec, targets["channels"])
-        write_emg_json(rec, targets["json"])
-        return written + [targets["channels"], targets["json"]]
+        # text CSV takes ~12 bytes a value, BDF 3
+        per_value = 3 * 12 if to == "csv" else 3
+        check_space(base.expanduser().absolute().parent, rec.n_samples * (rec.n_channels + 2) * per_value)
+        tmp = {k: partial_path(p) for k, p in targets.items()}
+        try:
+            try:
+                written = export_csv(rec, tmp) if to == "csv" else [export_bdf(rec, tmp["bdf"])]
+                written += [write_channels_tsv(rec, tmp["channels"]), write_emg_json(rec, tmp["json"])]
+            except OSError as e:
+                raise RecordingError(f"could not export {src} to {base} ({os.strerror(e.errno or 5)}); nothing "
+                                     "was kept, free some space or choose another folder") from None
+            out = []
+            for k, t in tmp.items():  # all complete: only now do they get their names
+                if t in written:
+                    try:
+                        out.append(publish(t, targets[k], force=force))
+                    except FileExistsError:
+                        raise OutputError(f"{targets[k]} appeared during the export; choose another "
+                                          "--output prefix") from None
+            return out
+        finally:
+            for t in tmp.values():
+                t.unlink(missing_ok=True)
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -79,9 +109,9 @@ def filtered(rec: Recording) -> np.ndarray | None:
     return p.process(rec.data().astype(np.float64)).filtered
 
 
-def export_csv(rec: Recording, base: Path) -> list[Path]:
+def export_csv(rec: Recording, paths: dict[str, Path]) -> list[Path]:
+    """Write the CSV files to ``paths`` (keys raw, filtered, envelope, events); returns those written."""
     names = rec.channel_names
-    paths = {k: _new(Path(f"{base}_{k}.csv")) for k in ("raw", "filtered", "envelope", "events")}
     t, idx, x = rec.timestamps(), rec.sample_index(), rec.data()
     aux = rec.aux()
     out = [_write_csv(paths["raw"], ["time_s", "sample_index", *[f"{n}_uV" for n in names],

@@ -33,6 +33,7 @@ import numpy as np
 from .. import tomlio
 from ..montage import MUSCLES, Channel, Montage
 from ..types import Side
+from ..outputs import check_space
 from .format import RecordingError
 from .writer import RecordingWriter
 
@@ -268,6 +269,7 @@ class ImportResult:
     aux: list[str]
     gaps: int
     renamed: bool
+    nonfinite: int = 0      # EMG values stored as NaN/inf (NaN, inf or beyond float32 in the source)
 
 
 def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | None = None,
@@ -316,6 +318,9 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
     settings.update(fs=float(fs), unit=unit or "uV", uv_per_unit=gain, offset=zero,
                     emg_columns=names, aux_columns=[a[0] for a in aux])
     config = tomlio.dumps({"import": settings, "montage": mont.to_dict()})
+    # HDF5 stores float32 µV + f8 time + i8 index (+ f8 aux) per row; checked before writing
+    check_space(Path(out).expanduser().absolute().parent,
+                data.shape[0] * (4 * data.shape[1] + 16 + 8 * len(aux_cols)), "-o/--output")
     writer = RecordingWriter(out, fs=fs, montage=mont, device=f"import:{src.name}", device_model=device_model,
                              power_line_hz=power_line_hz, subject_id=subject_id,
                              notes=notes or "\n".join(table.header), config=config, aux=aux, swmr=False,
@@ -332,7 +337,12 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
         writer.path.unlink(missing_ok=True)  # nothing half-written is left behind
         raise
     return ImportResult(writer.path, kind, data.shape[0], float(fs), names, [a[0] for a in aux],
-                        len(gap_at), writer.renamed)
+                        len(gap_at), writer.renamed, nonfinite_values(data))
+
+
+def nonfinite_values(data: np.ndarray) -> int:
+    """Values that are NaN or infinite, or beyond what float32 (the stored type) holds."""
+    return int(np.count_nonzero(~np.isfinite(data.astype(np.float32, copy=False)))) if data.size else 0
 
 
 def _unit_factor(unit: str, scale: float | None, offset: float | None, resolution: int | None,

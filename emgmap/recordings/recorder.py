@@ -23,7 +23,7 @@ import numpy as np
 from .. import tomlio
 from ..session import Event, Session
 from .format import ENVELOPE_FS, RecordingError
-from .writer import RecordingWriter, _reason
+from .writer import RecordingWriter, _advice, _reason
 
 
 @dataclass(frozen=True)
@@ -170,15 +170,16 @@ class Recorder:
                 self.writer.close()
             except RecordingError:
                 self.writer._abort()
-            self._fail(str(e))
+            self._fail(str(e), "free some space or pick another folder and record again")
         except Exception as e:  # the disk refused a write: keep what was flushed
             self.writer._abort()
-            self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}")
+            # the writer's message says what happened and what to do
+            self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}; {_advice(e)}")
 
-    def _fail(self, why: str) -> None:
+    def _fail(self, why: str, advice: str = "") -> None:
         self._set(state="failed", file_bytes=_size(self.path), message=(
             f"recording to {self.path} stopped: {why}; acquisition goes on and the file keeps the first "
-            f"{self.writer.duration_s:.1f} s - free some space or pick another folder and record again"))
+            f"{self.writer.duration_s:.1f} s" + (f" - {advice}" if advice else "")))
 
     def _write_pending(self) -> None:
         s = self.session
