@@ -2,7 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "emgmap"
+PACKAGE = Path(__file__).resolve().parents[2] / "emgmap"
 
 
 def test_core_imports_never_load_qt():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from emgmap.drivers.serial_protocol import (AsciiParser, Banner, BinaryParser, Frame, crc16, encode_frame,
                                             encode_line, parse_banner)
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "serial-protocol.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "serial-protocol.md"
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
