@@ -79,6 +79,8 @@ def record(device: str, duration: float, output: str, *, fast: bool = False, mon
 
 
 def run(args) -> int:
+    from ..outputs import check_output
+    check_output(args.output, what="-o/--output", rename=True)  # before the device opens
     montage = Montage.load(args.montage) if args.montage else None
     shown = [-1]
 

@@ -3,7 +3,6 @@ baseline, MVC trials, the protocol's sets on its cue schedule, then the summary.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..drivers import open_driver
 from ..montage import Montage
@@ -30,7 +29,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="the recording to write")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
-    p.add_argument("--report", metavar="FILE.html", help="also write the HTML report")
+    p.add_argument("--report", metavar="FILE.html", help="also write the HTML report (never over an existing "
+                   "file unless --force, never over the recording)")
+    p.add_argument("--force", action="store_true", help="replace an existing report")
     add_lsl_arguments(p)
     p.set_defaults(func=run)
 
@@ -52,6 +53,10 @@ def sim_spec(device: str, protocol, scenario: str | None) -> str:
 
 
 def run(args) -> int:
+    from ..outputs import check_output, write_text
+    check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
+    if args.report is not None:
+        check_output(args.report, what="--report", inputs=[args.output], force=args.force)
     from ..clock import SYSTEM_CLOCK, ManualClock
     from ..recordings.recorder import Recorder
     protocol = load_protocol(args.protocol)
@@ -119,7 +124,7 @@ def run(args) -> int:
         from ..protocols.report import render_html
         from .analyze import analyze_file
         analysis, meta = analyze_file(status.path)
-        Path(args.report).write_text(render_html(analysis, f"{protocol.title}: session report", meta),
-                                     encoding="utf-8")
+        write_text(args.report, render_html(analysis, f"{protocol.title}: session report", meta),
+                   force=args.force)
         print(f"report: {args.report}")
     return 0

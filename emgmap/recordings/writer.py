@@ -276,11 +276,11 @@ class RecordingWriter:
         still on: a reader holding the file open does not matter). A file written without SWMR
         gets its name now. Raises RecordingError when the disk refuses; what was flushed
         stays readable."""
-        if self._f is None:
-            return
         if self._failed:
             self._abort()
             raise RecordingError(f"could not finish recording {self.shown}: {self._failed}")
+        if self._f is None:
+            return
         f = self._f
         try:
             with self._writing():
