@@ -17,8 +17,16 @@ COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "r
             "session", "analyze", "compare", "bench")
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit 2), like every other error: the option, what is
+    wrong with it, and where the full usage is."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="emgmap", description="Live surface-EMG muscle-imbalance assessment.")
     parser.add_argument("--version", action="version", version=f"emgmap {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
