@@ -49,7 +49,7 @@ def number(value, name: str, lo: float | None = None, hi: float | None = None, *
             exact = int(value)
         except ValueError:
             exact = None
-    shown = value if isinstance(value, str) else _fmt(v)
+    shown = value if isinstance(value, (str, int)) else _fmt(v)
     if not math.isfinite(v):
         raise error(f"{name} must be {want}, got {shown}")
     if integer and v != int(v):

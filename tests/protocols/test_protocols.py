@@ -93,9 +93,22 @@ BASE = {"name": "x", "unilateral": False, "prime_mover": "gmed", "muscles": ["gm
     ({"muscles": ["gmed", "glute"]}, r"muscles\[1\] is 'glute'"),
     ({"prime_mover": "bf"}, "prime_mover 'bf' must be one of its muscles"),
     ({"pairs": ["gmed-tfl"]}, r"pairs\[0\].*agonist:antagonist"),
-    ({"unilateral": "yes"}, "field 'unilateral' must be bool"),
-    ({"timing": {"reps": "ten"}}, r"\[timing\]: field 'reps' must be int"),
-    ({"timing": {"hold": -1}}, "must not be negative"),
+    ({"unilateral": "yes"}, "field 'unilateral' must be true or false"),
+    ({"timing": {"reps": "ten"}}, r"\[timing\]: field 'reps' must be a whole number from 1 to 100, got 'ten'"),
+    ({"timing": {"hold": -1}}, r"field 'hold' must be a finite number from 0 to 600, got -1"),
+    # issue 18 item 12: each was a traceback, a silent drop of every set, or a hang
+    ({"muscles": [["gmed"]]}, r"muscles\[0\] must be a string, got \['gmed'\]"),
+    ({"expected": {"x": 5}}, r"\[expected.'x'\] must be a table"),
+    ({"expected": {"gmed:tfl": {"range": [1, float("inf")]}}}, "range must be"),
+    ({"timing": {"hold": float("inf")}}, r"field 'hold' must be a finite number from 0 to 600, got inf"),
+    ({"timing": {"hold": float("nan")}}, r"field 'hold' must be a finite number from 0 to 600, got nan"),
+    ({"timing": {"reps": 1e8}}, r"field 'reps' must be a whole number from 1 to 100, got 1e\+08"),
+    ({"timing": {"reps": 100_000_000}}, r"field 'reps' must be a whole number from 1 to 100, got 100000000"),
+    ({"calibration": {"mvc_trials": 2.5}}, r"field 'mvc_trials' must be a whole number from 0 to 10"),
+    ({"zones": {"symmetry_green": 30, "symmetry_amber": 20}}, "symmetry_green .30. must not exceed"),
+    ({"pairs": [5]}, r"pairs\[0\] must be a string, got 5"),
+    ({"cues": {"up": 3}}, r"\[cues\] up must be a string"),
+    ({"muscles": []}, "lists no muscle"),
     ({"timing": {"tempo": 1}}, r"\[timing\] has unknown field 'tempo'"),
     ({"cues": {"push": "x"}}, "unknown phase 'push'"),
     ({"expected": {"gmed:tfl": {"range": [3, 1]}}}, "range must be"),
@@ -106,6 +119,22 @@ def test_malformed_protocols_name_file_and_field(change, match):
     with pytest.raises(ConfigError, match=match) as e:
         parse_protocol(doc, "my.toml")
     assert "my.toml" in str(e.value)
+
+
+def test_a_binary_file_is_one_sentence(tmp_path):
+    from emgmap.montage import Montage
+    from emgmap.types import MontageError
+    junk = tmp_path / "junk.toml"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ConfigError, match="is not a text \\(TOML\\) file"):
+        load_protocol(junk)
+    with pytest.raises(MontageError, match="is not a text \\(TOML\\) file"):
+        Montage.load(junk)
+
+
+def test_every_builtin_protocol_passes_the_schema():
+    for name in list_protocols():
+        load_protocol(name)
 
 
 def test_missing_field_and_bad_toml(tmp_path):
