@@ -71,6 +71,8 @@ def run(args) -> int:
     clock = ManualClock() if args.fast else SYSTEM_CLOCK
     driver = open_driver(device, clock=clock)
     montage = Montage.load(args.montage) if args.montage else driver.montage
+    if is_sim and args.montage:  # the simulated subject wears the user's electrodes
+        driver.wear(montage)
     plan = build_plan(protocol, montage or driver.montage)
     if is_sim:  # the simulated subject follows the cues
         driver.sim.schedule = plan.sim_schedule(driver.sim)

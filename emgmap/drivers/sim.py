@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import collections
+from dataclasses import replace
 
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..montage import Montage
 from ..sim import SimConfig, Simulator
 from ..sim.schedule import Schedule
 from ..types import DeviceLost, SampleBlock, StreamSpec
@@ -69,6 +71,16 @@ class SimDriver(Driver):
     @property
     def truth(self):
         return self.sim.truth
+
+    def wear(self, montage: Montage) -> None:
+        """Simulate the electrodes of ``montage`` (a user's montage: its channel names, muscles
+        and sides, in its order) instead of the simulator's own; before :meth:`start`."""
+        if self._t0 is not None:
+            raise RuntimeError("wear() after start()")
+        cfg = replace(self.sim.config, channels=len(montage))
+        self.sim = Simulator(cfg, montage=montage)
+        self.montage = montage
+        self.spec = replace(self.spec, channel_names=montage.names)
 
     def start(self) -> None:
         self._t0 = self.clock.now()

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..montage import Montage, Side
-from ..sim import Contraction, ContractionList, Simulator
+from ..sim import EXERCISES, Contraction, ContractionList, Simulator
+from ..sim.model import generic_exercise
 from ..types import ConfigError
 from .model import MVC_POSITIONS, Protocol
 
@@ -104,15 +105,29 @@ class Plan:
     def sim_schedule(self, sim: Simulator) -> ContractionList:
         """The simulated subject's contractions for this plan: 100 %MVC (best of the
         trials, the others 90-100 %) on the tested channel during an MVC trial, the
-        scenario's exercise levels with rep-to-rep variation and rising fatigue in reps."""
-        exercise = self.protocol.simulate_as or self.protocol.name
-        names = sim.montage.names
+        scenario's exercise levels with rep-to-rep variation and rising fatigue in reps.
+
+        The plan's channels are found on the simulator by muscle and side (the plan may use a
+        montage with its own channel names); a protocol the simulator has no profile for
+        (no ``simulate_as``, a name not in its exercises) gets a generic one
+        (:func:`~emgmap.sim.model.generic_exercise`)."""
+        p = self.protocol
+        exercise = p.simulate_as or p.name
+        if exercise not in EXERCISES:
+            if p.simulate_as:
+                raise ConfigError(f"protocol {p.name!r}: simulate_as {p.simulate_as!r} is not a simulator exercise; "
+                                  f"valid: {', '.join(EXERCISES)}")
+            exercise = generic_exercise(p.name, p.prime_mover, p.muscles, p.unilateral)
         out: list[Contraction] = []
         rng = np.random.default_rng([sim.config.seed, 6])
         for s in self.of_kind("mvc"):
             effort = 100.0 if s.number == 1 else 100.0 * rng.uniform(0.9, 1.0)
             ramp = min(0.5, s.duration / 4)
-            out.append(Contraction(s.start, ramp, s.duration - 2 * ramp, ramp, {names.index(s.channel): effort},
+            ch = self.montage.channels[self.montage.names.index(s.channel)]
+            i = sim.montage.index(ch.muscle, ch.side)
+            if i is None:  # the simulated subject has no electrode there: the trial stays at rest
+                continue
+            out.append(Contraction(s.start, ramp, s.duration - 2 * ramp, ramp, {i: effort},
                                    kind="mvc", label=s.label))
         t = self.protocol.timing
         for k, s in enumerate(self.of_kind("rep")):

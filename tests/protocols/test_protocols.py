@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -161,3 +163,51 @@ def test_protocol_whose_muscles_are_not_on_the_montage():
     from emgmap.montage import bilateral
     with pytest.raises(ConfigError, match="none of which is on the montage"):
         build_plan(load_protocol("single_leg_squat"), bilateral(("es",)))
+
+
+CUSTOM_MONTAGE = """
+[[channel]]
+name = "hipL"
+muscle = "gmed"
+side = "left"
+[[channel]]
+name = "hipR"
+muscle = "gmed"
+side = "right"
+[[channel]]
+name = "tflL"
+muscle = "tfl"
+side = "left"
+[[channel]]
+name = "tflR"
+muscle = "tfl"
+side = "right"
+"""
+
+
+def test_the_simulator_follows_a_custom_montage_and_an_unknown_protocol():
+    """Issue 18 item 6: channel names other than gmed_L... raised ValueError (tuple.index), a
+    user protocol named 'p' without simulate_as raised KeyError: 'p'."""
+    import tomllib
+
+    from emgmap.drivers import open_driver
+    from emgmap.montage import Montage
+    montage = Montage.loads(CUSTOM_MONTAGE)
+    doc = tomllib.loads((Path(__file__).resolve().parents[2] / "emgmap/protocols/builtin/clamshell.toml")
+                        .read_text())
+    protocol = parse_protocol({**doc, "name": "p"}, "p.toml")
+    driver = open_driver("sim:?fast=1&seed=2")
+    driver.wear(montage)
+    assert driver.montage.names == ("hipL", "hipR", "tflL", "tflR") and driver.spec.n_channels == 4
+    plan = build_plan(protocol, montage)
+    driver.sim.schedule = plan.sim_schedule(driver.sim)
+    fs, truth = driver.spec.fs, driver.sim.truth
+    mvc = plan.of_kind("mvc")[0]
+    assert (mvc.channel, mvc.label) == ("hipL", "mvc gmed left")
+    a = truth.activation(int((mvc.start + mvc.duration / 2) * fs), 1)[0]
+    assert a[0] == pytest.approx(100.0) and np.all(a[1:] == 0)  # the MVC lands on hipL, nowhere else
+    rep = plan.of_kind("rep")[0]  # left leg works: a generic profile, prime mover (gmed) above tfl
+    a = truth.activation(int((rep.start + protocol.timing.ramp_up + 0.5) * fs), 1)[0]
+    assert a[0] > a[2] > 0 and a[0] > a[1]
+    with pytest.raises(ConfigError, match="simulate_as 'hopping' is not a simulator exercise"):
+        build_plan(parse_protocol({**doc, "simulate_as": "hopping"}, "q.toml"), montage).sim_schedule(driver.sim)
