@@ -92,7 +92,7 @@ def unhealthy_reason(session: Session, quality) -> str | None:
     if st.dropped_samples:
         return f"{st.dropped_samples} samples were lost in {st.gaps} gaps; check the radio link or cable"
     bad = [(ch.name, flag) for ch, q in zip(session.montage.channels, quality)
-           for flag in q.flags if flag in ("railed", "flat", "too short")]
+           for flag in q.flags if flag in ("not finite", "railed", "flat", "too short")]
     if bad:
         name, flag = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""

@@ -22,27 +22,32 @@ def register(sub) -> None:
     p.add_argument("--montage", help="montage TOML giving the muscles and sides of the EMG columns, in order")
     p.add_argument("--channel", action="append", default=[], metavar="NAME=muscle:side",
                    help="muscle and side of one EMG column (name or 1-based number); repeat per column")
-    p.add_argument("--subject", default="", help="subject pseudonym")
+    p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
+    p.add_argument("--confirm-subject", action="store_true",
+                   help="store a --subject that looks like a name or birth date as it is (it travels in exports)")
     p.add_argument("--mains", type=validate.arg(0, 1000, lo_open=True), default=50.0, help="power-line frequency, Hz (default 50)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    import sys
+    import logging
 
     from ..montage import Montage
     from ..outputs import check_output
+    from ..privacy import check_subject
     from ..recordings.importers import import_file
+    log = logging.getLogger(__name__)
     check_output(args.output, what="-o/--output", inputs=[args.file], rename=True)
+    check_subject(args.subject, confirmed=args.confirm_subject)
     montage = Montage.load(args.montage) if args.montage else None
     r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
                     columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
                     power_line_hz=args.mains)
     if r.renamed:
-        print(f"emgmap: {args.output} exists; wrote {r.path} instead", file=sys.stderr)
+        log.warning("%s exists; wrote %s instead", args.output, r.path)
     if r.nonfinite:
-        print(f"warning: {r.nonfinite} EMG values in {args.file} are not finite numbers (NaN, inf, or beyond "
-              "±3.4e38) and are stored as NaN/inf; analyses skip them, check the source file", file=sys.stderr)
+        log.warning("%d EMG values in %s are not finite numbers (NaN, inf, or beyond ±3.4e38) and are stored as "
+                    "NaN/inf; analyses skip them, check the source file", r.nonfinite, args.file)
     print(f"imported {r.n_samples} samples ({r.n_samples / r.fs:.3f} s at {r.fs:g} Hz) of "
           f"{', '.join(r.channels)} from {args.file} ({r.kind}) to {r.path}"
           + (f"; aux: {', '.join(r.aux)}" if r.aux else "") + (f"; {r.gaps} gaps" if r.gaps else ""))

@@ -1,7 +1,9 @@
 """``emgmap record``: headless recording of a device to an HDF5 file."""
 from __future__ import annotations
 
+import logging
 import sys
+from urllib.parse import parse_qsl
 
 from .. import validate
 from ..drivers import open_driver
@@ -9,6 +11,8 @@ from ..montage import Montage
 from ..session import Session, State
 from .lsloption import add_lsl_arguments, lsl_publisher
 from ..types import DeviceSpecError
+
+log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
@@ -22,6 +26,8 @@ def register(sub) -> None:
                    help="run the simulator (or a replay) unpaced, as fast as the machine allows")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
+    p.add_argument("--confirm-subject", action="store_true",
+                   help="store a --subject that looks like a name or birth date as it is (it travels in exports)")
     p.add_argument("--notes", default="", help="free text stored with the recording")
     p.add_argument("--compress", action="store_true", help="gzip 1 + shuffle (float sEMG shrinks only ~1.2x)")
     add_lsl_arguments(p)
@@ -33,6 +39,11 @@ def fast_spec(spec: str) -> str:
     kind = spec.partition(":")[0].lower()
     if kind not in ("sim", "replay"):
         raise DeviceSpecError(f"--fast needs a sim or replay device, not {spec!r}; drop --fast for a real board")
+    given = dict(parse_qsl(spec.partition("?")[2])).get("fast")
+    if given is not None:  # the spec says it already: --fast agrees, or contradicts
+        if given.lower() in ("1", "true", "yes", "on"):
+            return spec
+        raise DeviceSpecError(f"--fast contradicts fast={given} in the device {spec!r}; give one of them")
     if kind == "sim" and ":" not in spec:
         spec = "sim:"
     return spec + ("&" if "?" in spec else "?") + "fast=1"
@@ -80,7 +91,9 @@ def record(device: str, duration: float, output: str, *, fast: bool = False, mon
 
 def run(args) -> int:
     from ..outputs import check_output
+    from ..privacy import check_subject
     check_output(args.output, what="-o/--output", rename=True)  # before the device opens
+    check_subject(args.subject, confirmed=args.confirm_subject)
     montage = Montage.load(args.montage) if args.montage else None
     shown = [-1]
 
@@ -101,9 +114,9 @@ def run(args) -> int:
     print(f"recorded {status.seconds:.1f} s ({status.samples} samples, {session.fs:g} Hz, "
           f"{session.spec.n_channels} channels) to {status.path}, {status.file_bytes / 1e6:.1f} MB")
     if st.dropped_samples:
-        print(f"warning: the device lost {st.dropped_samples} samples in {st.gaps} gaps (recorded as gap events)")
+        log.warning("the device lost %d samples in %d gaps (recorded as gap events)", st.dropped_samples, st.gaps)
     if status.overruns:
-        print(f"warning: {status.overruns} samples were not recorded because the recorder fell behind")
+        log.warning("%d samples were not recorded because the recorder fell behind", status.overruns)
     if status.state == "failed":
         print(f"emgmap: {status.message}", file=sys.stderr)
         return 2

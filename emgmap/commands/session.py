@@ -29,6 +29,8 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="the recording to write")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
+    p.add_argument("--confirm-subject", action="store_true",
+                   help="store a --subject that looks like a name or birth date as it is (it travels in exports)")
     p.add_argument("--report", metavar="FILE.html", help="also write the HTML report (never over an existing "
                    "file unless --force, never over the recording)")
     p.add_argument("--force", action="store_true", help="replace an existing report")
@@ -54,7 +56,9 @@ def sim_spec(device: str, protocol, scenario: str | None) -> str:
 
 def run(args) -> int:
     from ..outputs import check_output, write_text
+    from ..privacy import check_subject
     check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
+    check_subject(args.subject, confirmed=args.confirm_subject)
     if args.report is not None:
         check_output(args.report, what="--report", inputs=[args.output], force=args.force)
     from ..clock import SYSTEM_CLOCK, ManualClock

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from pathlib import Path
 
 from PyQt6.QtCore import QEvent, Qt
@@ -21,6 +20,7 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QVBoxLayout, QWidget)
 
 from ..montage import MUSCLES
+from ..privacy import looks_like_name
 from ..protocols import Protocol, build_plan, list_protocols, load_protocol
 from ..protocols.analysis import ONSET_LEAD_S
 from ..protocols.biofeedback import Biofeedback
@@ -37,16 +37,6 @@ PHASE_COLOURS = {"up": OKABE_ITO["blue"], "hold": OKABE_ITO["green"], "down": OK
                  "check": OKABE_ITO["blue"], "baseline": "#6c7680", "waiting": "#6c7680", "done": OKABE_ITO["green"]}
 PHASE_WORDS = {"up": "UP", "hold": "HOLD", "down": "DOWN", "rest": "REST", "mvc": "PUSH!", "ready": "GET READY",
                "check": "SIGNAL CHECK", "baseline": "RELAX", "waiting": "READY?", "done": "DONE"}
-
-# A pseudonym is a code (P017, knee-03); two or more capitalised words ("Anna Berg",
-# "Berg, Anna") look like a real name.
-_NAME = re.compile(r"^\s*[A-ZÀ-Þ][a-zß-ÿ'\-]+(?:,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-.]+)+\s*$")
-
-
-def looks_like_name(text: str) -> bool:
-    """Whether ``text`` looks like a person's name rather than a pseudonym."""
-    return bool(_NAME.match(text))
-
 
 def quality_rows(quality, names) -> list[tuple[str, str, str]]:
     """(channel, OK | noisy | flat | railed, reason) for the signal check (emgmap.quality)."""

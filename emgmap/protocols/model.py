@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..montage import MUSCLES, Montage, MusclePair, Side
+from ..paths import config_dir
 from ..types import ConfigError, MontageError
 from ..validate import number
 
@@ -153,12 +154,12 @@ def pairs_on(pairs, montage: Montage) -> list[MusclePair]:
 
 
 def user_protocol_dir() -> Path:
-    """``$EMGMAP_PROTOCOLS``, else ``$XDG_CONFIG_HOME/emgmap/protocols`` (~/.config/...)."""
+    """``$EMGMAP_PROTOCOLS``, else ``protocols`` in the platform's user config folder
+    (:func:`emgmap.paths.config_dir`; ``~/.config/emgmap/protocols`` on Linux)."""
     env = os.environ.get("EMGMAP_PROTOCOLS")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "emgmap" / "protocols"
+    return config_dir() / "protocols"
 
 
 def list_protocols() -> dict[str, Path]:

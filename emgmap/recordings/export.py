@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -27,6 +28,8 @@ import numpy as np
 
 from ..montage import MUSCLES
 from ..outputs import OutputError, check_output, check_space, partial_path, publish
+from ..privacy import personal_data
+from ..progress import progress
 from .format import RecordingError
 from .reader import Recording
 
@@ -42,9 +45,11 @@ def export_targets(base: Path, to: str) -> dict[str, Path]:
 
 
 def export(path: str | os.PathLike, to: str, prefix: str | os.PathLike | None = None, *,
-           force: bool = False) -> list[Path]:
+           force: bool = False, confirm_subject: bool = False) -> list[Path]:
     """Export ``path`` as ``to`` (csv or bdf); returns the files written. Nothing is written
-    unless every output can be (a path problem is found before any work)."""
+    unless every output can be (a path problem is found before any work). A subject that looks
+    like a name or birth date (emgmap.privacy) is exported only with ``confirm_subject``, and
+    then with a logged warning."""
     if to not in FORMATS:
         raise RecordingError(f"unknown export format {to!r}; valid: {', '.join(FORMATS)}")
     src = Path(path)
@@ -55,6 +60,14 @@ def export(path: str | os.PathLike, to: str, prefix: str | os.PathLike | None = 
     for p in targets.values():
         check_output(p, what="--output", inputs=[src], force=force)
     with Recording(src) as rec:
+        subject = str(rec.attrs.get("subject_id", ""))
+        what = personal_data(subject)
+        if what and not confirm_subject:
+            raise RecordingError(f"the subject of {src} ({subject!r}) looks like {what}, which would land in the "
+                                 "export's patient fields; add --confirm-subject to export it as it is")
+        if what:
+            logging.getLogger(__name__).warning("the subject %r looks like %s and is exported as it is "
+                                                "(--confirm-subject)", subject, what)
         if to == "bdf":
             try:
                 import pyedflib  # noqa: F401  (optional extra)
@@ -92,7 +105,7 @@ def _write_csv(path: Path, header: list[str], columns: list[np.ndarray], fmts: l
         fh.write(",".join(header) + "\n")
         if n:
             block = 100_000
-            for a in range(0, n, block):
+            for a in progress(range(0, n, block), desc="export", unit="block"):
                 parts = np.column_stack([c[a:a + block].astype(float) for c in columns])
                 np.savetxt(fh, parts, fmt=fmts, delimiter=",")
     return path

@@ -11,6 +11,7 @@ acquisition thread back instead of letting the ring overrun.
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -39,6 +40,7 @@ class RecorderStatus:
     events: int = 0
 
 
+log = logging.getLogger(__name__)
 WRITE_EVERY_S = 0.25        # at the latest, append what arrived this often (wall time)
 RESERVE_BYTES = 1_000_000   # kept free so that the file can always be closed and finalised
 
@@ -90,6 +92,8 @@ class Recorder:
         self._thread: threading.Thread | None = None
         msg = (f"{self.writer.requested} exists; recording to {self.path} instead" if self.writer.renamed else "")
         self._status = RecorderStatus(state="idle", path=str(self.path), message=msg)
+        log.info("recording to %s (subject %r); settings:\n%s", self.path, subject_id,
+                 session_config_toml(session, config_extra))
         self._backpressure = not session.driver.paced
         self._held = False          # the acquisition thread is waiting for us
         if self._backpressure:  # paced sources are polled (every 50 ms); sessions cannot drop listeners,
@@ -177,6 +181,7 @@ class Recorder:
             self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}; {_advice(e)}")
 
     def _fail(self, why: str, advice: str = "") -> None:
+        log.error("recording to %s stopped: %s", self.path, why)
         self._set(state="failed", file_bytes=_size(self.path), message=(
             f"recording to {self.path} stopped: {why}; acquisition goes on and the file keeps the first "
             f"{self.writer.duration_s:.1f} s" + (f" - {advice}" if advice else "")))
