@@ -26,7 +26,8 @@ def register(sub) -> None:
     p.add_argument("--protocol", required=True, help="protocol name or .toml file (see docs/protocols.md)")
     p.add_argument("--scenario", help="simulator scenario (healthy, tfl_dominant_clam, ...)")
     p.add_argument("--fast", action="store_true", help="run the simulator unpaced (a whole session in seconds)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="the recording to write")
+    p.add_argument("-o", "--output", metavar="FILE.h5",
+                   help="the recording to write (with --patient: default in the patient's folder of the data folder)")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
     p.add_argument("--confirm-subject", action="store_true",
@@ -34,6 +35,9 @@ def register(sub) -> None:
     p.add_argument("--report", metavar="FILE.html", help="also write the HTML report (never over an existing "
                    "file unless --force, never over the recording)")
     p.add_argument("--force", action="store_true", help="replace an existing report")
+    p.add_argument("--patient", metavar="PSEUDONYM", help="file the session under this patient of the patient store "
+                                                          "(see `emgmap patients`); sets --subject")
+    p.add_argument("--note", default="", help="the clinician's note for this visit (with --patient)")
     add_lsl_arguments(p)
     p.set_defaults(func=run)
 
@@ -57,13 +61,18 @@ def sim_spec(device: str, protocol, scenario: str | None) -> str:
 def run(args) -> int:
     from ..outputs import check_output, write_text
     from ..privacy import check_subject
-    check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
-    check_subject(args.subject, confirmed=args.confirm_subject)
-    if args.report is not None:
-        check_output(args.report, what="--report", inputs=[args.output], force=args.force)
     from ..clock import SYSTEM_CLOCK, ManualClock
     from ..recordings.recorder import Recorder
+    check_subject(args.subject, confirmed=args.confirm_subject)
     protocol = load_protocol(args.protocol)
+    if args.patient:
+        from ..app.patients import prepare_patient_session
+        args.output, args.subject = prepare_patient_session(args.patient, args.output, args.subject, protocol.name)
+    elif not args.output:
+        raise ConfigError("give the recording to write with -o FILE.h5 (or file the session under --patient P01)")
+    check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
+    if args.report is not None:
+        check_output(args.report, what="--report", inputs=[args.output], force=args.force)
     device = args.device
     is_sim = device.partition(":")[0].strip().lower() == "sim"
     if args.scenario and not is_sim:
@@ -126,6 +135,11 @@ def run(args) -> int:
     summary = runner.summary(str(status.path))
     print_summary(summary)
     print(f"\nrecorded {status.seconds:.0f} s to {status.path}")
+    if args.patient:
+        from ..app.patients import PatientStore, file_session
+        with PatientStore() as store:
+            visit = file_session(store, args.patient, status.path, protocol.name, args.note)
+        print(f"filed under {visit.pseudonym} as visit {visit.id} ({visit.date})")
     if args.report:  # from the recording, exactly as `emgmap analyze --report` makes it
         from ..protocols.report import render_html
         from .analyze import analyze_file

@@ -15,7 +15,7 @@ from .base import Driver
 from ..validate import MAX_SECONDS
 from .spec import DeviceSpec
 
-PARAMS = ("scenario", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
+PARAMS = ("scenario", "severity", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
           "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "fast")
 
 
@@ -26,6 +26,7 @@ def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
     d = SimConfig()
     cfg = SimConfig(
         scenario=spec.take_str("scenario", d.scenario),
+        severity=spec.take_float("severity", d.severity, 0, 1),
         exercise=spec.take_str("exercise", d.exercise),
         fs=spec.take_float("fs", d.fs, 100, 20000),
         channels=spec.take_int("channels", d.channels, 1, 18),

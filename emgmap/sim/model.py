@@ -128,6 +128,7 @@ class SimConfig:
     seed: int = 0
     scenario: str = "healthy"
     exercise: str | None = None       # None: the scenario's exercise
+    severity: float = 1.0             # how much of the scenario's imbalance: 0 healthy, 1 as described
     scatter: float = 0.3              # between-subject scatter of activation levels (SD, fraction)
     rep_variation: float = 0.1        # rep-to-rep effort variation (SD, fraction)
     fatigue: float = 0.3              # spectral compression reached at the end of a set (0..1)
@@ -149,6 +150,8 @@ class SimConfig:
             raise ConfigError(f"sim channels must be 1 to 18, got {self.channels}")
         if self.scenario not in SCENARIOS:
             raise ConfigError(f"unknown scenario {self.scenario!r}; valid: {', '.join(SCENARIOS)}")
+        if not 0 <= self.severity <= 1:
+            raise ConfigError(f"sim severity must be in [0, 1], got {self.severity}")
         if self.exercise is not None and self.exercise not in EXERCISES:
             raise ConfigError(f"unknown exercise {self.exercise!r}; valid: {', '.join(EXERCISES)}")
         if not 0 <= self.drop_rate < 1:
@@ -253,9 +256,11 @@ class Simulator:
         for i, ch in enumerate(self.montage.channels):
             base = ex.levels.get(ch.muscle, 0.0) * self._subject[ch.muscle]
             gain = sc.gains.get((ch.muscle, None), 1.0) * sc.gains.get((ch.muscle, ch.side.value), 1.0)
+            gain = 1.0 + self.config.severity * (gain - 1.0)  # a partly corrected imbalance (reassessments)
             side_factor = 1.0 if working is None or ch.side == working else NON_WORKING_SIDE
             levels[i] = base * gain * side_factor
-            lags[i] = sc.lags.get(ch.muscle, ex.lags.get(ch.muscle, 0.1))
+            healthy_lag = ex.lags.get(ch.muscle, 0.1)
+            lags[i] = healthy_lag + self.config.severity * (sc.lags.get(ch.muscle, healthy_lag) - healthy_lag)
         return levels, lags
 
     def demo_schedule(self) -> RepeatingExercise:

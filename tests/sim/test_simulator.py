@@ -7,7 +7,7 @@ from emgmap.drivers.sim import SimDriver
 from emgmap.quality import channel_quality
 from emgmap.sim import Contraction, ContractionList, SimConfig, Simulator
 from emgmap.sim.model import EXERCISES, shwedyk_sos
-from emgmap.types import DeviceLost
+from emgmap.types import ConfigError, DeviceLost
 
 FS = 2000.0
 
@@ -121,6 +121,20 @@ def test_scenarios_scale_the_named_muscles():
     a, _ = asym.exercise_levels("bridge", None)
     L, R = a[m.index("gmed", "left")], a[m.index("gmed", "right")]
     assert (R - L) / (0.5 * (R + L)) * 100 == pytest.approx(25.0)
+
+
+def test_severity_scales_a_scenario_between_healthy_and_full():
+    healthy = Simulator(SimConfig(scenario="healthy", exercise="clamshell", scatter=0.0))
+    h, h_lags = healthy.exercise_levels("clamshell", None)
+    m = healthy.montage
+    tfl, gmed = m.index("tfl", "left"), m.index("gmed", "left")
+    for severity, tfl_gain, gmed_gain in ((0.0, 1.0, 1.0), (0.4, 1.8, 0.84), (1.0, 3.0, 0.6)):
+        s = Simulator(SimConfig(scenario="tfl_dominant_clam", severity=severity, scatter=0.0))
+        t, lags = s.exercise_levels("clamshell", None)
+        assert t[tfl] == pytest.approx(tfl_gain * h[tfl]) and t[gmed] == pytest.approx(gmed_gain * h[gmed])
+        assert lags[gmed] == pytest.approx(h_lags[gmed] + severity * (0.08 - h_lags[gmed]))
+    with pytest.raises(ConfigError, match="severity"):
+        SimConfig(severity=1.5)
 
 
 def test_demo_reps_follow_the_schedule_with_variation():
