@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import math
 
-from .types import ConfigError
-
 #: Longest duration any command accepts (--duration, --seconds, --quit-after): one week.
 MAX_SECONDS = 7 * 24 * 3600.0
 
@@ -34,9 +32,12 @@ def range_text(lo: float | None, hi: float | None, *, integer: bool = False, lo_
 
 
 def number(value, name: str, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
-           lo_open: bool = False, error: type[Exception] = ConfigError):
-    """``value`` (a number or its text) as float (int when ``integer``), or ``error`` with a
-    sentence naming ``name`` and its valid range. ``lo_open``: ``lo`` itself is excluded."""
+           lo_open: bool = False, error=None):
+    """``value`` (a number or its text) as float (int when ``integer``), or ``error(message)``
+    raised (default :class:`~emgmap.types.ConfigError`) with a sentence naming ``name`` and its
+    valid range. ``lo_open``: ``lo`` itself is excluded."""
+    if error is None:
+        from .types import ConfigError as error  # here, not at the top: `emgmap --help` loads no numpy
     want = range_text(lo, hi, integer=integer, lo_open=lo_open)
     if isinstance(value, bool):
         raise error(f"{name} must be {want}, got {value!r}")
@@ -65,8 +66,8 @@ def arg(lo: float | None = None, hi: float | None = None, *, integer: bool = Fal
     """An argparse ``type=`` that applies :func:`number` (argparse names the option and exits 2)."""
     def parse(text: str):
         try:
-            return number(text, "it", lo, hi, integer=integer, lo_open=lo_open)
-        except ConfigError as e:
+            return number(text, "it", lo, hi, integer=integer, lo_open=lo_open, error=ValueError)
+        except ValueError as e:
             raise argparse.ArgumentTypeError(str(e).replace("it must be", "must be", 1)) from None
     parse.__name__ = "whole number" if integer else "number"
     return parse

@@ -215,3 +215,36 @@ def test_a_write_to_a_closed_writer_says_so(tmp_path):
     with pytest.raises(RecordingError, match="is closed"):
         w.append(np.ones((1, 2)), np.zeros(1), np.zeros(1, dtype=int))
     assert json.dumps(oct(os.stat(w.path).st_mode & 0o777)) == '"0o600"'
+
+
+@pytest.fixture(scope="module")
+def two_mb_recording(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("rec") / "big.h5"
+    w = RecordingWriter(path, fs=1000, montage=bilateral(["gmed", "tfl"]), device="t", device_model="t")
+    n = 120_000
+    w.append(np.random.default_rng(1).normal(size=(n, 4)), np.arange(n) / 1000, np.arange(n))
+    w.close()
+    return path
+
+
+@pytest.mark.parametrize("argv", [["repair", "{rec}", "-o", "{disk}/r.h5"],
+                                  ["export", "{rec}", "--to", "csv", "-o", "{disk}/e"]])
+def test_repair_and_export_onto_a_full_disk_leave_nothing(full_disk, two_mb_recording, argv):
+    """They left truncated files (issue 18 item 8)."""
+    r = subprocess.run([sys.executable, "-m", "emgmap", *[a.format(rec=two_mb_recording, disk=full_disk)
+                                                           for a in argv]],
+                       capture_output=True, text=True, env=ENV, cwd=REPO, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "free some space" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+def test_import_warns_about_values_that_are_not_numbers(tmp_path):
+    src = tmp_path / "nan.txt"
+    src.write_text("# fs = 100\n" + "".join(f"{v},1\n" for v in ["1", "nan", "inf", "1e300", "2"] * 20))
+    r = subprocess.run([sys.executable, "-m", "emgmap", "import", str(src), "-o", str(tmp_path / "n.h5"),
+                        "--unit", "uV", "--channel", "1=gmed:left", "--channel", "2=gmed:right"],
+                       capture_output=True, text=True, env=ENV, cwd=REPO, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "emgmap: warning: 60 EMG values in" in r.stderr and "not finite" in r.stderr  # was silent
+    assert r.stdout.startswith("imported 100 samples")
