@@ -16,11 +16,10 @@ import sys
 
 from . import __version__
 from . import log
-from .types import EmgmapError
 
 # Each module has register(subparsers) that sets `func` on its parser.
 COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export",
-            "session", "analyze", "compare", "patients", "history", "bench", "docs", "firmware")
+            "guided", "analyze", "compare", "patients", "history", "bench", "docs", "firmware")
 
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 logger = logging.getLogger("emgmap.cli")
@@ -47,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_verbosity(parser: argparse.ArgumentParser, top: bool = False) -> None:
     """-v/-q on the program and on every command (``emgmap -v record ...`` and ``emgmap record -v``)."""
+    if "-" not in parser.prefix_chars:  # a pass-through parser (bench NAME ...): its words are not ours
+        return
     default = 0 if top else argparse.SUPPRESS
     parser.add_argument("-v", "--verbose", action="count", default=default,
                         help="say more on stderr (-vv: debug); the log file always has the details")
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:  # `emgmap` alone opens the dashboard
         args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+    from .types import EmgmapError   # here: `emgmap --version` and `--help` load no numpy, scipy or Qt
     log.setup(min(args.verbose, 2) - min(args.quiet, 1))
     logger.info("emgmap %s: %s", __version__, " ".join(argv if argv is not None else sys.argv[1:]))
     try:

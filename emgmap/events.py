@@ -195,3 +195,41 @@ def _exercise_side(words: list[str]) -> tuple[str, Side | None]:
     if len(words) > 1 and words[-1] in _SIDES:
         return " ".join(words[:-1]), Side(words[-1])
     return " ".join(words), None
+
+
+class EventLog:
+    """The events of a live session, appended by any thread, read by many: each reader
+    keeps its own :class:`EventCursor`, so none re-reads or misses one."""
+
+    def __init__(self) -> None:
+        import threading
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def add(self, event: Event) -> Event:
+        with self._lock:
+            self._events.append(event)
+        return event
+
+    def since(self, position: int = 0) -> list[Event]:
+        with self._lock:
+            return self._events[position:]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+    def cursor(self, start: int | None = None) -> "EventCursor":
+        """A reader of the events from position ``start`` (default: the next one) on."""
+        return EventCursor(self, len(self) if start is None else start)
+
+
+class EventCursor:
+    def __init__(self, log: EventLog, start: int):
+        self._log = log
+        self.position = start
+
+    def read(self) -> list[Event]:
+        new = self._log.since(self.position)
+        self.position += len(new)
+        return new

@@ -142,6 +142,15 @@ class Montage:
                 out.append(c.muscle)
         return out
 
+    @property
+    def muscles(self) -> tuple[str, ...]:
+        """The muscles recorded, in montage order, each once."""
+        return tuple(dict.fromkeys(c.muscle for c in self.channels))
+
+    def with_pairs(self, pairs: Iterable[MusclePair]) -> "Montage":
+        """The same channels comparing ``pairs``, restricted to them (:func:`restrict_pairs`)."""
+        return Montage(self.channels, restrict_pairs(pairs, self.muscles))
+
     def with_names(self, names: Iterable[str]) -> "Montage":
         """The same montage with channels renamed (e.g. to a board's channel names)."""
         names = list(names)
@@ -228,6 +237,31 @@ class Montage:
         return cls.loads(text, source=str(p))
 
 
+STANDARD_PAIRS: tuple[MusclePair, ...] = tuple(
+    MusclePair.parse(p) for p in ("gmed:tfl", "gmax:bf", "vm:vl", "bf+st:rf+vm"))
+"""The agonist:antagonist pairs reference/semg.md §3 gives expected ranges for."""
+
+LOWER_LIMB_ORDER = ("gmed", "gmax", "tfl", "bf", "vm", "vl", "rf", "st", "es")
+"""The order in which a board's channels are guessed (and the simulator's channels run):
+the hip muscles of the clamshell and bridge first, then the thigh, then the trunk."""
+
+
+def restrict_pairs(pairs: Iterable[MusclePair], muscles: Iterable[str]) -> tuple[MusclePair, ...]:
+    """The one pair rule: ``pairs`` restricted to the recorded ``muscles``. A group such as
+    ``bf+st`` keeps the members present (``bf+st:rf+vm`` without st and rf is ``bf:vm``); a
+    pair with nothing left on one side is dropped; duplicates go. A restricted pair is
+    computed on each side where all its remaining muscles are recorded."""
+    present = set(muscles)
+    out: list[MusclePair] = []
+    for p in pairs:
+        ag = tuple(m for m in p.agonists if m in present)
+        an = tuple(m for m in p.antagonists if m in present)
+        q = MusclePair(ag, an)
+        if ag and an and q not in out:
+            out.append(q)
+    return tuple(out)
+
+
 def bilateral(muscles: Iterable[str], pairs: Iterable[str] = ()) -> Montage:
     """A montage with each muscle on the left and the right, named ``<muscle>_L/_R``."""
     chans = []
@@ -237,12 +271,38 @@ def bilateral(muscles: Iterable[str], pairs: Iterable[str] = ()) -> Montage:
     return Montage(tuple(chans), tuple(MusclePair.parse(p) for p in pairs))
 
 
+def lower_limb_montage(n_channels: int) -> Montage:
+    """The first ``n_channels`` (up to 18) of :data:`LOWER_LIMB_ORDER` on both sides
+    (``gmed_L, gmed_R, gmax_L, ...``) comparing the standard pairs they allow."""
+    if not 1 <= n_channels <= 2 * len(LOWER_LIMB_ORDER):
+        raise MontageError(f"a lower-limb montage has 1 to {2 * len(LOWER_LIMB_ORDER)} channels, "
+                           f"not {n_channels}; write a montage file for this board")
+    chans = bilateral(LOWER_LIMB_ORDER).channels[:n_channels]
+    return Montage(chans).with_pairs(STANDARD_PAIRS)
+
+
 def default_montage() -> Montage:
-    """gmed, gmax, tfl and bf on both sides: the simulator's 8 channels."""
-    return bilateral(("gmed", "gmax", "tfl", "bf"), ("gmed:tfl", "gmax:bf"))
+    """gmed, gmax, tfl and bf on both sides: the simulator's 8 channels, an 8-channel board."""
+    return lower_limb_montage(8)
 
 
 def full_montage() -> Montage:
     """The 8 lower-limb muscles on both sides: 16 channels (benchmarks, H:Q, vm:vl)."""
-    return bilateral(("gmed", "gmax", "tfl", "vm", "vl", "rf", "bf", "st"),
-                     ("gmed:tfl", "gmax:bf", "vm:vl", "bf+st:rf+vm"))
+    return bilateral(("gmed", "gmax", "tfl", "vm", "vl", "rf", "bf", "st")).with_pairs(STANDARD_PAIRS)
+
+
+def guess_montage(n_channels: int, names: Iterable[str] | None = None) -> Montage | None:
+    """The montage to suggest for a board of ``n_channels`` when nobody said which muscle
+    each channel records: the default 8 or full 16 channels, else the first channels of
+    :data:`LOWER_LIMB_ORDER` (up to 18); None for more. ``names``: the stream's own channel
+    names (default: the montage's ``gmed_L, gmed_R, ...``). A guess: the GUI says so and
+    offers the montage editor; a user's ``--montage`` replaces it."""
+    if n_channels == 8:
+        base = default_montage()
+    elif n_channels == 16:
+        base = full_montage()
+    elif 1 <= n_channels <= 2 * len(LOWER_LIMB_ORDER):
+        base = lower_limb_montage(n_channels)
+    else:
+        return None
+    return base if names is None else base.with_names(names)

@@ -26,6 +26,7 @@ class RingBuffer:
         self._buf = np.zeros(shape, dtype=dtype)
         self._capacity = capacity
         self._total = 0
+        self._floor = 0   # rows below this were lost before a grow(), never held again
         self._lock = threading.Lock()
 
     @property
@@ -40,7 +41,7 @@ class RingBuffer:
     @property
     def oldest(self) -> int:
         """Absolute index of the oldest sample still held."""
-        return max(0, self._total - self._capacity)
+        return max(self._floor, self._total - self._capacity)
 
     def write(self, x: np.ndarray) -> None:
         x = np.asarray(x)
@@ -49,10 +50,10 @@ class RingBuffer:
             return
         if x.shape[1:] != self._buf.shape[1:]:
             raise ValueError(f"ring holds rows of shape {self._buf.shape[1:]}, got {x.shape[1:]}")
-        cap = self._capacity
-        if n > cap:  # only the newest `cap` rows can be kept
-            x = x[n - cap:]
-        with self._lock:
+        with self._lock:   # the capacity may grow (grow()), so it is read under the lock
+            cap = self._capacity
+            if n > cap:  # only the newest `cap` rows can be kept
+                x = x[n - cap:]
             start = (self._total + n - x.shape[0]) % cap
             k = min(x.shape[0], cap - start)
             self._buf[start:start + k] = x[:k]
@@ -84,6 +85,18 @@ class RingBuffer:
                     f"rows [{start}, {stop}) not held (ring holds [{self.oldest}, {self._total}))"
                 )
             return self._copy(start, stop)
+
+    def grow(self, capacity: int) -> None:
+        """Hold at least ``capacity`` rows from now on, keeping every row held (never shrinks)."""
+        with self._lock:
+            if capacity <= self._capacity:
+                return
+            oldest, total = self.oldest, self._total
+            held = self._copy(oldest, total)
+            buf = np.zeros((capacity,) + self._buf.shape[1:], dtype=self._buf.dtype)
+            pos = np.arange(oldest, total) % capacity
+            buf[pos] = held
+            self._buf, self._capacity, self._floor = buf, capacity, oldest
 
     def cursor(self, start: int | None = None) -> "Cursor":
         """A lossless reader starting at absolute index ``start`` (default: now)."""

@@ -62,6 +62,8 @@ class StreamSpec:
     low_cutoff_hz, high_cutoff_hz : the hardware band (0 / fs/2 when unknown).
     range_uv : the largest magnitude the device can report (saturation level).
     power_line_hz : the local mains frequency (50 or 60).
+    aux : (name, unit) of each auxiliary (non-EMG) column the device sends beside the EMG,
+        sample for sample: a foot switch, an accelerometer axis, a knee angle.
     """
 
     fs: float
@@ -72,6 +74,7 @@ class StreamSpec:
     high_cutoff_hz: float = float("nan")
     range_uv: float = float("inf")
     power_line_hz: float = 50.0
+    aux: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.fs > 0 and np.isfinite(self.fs)):
@@ -95,12 +98,14 @@ class SampleBlock:
     first sample. Samples inside a block are consecutive: a driver that sees a
     gap starts a new block, so ``first_index`` jumping past the previous
     block's end *is* the gap. ``markers`` are (absolute index, label) pairs.
+    ``aux`` is (n, A) float64 in the units of :attr:`StreamSpec.aux` (None: no aux columns).
     """
 
     data: np.ndarray
     timestamps: np.ndarray
     first_index: int
     markers: tuple[tuple[int, str], ...] = field(default=())
+    aux: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.data.ndim != 2:
@@ -109,6 +114,8 @@ class SampleBlock:
             raise ValueError(
                 f"block has {self.data.shape[0]} samples but {self.timestamps.shape} timestamps"
             )
+        if self.aux is not None and (self.aux.ndim != 2 or self.aux.shape[0] != self.data.shape[0]):
+            raise ValueError(f"block has {self.data.shape[0]} samples but aux of shape {self.aux.shape}")
 
     @property
     def n(self) -> int:

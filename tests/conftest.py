@@ -19,3 +19,25 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real recordings not found at {SHARED_DATA} (shared/ must sit beside the checkout)")
     return SHARED_DATA
+
+
+class CliResult:
+    """What a command printed and returned, as a subprocess would give it."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``emgmap ARGS`` in this process (``emgmap.cli.main``): exit code and output exactly
+    as the command line gives them; an uncaught exception fails the test. A subprocess is for
+    what only a process proves (a kill -9, a pty, what an import loads)."""
+    from emgmap.cli import main
+
+    def run(*args) -> CliResult:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+    return run

@@ -1,6 +1,6 @@
 import pytest
 
-from emgmap.drivers.counter import CounterUnwrapper
+from emgmap.counter import CounterUnwrapper
 
 
 def test_cyton_counter_wraps_at_255_and_jumps_are_gaps():

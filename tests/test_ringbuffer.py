@@ -70,3 +70,19 @@ def test_cursor_from_a_start_index():
     ring.write(counter_rows(0, 6, 1))
     rows, first = ring.cursor(start=2).read()
     assert first == 2 and rows[:, 0].tolist() == [2, 3, 4, 5]
+
+
+def test_grow_keeps_every_row_and_absolute_indices():
+    r = RingBuffer(5, 2)
+    r.write(np.arange(14, dtype=float).reshape(7, 2))      # rows 2..6 held
+    c = r.cursor(3)
+    r.grow(12)
+    assert r.capacity == 12 and r.oldest == 2
+    np.testing.assert_array_equal(r.read_range(2, 7)[:, 0], [4, 6, 8, 10, 12])
+    r.write(np.arange(100, 110, dtype=float).reshape(5, 2))  # 12 rows now fit without loss
+    assert r.oldest == 2 and r.total == 12   # rows 0-1 were lost before the grow
+    rows, first = c.read()
+    assert first == 3 and c.overruns == 0
+    np.testing.assert_array_equal(rows[:, 0], [6, 8, 10, 12, 100, 102, 104, 106, 108])
+    r.grow(4)   # never shrinks
+    assert r.capacity == 12

@@ -30,7 +30,7 @@ def test_no_sample_lost_or_duplicated(drop_rate):
     run_until(session, int(20 * 2000))
     total = session.rings.total
     counter = session.rings.raw.read_range(0, total)[:, -1]
-    index = session.rings.index.read_range(0, total)
+    index = session.rings.sample_index.read_range(0, total)
     t = session.rings.t.read_range(0, total)
     assert np.array_equal(counter, index)                    # each sample is the one the device sent
     assert np.all(np.diff(index) >= 1)                       # never duplicated, always in order
@@ -100,7 +100,7 @@ def test_events_and_listeners():
     session.add_listener(lambda b: seen.append(b.n))
     session.start()
     session.wait_until(lambda s: s.rings.total >= 2000, timeout=30)
-    ev = session.add_event("marker", "knee valgus")
+    ev = session.mark("knee valgus")
     session.stop()
     assert ev.onset_s >= 1.0 - 1 / 2000 and session.events() == [ev] and session.events(1) == []
     assert sum(seen) == session.rings.total
@@ -211,7 +211,7 @@ def test_lost_device_reconnects_with_backoff_on_the_clock_and_keeps_everything()
     assert st.losses == 1 and st.state == State.STOPPED
     # lost at 3.0 s; retries after 0.25, 0.5 and 1.0 s: the third attempt finds the port
     assert d.starts[1] == pytest.approx(3.0 + 0.25 + 0.5 + 1.0, abs=0.02)
-    idx = session.rings.index.read_range(0, session.rings.total)
+    idx = session.rings.sample_index.read_range(0, session.rings.total)
     raw = session.rings.raw.read_range(0, session.rings.total)[:, 0]
     assert np.array_equal(raw, idx)  # everything before and after the loss, each sample once
     assert np.array_equal(idx[:300], np.arange(300))

@@ -29,7 +29,7 @@ def test_imposed_25_percent_asymmetry_reads_si_25(seed):
     session = Session(driver, ring_seconds=70)
     session.calibration.set_mvc(driver.truth.mvc_rms_uv)
     run(session, 58)
-    rows = session.rings.indices.read_range(session.rings.indices.oldest, session.rings.indices.total)
+    rows = session.rings.index_rows.read_range(session.rings.index_rows.oldest, session.rings.index_rows.total)
     norms = session.rings.index_norms.read_range(session.rings.index_norms.oldest, session.rings.index_norms.total)
     col = {c: i for i, c in enumerate(session.index_columns)}
     t = rows[:, col["t"]]

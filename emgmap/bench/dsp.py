@@ -58,7 +58,7 @@ def run(args) -> int:
 
     from ..dsp import Pipeline, PipelineConfig
     from ..dsp.kernels import warm_up
-    from ..dsp.reference import ScipyStreaming
+    from ..dsp.scipy_peer import ScipyStreaming
     from ..sim import SimConfig, Simulator
 
     fs, C = float(args.fs), int(args.channels)

@@ -20,7 +20,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from ..drivers import open_driver
     from ..lsl import require_pylsl
-    from ..lsl.outlet import LslPublisher
+    from ..sinks.lsl import LslPublisher
     from ..session import Session
     pylsl = require_pylsl()
     name = f"emgmap-bench-{uuid.uuid4().hex[:6]}"

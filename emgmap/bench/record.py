@@ -49,7 +49,7 @@ def _session_only(spec: str, seconds: float) -> float:
 
 
 def run(args) -> int:
-    from ..commands.record import record
+    from ..app.recording import record
     from ..drivers.sim import sim_config
     from ..drivers.spec import parse_spec
     from ..dsp import start_warm_up
@@ -63,7 +63,7 @@ def run(args) -> int:
         ses_t.append(_session_only(spec, args.seconds))
         out = folder / f"bench-{k}.h5"
         t = time.perf_counter()
-        _, status = record(spec, args.seconds, str(out), fast=False)
+        status = record(spec, args.seconds, str(out), fast=False).recording
         rec_t.append(time.perf_counter() - t)
         size = status.file_bytes
         if status.state != "stopped":

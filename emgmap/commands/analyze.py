@@ -30,18 +30,9 @@ def _clean(x):
     return x
 
 
-def analyze_file(path: str):
-    from ..protocols.analysis import analyze, from_recording
-    from ..recordings import open_recording
-    with open_recording(path) as rec:
-        analysis = analyze(from_recording(rec))
-        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", ""),
-                "device": rec.device}
-    return analysis, meta
-
-
 def run(args) -> int:
     from ..outputs import check_output, write_text
+    from ..protocols.analysis import analyze_file
     from ..protocols.summary import print_summary
     if args.report is not None:  # before the work: a bad path must not cost the analysis
         check_output(args.report, what="--report", inputs=[args.file], force=args.force)

@@ -1,26 +1,38 @@
 """``emgmap bench NAME``: performance benchmarks that print ratios against a peer
 measured in the same run (never timed tests). Each benchmark is a module with
-``add_arguments(parser)`` and ``run(args) -> int``."""
+``add_arguments(parser)`` and ``run(args) -> int``, imported only when it runs, so that
+``emgmap --help`` stays light (no numpy, scipy, numba or Qt)."""
 from __future__ import annotations
 
+import argparse
 import importlib
 
-# name -> module. GUI benchmarks live under emgmap.gui and import Qt inside run(), so that
-# building the parser stays headless (tests/test_headless.py).
-BENCHMARKS: dict[str, str] = {
-    "dsp": "emgmap.bench.dsp",
-    "lsl": "emgmap.bench.lsl",
-    "record": "emgmap.bench.record",
-    "gui": "emgmap.gui.bench",
+# name -> (module, summary). The benchmarks live in emgmap.bench, except the GUI's, which
+# needs Qt and so lives in emgmap.gui (only the GUI imports Qt).
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "dsp": ("emgmap.bench.dsp", "DSP pipeline speed against scipy and BrainFlow, numba start-up"),
+    "lsl": ("emgmap.bench.lsl", "LSL round trip: sample counts and latency"),
+    "record": ("emgmap.bench.record", "recording throughput (unpaced simulator to HDF5)"),
+    "gui": ("emgmap.gui.bench", "GUI frame rate, CPU per frame, sample-to-screen latency"),
 }
 
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="run a performance benchmark",
-                       description="Benchmarks print medians and ratios against a peer measured in the same run.")
+                       description="Benchmarks print medians and ratios against a peer measured in the same run. "
+                                   "`emgmap bench NAME --help` lists a benchmark's options.")
     names = p.add_subparsers(dest="bench", metavar="NAME", required=True)
-    for name, module in BENCHMARKS.items():
-        mod = importlib.import_module(module)
-        bp = names.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
-        mod.add_arguments(bp)
-        bp.set_defaults(func=mod.run)
+    for name, (_, summary) in BENCHMARKS.items():
+        # every word after NAME goes to the benchmark's own parser (built in run()): this one
+        # treats "-" words as values ("+" is a prefix no benchmark uses)
+        bp = names.add_parser(name, help=summary, add_help=False, prefix_chars="+")
+        bp.add_argument("bench_args", nargs="*")
+        bp.set_defaults(func=run)
+
+
+def run(args) -> int:
+    module, summary = BENCHMARKS[args.bench]
+    mod = importlib.import_module(module)
+    parser = argparse.ArgumentParser(prog=f"emgmap bench {args.bench}", description=summary)
+    mod.add_arguments(parser)
+    return mod.run(parser.parse_args(args.bench_args))

@@ -4,11 +4,6 @@ from __future__ import annotations
 import sys
 
 from .. import validate
-from ..drivers import open_driver
-from ..montage import Montage
-from ..quality import channel_quality
-from ..session import Session, State
-from ..types import DeviceError
 
 RATE_TOLERANCE = 0.05  # measured rate within 5 % of nominal
 
@@ -24,17 +19,19 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    # imported here, not at the top: `emgmap --help` must not load numpy, scipy or numba
+    from ..app.live import LiveSession
+    from ..montage import Montage
+    from ..quality import channel_quality
+    from ..session import Session, State
+    from ..types import DeviceError
     montage = Montage.load(args.montage) if args.montage else None
-    driver = open_driver(args.device)
-    try:
-        n_target = max(1, int(round(args.seconds * driver.spec.fs)))
-        session = Session(driver, montage, ring_seconds=max(args.seconds, 1.0) + 1.0, stop_after=n_target)
-    except BaseException:
-        driver.stop()  # a probed serial port is open: release it
-        raise
+    live = LiveSession(ring_seconds=max(args.seconds, 1.0) + 1.0)
+    driver = live.open(args.device)
+    n_target = max(1, int(round(args.seconds * driver.spec.fs)))
+    session = live.connect(driver, montage, stop_after=n_target)
     fs, seconds = session.fs, args.seconds
     tty = sys.stderr.isatty()
-    session.start()
     try:
         def done(s: Session) -> bool:
             st = s.status
@@ -45,7 +42,7 @@ def run(args) -> int:
             return st.samples >= n_target or st.elapsed_s >= seconds + 2.0
         session.wait_until(done, timeout=seconds + 30.0)
     finally:
-        session.stop()
+        live.close()
         if tty:
             print(file=sys.stderr)
     st = session.status
@@ -77,7 +74,8 @@ def run(args) -> int:
     return 1 if reason else 0
 
 
-def unhealthy_reason(session: Session, quality) -> str | None:
+def unhealthy_reason(session, quality) -> str | None:
+    from ..session import State
     st = session.status
     if st.state in (State.ERROR, State.LOST, State.RECONNECTING):
         return st.message

@@ -17,7 +17,7 @@ def run(args) -> int:
     if args.html is not None:  # before the work: a bad path must not cost the comparison
         check_output(args.html, what="--html", inputs=[args.before, args.after], force=args.force)
     from ..protocols.report import render_compare_html, render_compare_text
-    from .analyze import analyze_file
+    from ..protocols.analysis import analyze_file
     a, _ = analyze_file(args.before)
     b, _ = analyze_file(args.after)
     print(render_compare_text(a, b))

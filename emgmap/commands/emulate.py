@@ -18,11 +18,12 @@ def register(sub) -> None:
     p = sub.add_parser("emulate", help="emulate a board on a pseudo-terminal (OpenBCI Cyton, emgmap serial)",
                        description=__doc__.split("\n\n", 1)[1])
     kinds = p.add_subparsers(dest="board", metavar="BOARD", required=True)
-    from ..sim import SCENARIOS
 
-    def common(bp) -> None:
-        bp.add_argument("--scenario", default="healthy", choices=list(SCENARIOS), help="simulator scenario")
-        bp.add_argument("--seed", type=validate.arg(0, 2**63 - 1, integer=True), default=0, help="simulator seed (default 0)")
+    def common(bp) -> None:   # scenarios are checked when the simulator starts (`--help` must not load scipy)
+        bp.add_argument("--scenario", default="healthy",
+                        help="simulator scenario (default healthy; `emgmap devices` lists them)")
+        bp.add_argument("--seed", type=validate.arg(0, 2**63 - 1, integer=True), default=0,
+                        help="simulator seed (default 0)")
         bp.add_argument("--drop-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P",
                         help="probability that a packet is lost (its counter still advances)")
         bp.add_argument("--link", metavar="PATH", help="keep a symlink at PATH pointing at the current pty")

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import collections
 import json
-
-import numpy as np
+import math
 
 from .. import validate
-from ..montage import MUSCLES
 
 
 def register(sub) -> None:
@@ -20,16 +18,17 @@ def register(sub) -> None:
 
 
 def _num(x: float, fmt: str = ".1f") -> str:
-    return "-" if not np.isfinite(x) else format(x, fmt)
+    return "-" if not math.isfinite(x) else format(x, fmt)
 
 
 def _finite(x):
     x = float(x)
-    return x if np.isfinite(x) else None
+    return x if math.isfinite(x) else None
 
 
 def summary(rec) -> dict:
     """What :func:`run` prints, as data (``info --json``)."""
+    from ..montage import MUSCLES
     a = rec.attrs
     gaps = rec.gaps()
     return {
@@ -54,6 +53,7 @@ def summary(rec) -> dict:
 
 
 def run(args) -> int:
+    from ..montage import MUSCLES
     from ..recordings import open_recording
     with open_recording(args.file) as rec:
         if args.json:
@@ -79,7 +79,7 @@ def run(args) -> int:
                                                     if kinds else ""))
         env, _ = rec.envelope()
         print(f"envelope     {env.shape[0]} rows at 100 Hz" if env.shape[0] else "envelope     not recorded")
-        calibrated = np.isfinite(rec.mvc_uv).any() or np.isfinite(rec.rest_rms_uv).any()
+        calibrated = any(math.isfinite(v) for v in (*rec.mvc_uv, *rec.rest_rms_uv))
         print(f"calibration  {'per channel below' if calibrated else 'none'}")
         if rec.aux_names:
             print("aux          " + ", ".join(f"{n} ({u})" for n, u in zip(rec.aux_names, rec.aux_units)))

@@ -3,14 +3,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from urllib.parse import parse_qsl
 
 from .. import validate
-from ..drivers import open_driver
-from ..montage import Montage
-from ..session import Session, State
-from .lsloption import add_lsl_arguments, lsl_publisher
-from ..types import DeviceSpecError
+from .lsloption import add_lsl_arguments, lsl_name
 
 log = logging.getLogger(__name__)
 
@@ -34,64 +29,13 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def fast_spec(spec: str) -> str:
-    """``spec`` with ``fast=1`` added (the simulator and the replay driver understand it)."""
-    kind = spec.partition(":")[0].lower()
-    if kind not in ("sim", "replay"):
-        raise DeviceSpecError(f"--fast needs a sim or replay device, not {spec!r}; drop --fast for a real board")
-    given = dict(parse_qsl(spec.partition("?")[2])).get("fast")
-    if given is not None:  # the spec says it already: --fast agrees, or contradicts
-        if given.lower() in ("1", "true", "yes", "on"):
-            return spec
-        raise DeviceSpecError(f"--fast contradicts fast={given} in the device {spec!r}; give one of them")
-    if kind == "sim" and ":" not in spec:
-        spec = "sim:"
-    return spec + ("&" if "?" in spec else "?") + "fast=1"
-
-
-def record(device: str, duration: float, output: str, *, fast: bool = False, montage: Montage | None = None,
-           subject: str = "", notes: str = "", compress: bool = False, progress=None, lsl=None):
-    """Record ``duration`` seconds of samples; returns (session, final recorder status).
-
-    ``progress(fraction, recorder_status)`` is called on every block. The command stops
-    early when the recording fails (the Recorder itself never stops a session).
-    ``lsl``: parsed arguments with ``--lsl``/``--lsl-name`` to publish the session over LSL.
-    """
-    from ..clock import SYSTEM_CLOCK, ManualClock
-    from ..recordings.recorder import Recorder
-    spec = fast_spec(device) if fast else device
-    clock = ManualClock() if fast else SYSTEM_CLOCK  # unpaced: session time follows the samples
-    driver = open_driver(spec, clock=clock)
-    session = Session(driver, montage, ring_seconds=max(10.0, min(duration, 60.0)), clock=clock)
-    n_target = max(1, int(round(duration * session.fs)))
-    recorder = Recorder(session, output, subject_id=subject, notes=notes, compress=compress, max_samples=n_target)
-    if recorder.status.message:
-        print(f"emgmap: {recorder.status.message}", file=sys.stderr)
-    publisher = lsl_publisher(session, lsl)
-    recorder.start()
-    if publisher:
-        publisher.start()
-    session.start()
-    try:
-        def done(s: Session) -> bool:
-            st, rst = s.status, recorder.status
-            if progress is not None:
-                progress(min(1.0, st.samples / n_target), rst)
-            # the samples asked for, a failed recording, or a device far slower than it claims
-            return (st.samples >= n_target or rst.state == "failed"
-                    or (driver.paced and st.elapsed_s >= duration + 5.0))
-        session.wait_until(done, timeout=None if fast else duration + 60.0)
-    finally:
-        session.stop()
-        status = recorder.stop()
-        if publisher:
-            publisher.stop()
-    return session, status
-
-
 def run(args) -> int:
+    from ..app.recording import record
+    from ..montage import Montage
     from ..outputs import check_output
     from ..privacy import check_subject
+    from ..session import State
+    from ..sinks.recorder import RecorderState
     check_output(args.output, what="-o/--output", rename=True)  # before the device opens
     check_subject(args.subject, confirmed=args.confirm_subject)
     montage = Montage.load(args.montage) if args.montage else None
@@ -105,20 +49,21 @@ def run(args) -> int:
                   f"{rst.file_bytes / 1e6:7.1f} MB", end="", file=sys.stderr, flush=True)
 
     tty = sys.stderr.isatty()
-    session, status = record(args.device, args.duration, args.output, fast=args.fast, montage=montage,
-                             subject=args.subject, notes=args.notes, compress=args.compress,
-                             progress=bar if tty else None, lsl=args)
+    r = record(args.device, args.duration, args.output, fast=args.fast, montage=montage, subject=args.subject,
+               notes=args.notes, compress=args.compress, progress=bar if tty else None, lsl_name=lsl_name(args))
     if tty:
         print(file=sys.stderr)
-    st = session.status
-    print(f"recorded {status.seconds:.1f} s ({status.samples} samples, {session.fs:g} Hz, "
-          f"{session.spec.n_channels} channels) to {status.path}, {status.file_bytes / 1e6:.1f} MB")
+    st, rec = r.status, r.recording
+    if rec.message and rec.state != RecorderState.FAILED:   # e.g. it picked a new name rather than overwrite
+        print(f"emgmap: {rec.message}", file=sys.stderr)
+    print(f"recorded {rec.seconds:.1f} s ({rec.samples} samples, {r.fs:g} Hz, {r.n_channels} channels) "
+          f"to {rec.path}, {rec.file_bytes / 1e6:.1f} MB")
     if st.dropped_samples:
         log.warning("the device lost %d samples in %d gaps (recorded as gap events)", st.dropped_samples, st.gaps)
-    if status.overruns:
-        log.warning("%d samples were not recorded because the recorder fell behind", status.overruns)
-    if status.state == "failed":
-        print(f"emgmap: {status.message}", file=sys.stderr)
+    if rec.overruns:
+        log.warning("%d samples were not recorded because the recorder fell behind", rec.overruns)
+    if rec.state == RecorderState.FAILED:
+        print(f"emgmap: {rec.message}", file=sys.stderr)
         return 2
     if st.state in (State.ERROR, State.LOST):
         print(f"emgmap: {st.message}", file=sys.stderr)

@@ -4,10 +4,7 @@ from __future__ import annotations
 import sys
 
 from .. import validate
-from ..drivers import open_driver
-from ..montage import Montage
-from ..session import Session, State
-from .lsloption import add_lsl_arguments, lsl_publisher
+from .lsloption import add_lsl_arguments, lsl_name
 
 
 def register(sub) -> None:
@@ -23,12 +20,15 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    driver = open_driver(args.device)
-    session = Session(driver, Montage.load(args.montage) if args.montage else None)
-    publisher = lsl_publisher(session, args)
-    session.start()
-    if publisher:
-        publisher.start()
+    from ..montage import Montage
+    from ..app.live import LiveSession
+    from ..session import State
+    live = LiveSession()
+    session = live.connect(args.device, Montage.load(args.montage) if args.montage else None, start=False)
+    name = lsl_name(args)
+    if name:
+        live.publish(True, name)
+    live.start()
     last = -1
     try:
         while True:
@@ -40,12 +40,10 @@ def run(args) -> int:
                 break
             if int(st.elapsed_s) != last:
                 last = int(st.elapsed_s)
-                pushed = f", {publisher.pushed} pushed to LSL" if publisher else ""
+                pushed = f", {live.publisher.pushed} pushed to LSL" if live.publisher else ""
                 print(f"{st.elapsed_s:6.0f} s  {st.state.value}  {st.measured_rate:7.1f} Hz  "
                       f"{st.samples} samples  {st.dropped_samples} dropped{pushed}", flush=True)
-            session.wait_until(lambda s: int(s.status.elapsed_s) != last, timeout=1.0)
+            live.wait_until(lambda s: int(s.status.elapsed_s) != last, timeout=1.0)
     finally:
-        session.stop()
-        if publisher:
-            publisher.stop()
+        live.close()
     return 0

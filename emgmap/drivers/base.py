@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import abc
 
-from ..montage import Montage, default_montage, full_montage
+from typing import TYPE_CHECKING
+
+from ..montage import Montage
 from ..types import SampleBlock, StreamSpec
+
+if TYPE_CHECKING:
+    from ..sim import Simulator
 
 
 class Driver(abc.ABC):
@@ -26,6 +31,11 @@ class Driver(abc.ABC):
     #: True for real devices that can come back after :class:`~emgmap.types.DeviceLost`: the
     #: session then calls ``stop()`` and retries ``start()`` until it succeeds
     reconnectable: bool = False
+    #: False for a source that is not a device to reopen next time (a replay of a file)
+    remember: bool = True
+    #: the simulated subject of a simulator, which follows a cue plan
+    #: (:meth:`emgmap.protocols.plan.Plan.sim_schedule`); None for a real person
+    subject: "Simulator | None" = None
 
     @abc.abstractmethod
     def start(self) -> None: ...
@@ -52,17 +62,3 @@ class Driver(abc.ABC):
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def board_montage(n_channels: int) -> Montage | None:
-    """The montage suggested for a board with ``n_channels`` inputs (the user's own
-    ``--montage`` replaces it): the default 8 or full 16 channels, else the simulator's
-    first ``n_channels`` (up to 18), else None."""
-    if n_channels == 8:
-        return default_montage()
-    if n_channels == 16:
-        return full_montage()
-    if n_channels <= 18:
-        from ..sim.model import sim_montage
-        return sim_montage(n_channels)
-    return None

@@ -22,9 +22,10 @@ import time
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..counter import CounterUnwrapper
+from ..montage import guess_montage
 from ..types import DeviceError, DeviceLost, SampleBlock, StreamSpec
-from .base import Driver, board_montage
-from .counter import CounterUnwrapper
+from .base import Driver
 from .spec import DeviceSpec
 
 PARAMS = ("port", "mac", "ip", "ip_port", "serial_number", "timeout", "file", "master_board", "other_info")
@@ -123,7 +124,7 @@ class BrainFlowDriver(Driver):
         self.pkg_row = desc.get("package_num_channel")
         self.marker_row = desc.get("marker_channel")
         fs = float(desc["sampling_rate"])
-        self.montage = board_montage(len(self.rows))
+        self.montage = guess_montage(len(self.rows))
         names = self.montage.names if self.montage else tuple(f"ch{i + 1}" for i in range(len(self.rows)))
         model = f"BrainFlow {desc.get('name', key)}"
         self.spec = StreamSpec(fs=fs, channel_names=names, device=spec.text, device_model=model)

@@ -22,6 +22,8 @@ PACED_BLOCK_S = 0.05
 
 
 class ReplayDriver(Driver):
+    remember = False   # a file played back is not the device to reopen next time
+
     def __init__(self, path: str, *, device: str, speed: float = 1.0, clock: Clock = SYSTEM_CLOCK):
         from ..recordings import RecordingError, open_recording
         try:
@@ -37,7 +39,8 @@ class ReplayDriver(Driver):
                                device_model=f"replay of {rec.attrs.get('device_model', 'a recording')}",
                                low_cutoff_hz=float(np.max(rec.low_cutoff_hz)),
                                high_cutoff_hz=float(np.min(rec.high_cutoff_hz)),
-                               power_line_hz=float(rec.attrs.get("power_line_hz", 50.0)))
+                               power_line_hz=float(rec.attrs.get("power_line_hz", 50.0)),
+                               aux=tuple(zip(rec.aux_names, rec.aux_units)))
         self.speed = speed
         self.paced = speed > 0
         self.clock = clock
@@ -86,7 +89,8 @@ class ReplayDriver(Driver):
         lo, hi = self._rel[a], self._rel[stop - 1]
         markers = tuple((int(self._idx[a] + round((m - lo) * self.spec.fs)), label)
                         for m, label in self._markers if lo <= m <= hi)
-        return SampleBlock(data, ts, int(self._idx[a]), markers)
+        aux = self._rec.aux(a, stop) if self.spec.aux else None
+        return SampleBlock(data, ts, int(self._idx[a]), markers, aux)
 
 
 def open_replay(spec: DeviceSpec, clock: Clock) -> ReplayDriver:

@@ -27,9 +27,10 @@ from collections import Counter
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..counter import CounterUnwrapper
+from ..montage import guess_montage
 from ..types import DeviceError, DeviceLost, SampleBlock, StreamSpec
-from .base import Driver, board_montage
-from .counter import CounterUnwrapper
+from .base import Driver
 from .serial_protocol import (FORMATS, MAX_CHANNELS, SEQ_MODULUS, AsciiParser, Banner, BinaryParser, Frame,
                               make_parser)
 from .spec import DeviceSpec
@@ -97,7 +98,7 @@ class SerialDriver(Driver):
             raise
         self.fs, self.channels, self.format = fs, channels, fmt
         self.scale_uv = scale or banner.scale_uv or 1.0
-        self.montage = board_montage(channels)
+        self.montage = guess_montage(channels)
         names = self.montage.names if self.montage else tuple(f"ch{i + 1}" for i in range(channels))
         self.spec = StreamSpec(fs=fs, channel_names=names, device=spec.text,
                                device_model=f"emgmap serial board ({fmt})",

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..montage import Montage
+from ..montage import LOWER_LIMB_ORDER, Montage
 from ..sim import SimConfig, Simulator
 from ..sim.schedule import Schedule
 from ..types import DeviceLost, SampleBlock, StreamSpec
@@ -59,6 +59,7 @@ class SimDriver(Driver):
     def __init__(self, config: SimConfig, *, device: str = "sim", fast: bool = False,
                  clock: Clock = SYSTEM_CLOCK, schedule: Schedule | None = None, block_s: float = 0.5):
         self.sim = Simulator(config, schedule=schedule)
+        self.subject = self.sim   # follows a cue plan (Plan.sim_schedule)
         self.montage = self.sim.montage
         self.spec = StreamSpec(fs=config.fs, channel_names=self.montage.names, device=device,
                                device_model="emgmap simulator", range_uv=config.range_uv,
@@ -79,7 +80,7 @@ class SimDriver(Driver):
         if self._t0 is not None:
             raise RuntimeError("wear() after start()")
         cfg = replace(self.sim.config, channels=len(montage))
-        self.sim = Simulator(cfg, montage=montage)
+        self.sim = self.subject = Simulator(cfg, montage=montage)
         self.montage = montage
         self.spec = replace(self.spec, channel_names=montage.names)
 
@@ -118,6 +119,21 @@ class SimDriver(Driver):
             self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L))
             k = j
         return self._queue.popleft() if self._queue else None
+
+
+def sim_spec(device: str, muscles, scenario: str | None = None) -> str:
+    """A ``sim`` spec with ``scenario`` and enough channels for ``muscles`` (a protocol's):
+    the simulator's channels run in :data:`~emgmap.montage.LOWER_LIMB_ORDER`, left then right."""
+    extra = [f"scenario={scenario}"] if scenario else []
+    if "channels=" not in device:
+        known = [m for m in muscles if m in LOWER_LIMB_ORDER]
+        need = max((2 * LOWER_LIMB_ORDER.index(m) + 2 for m in known), default=8)
+        if need > 8:
+            extra.append(f"channels={need}")
+    if not extra:
+        return device
+    base = "sim:" if device.strip().lower() == "sim" else device
+    return base + ("&" if "?" in base else "?") + "&".join(extra)
 
 
 def open_sim(spec: DeviceSpec, clock: Clock) -> SimDriver:

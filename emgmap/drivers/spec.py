@@ -89,3 +89,18 @@ def parse_spec(text: str, kinds: tuple[str, ...]) -> DeviceSpec:
             raise DeviceSpecError(f"device {text!r}: parameter {k!r} is given twice")
         params[k] = v
     return DeviceSpec(text, kind, target, params)
+
+
+def fast_spec(spec: str) -> str:
+    """``spec`` with ``fast=1`` added: the simulator or a replay, unpaced (batch work)."""
+    kind = spec.partition(":")[0].strip().lower()
+    if kind not in ("sim", "replay"):
+        raise DeviceSpecError(f"--fast needs a sim or replay device, not {spec!r}; drop --fast for a real board")
+    given = dict(parse_qsl(spec.partition("?")[2])).get("fast")
+    if given is not None:  # the spec says it already: --fast agrees, or contradicts
+        if given.lower() in ("1", "true", "yes", "on"):
+            return spec
+        raise DeviceSpecError(f"--fast contradicts fast={given} in the device {spec!r}; give one of them")
+    if kind == "sim" and ":" not in spec:
+        spec = "sim:"
+    return spec + ("&" if "?" in spec else "?") + "fast=1"

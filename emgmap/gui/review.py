@@ -157,7 +157,7 @@ class ReviewWindow(QMainWindow):
 
     def open_report(self, browse: bool = True) -> Path | None:
         """Write ``<file>.report.html`` (= ``emgmap analyze --report``) and open it in the browser."""
-        from ..commands.analyze import analyze_file
+        from ..protocols.analysis import analyze_file
         from ..protocols.report import render_html
         from ..types import EmgmapError
         out = self.path.with_suffix(".report.html")
@@ -184,7 +184,7 @@ class CompareWindow(QMainWindow):
 
     def __init__(self, before: str | os.PathLike, after: str | os.PathLike, theme=None):
         super().__init__()
-        from ..commands.analyze import analyze_file
+        from ..protocols.analysis import analyze_file
         from ..protocols.report import render_compare_html
         self.a, meta_a = analyze_file(before)
         self.b, meta_b = analyze_file(after)

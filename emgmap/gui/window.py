@@ -20,15 +20,15 @@ from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
+from ..app.live import CALIBRATE_S, LiveSession, MessageKind, MontageOrigin
 from ..clock import SYSTEM_CLOCK, Clock
-from ..drivers import open_driver
 from ..montage import Montage
 from ..protocols import Protocol, Zones
 from ..quality import channel_quality
-from ..recordings.recorder import Recorder
-from ..session import Session, State
+from ..sinks.recorder import RecorderState
+from ..session import Session
 from ..types import EmgmapError
-from . import connection, settings as settings_mod
+from . import settings as settings_mod
 from .bodymap import ActivationBars, BodyMap
 from .devicebar import DeviceBar, MontageEditor
 from .gauges import GaugePanel
@@ -38,8 +38,7 @@ from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
 from .traces import TracesView, nice_scale
 from .wizard import SessionWizard
 
-
-CALIBRATE_S = 5.0   # the quick calibration takes the last 5 s (reference §3: MVC trials of ~5 s)
+TRACE_WINDOW_MAX_S = 30.0   # the longest trace window offered
 
 
 def band_text(session: Session) -> str:
@@ -123,16 +122,13 @@ class MainWindow(QMainWindow):
         self.theme = THEMES[self.settings.theme]
         self.clock = clock
         self.protocol = protocol
-        self.session: Session | None = None
+        self.live = LiveSession(clock=clock, ring_seconds=self.default_ring_s(),
+                                remembered_montage=settings_mod.remembered_montage)
         self.model: IndicesModel | None = None
-        self.recorder = None
-        self.lsl = None          # LslPublisher while "Publish over LSL" is on
         self._frame = 0
         self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
         self._level_peaks: collections.deque[float] = collections.deque(maxlen=200)  # 10 s at 20 Hz
         self._level_scale = 0.0
-        self._stopped_shown = False
-        self._reconnect_shown = False
         self._opening = False   # a device is being opened (nested event loop): no second open
         self._closing = False
         self.setWindowTitle("emgmap")
@@ -150,7 +146,7 @@ class MainWindow(QMainWindow):
         self.view_picker.addItem("filtered", "filtered")
         self.view_picker.currentIndexChanged.connect(self._view_changed)
         self.window_spin = QDoubleSpinBox()
-        self.window_spin.setRange(2.0, 30.0)
+        self.window_spin.setRange(2.0, TRACE_WINDOW_MAX_S)
         self.window_spin.setSingleStep(1.0)
         self.window_spin.setDecimals(0)
         self.window_spin.setSuffix(" s")
@@ -243,12 +239,24 @@ class MainWindow(QMainWindow):
             self.connect_device(device)
 
     # -- connection --------------------------------------------------------------------
-    def default_ring_s(self) -> float:
-        """Session memory for the trace window (the guided session asks for more)."""
-        return self.window_spin.maximum() + 5.0
+    @staticmethod
+    def default_ring_s() -> float:
+        """Session memory for the longest trace window (the guided session asks for more)."""
+        return TRACE_WINDOW_MAX_S + 5.0
 
-    def connect_device(self, spec: str, montage: Montage | None = None, driver=None,
-                       ring_seconds: float | None = None) -> bool:
+    @property
+    def session(self) -> Session | None:
+        return self.live.session
+
+    @property
+    def recorder(self):
+        return self.live.recorder
+
+    @property
+    def lsl(self):
+        return self.live.publisher
+
+    def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
         """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
         montage, show why and stay usable (a session already streaming goes on unless
         the new device opened)."""
@@ -256,7 +264,6 @@ class MainWindow(QMainWindow):
             return False
         if self.session is not None and self.session.running and spec == self.session.spec.device:
             self.disconnect_device()  # the same device: free it before opening it again
-        ring_s = ring_seconds or self.default_ring_s()
         try:
             driver = driver or self._open_driver(spec)
         except EmgmapError as e:
@@ -265,20 +272,16 @@ class MainWindow(QMainWindow):
         if self._closing:   # the window was closed while the device was opening
             driver.stop()
             return False
-        self.disconnect_device()
         try:
-            session, origin = connection.connect(spec, montage, ring_seconds=ring_s, clock=self.clock,
-                                                 driver=driver, protocol=self.protocol)
+            session = self.live.connect(driver, montage, protocol=self.protocol)
         except EmgmapError as e:
             self.banner.show_message(str(e))
             return False
-        self.session = session
-        self._stopped_shown = False
         self.banner.hide()
-        if origin == "guessed":
+        if self.live.montage_origin == MontageOrigin.GUESSED:
             self.banner.show_message(f"{spec}: the montage is a guess (first {len(session.montage)} muscles); "
                                      "check it with Montage…", kind="note")
-        if not spec.lower().startswith("replay:"):   # a replay is not the device to reopen next time
+        if driver.remember:   # a replay is not the device to reopen next time
             self.settings.device = spec
         self.device_bar.set_connected(True)
         self.setWindowTitle(f"emgmap · {spec}")
@@ -296,7 +299,7 @@ class MainWindow(QMainWindow):
 
         def work() -> None:
             try:
-                result["driver"] = open_driver(spec, clock=self.clock)
+                result["driver"] = self.live.open(spec)
             except BaseException as e:   # handed to the GUI thread below
                 result["error"] = e
 
@@ -321,9 +324,7 @@ class MainWindow(QMainWindow):
     def disconnect_device(self) -> None:
         if self.recorder is not None:
             self.stop_recording()
-        if self.session is not None:
-            self.session.stop()
-        self._stop_lsl()
+        self.live.disconnect()
         self.device_bar.set_connected(False)
         self._update_status()
 
@@ -335,14 +336,15 @@ class MainWindow(QMainWindow):
         self.view_picker.blockSignals(False)
         self._set_trace_source()
         p = self.protocol
+        shown = montage.with_pairs(p.pairs) if p is not None else montage   # the session computes more pairs
         if p is None:
-            self.model = IndicesModel(montage, Zones(symmetry_green=self.settings.symmetry_green,
-                                                     symmetry_amber=self.settings.symmetry_amber))
+            self.model = IndicesModel(shown, Zones(symmetry_green=self.settings.symmetry_green,
+                                                   symmetry_amber=self.settings.symmetry_amber))
         else:
-            expected = {q.name: p.expected_range(q.name) for q in montage.pairs if p.expected_range(q.name)}
+            expected = {q.name: p.expected_range(q.name) for q in shown.pairs if p.expected_range(q.name)}
             # a unilateral exercise works one leg at a time: a live left/right comparison would
             # only say which leg is working; its symmetry comes from the left vs right sets
-            self.model = IndicesModel(montage, p.zones, expected=expected, muscles=() if p.unilateral else p.muscles)
+            self.model = IndicesModel(shown, p.zones, expected=expected, muscles=() if p.unilateral else p.muscles)
         self.gauges.set_model(self.model)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
@@ -356,7 +358,7 @@ class MainWindow(QMainWindow):
         ring = s.rings.filtered if view == "filtered" else s.rings.raw
         label = f"filtered µV ({band_text(s)})" if view == "filtered" else "raw µV"
         self.traces.set_source(ring, s.rings.t, s.fs, s.montage, self.settings.window_s, label)
-        self._events_seen = 0
+        self._event_cursor = s.event_log.cursor(0)
 
     def _view_changed(self, i: int) -> None:
         self.settings.view = self.view_picker.itemData(i)
@@ -398,7 +400,6 @@ class MainWindow(QMainWindow):
         if self._frame % 15 == 0:
             self._update_events()
             self._update_status()
-            self._update_recording()
         if drawing and self._frame % 60 == 0:
             self._update_quality()
 
@@ -451,34 +452,26 @@ class MainWindow(QMainWindow):
             self.norm_label.setText(norm)
 
     def _update_status(self) -> None:
+        """The device bar, and what happened since the last look (a device lost or back, a
+        recording finalised or failed) in the banner (LiveSession.poll)."""
         s = self.session
         if s is None:
             return
-        st = s.status
-        self.device_bar.show_status(st, self.latency_ms(), s.fs, s.driver.paced)
-        if st.state == State.RECONNECTING:
-            self.banner.show_message(st.message, kind="note")
-            self._reconnect_shown = True
-        elif st.state == State.STREAMING and self._reconnect_shown:
-            self._reconnect_shown = False
-            self.banner.show_message(f"{s.spec.device} reconnected; samples lost meanwhile are counted "
-                                     "and marked as gaps", kind="note")
-        if st.state in (State.ERROR, State.LOST) and not self._stopped_shown:
-            self._stopped_shown = True
-            saved = ""
-            if self.recorder is not None:  # the device is gone: finalise what was recorded
-                rec, self.recorder = self.recorder, None
-                rs = rec.stop()
-                self.record_bar.set_recording(False)
-                saved = f" (recording {'failed: ' + rs.message if rs.state == 'failed' else 'saved to ' + rs.path})"
-            self.banner.show_message(f"{st.message}{saved}", kind="error")
+        state = self.live.poll()
+        self.device_bar.show_status(state.status, self.latency_ms(), s.fs, s.driver.paced)
+        for m in state.messages:
+            self.banner.show_message(m.text, kind="error" if m.kind == MessageKind.ERROR else "note")
+        if not s.running:
             self.device_bar.set_connected(False)
+        if self.recorder is None:
+            self.record_bar.set_recording(False)
+        else:
+            rs = state.recording
+            self.record_bar.show_progress(rs.seconds, rs.file_bytes, rs.path)
 
     def _update_events(self) -> None:
         """Markers and gaps as lines on the traces."""
-        new = self.session.events(self._events_seen)
-        self._events_seen += len(new)
-        for ev in new:
+        for ev in self._event_cursor.read():
             if ev.kind in ("marker", "gap", "rest", "mvc"):
                 self.traces.add_event_line(ev.onset_s, ev.label if ev.kind == "marker" else ev.kind, ev.kind)
 
@@ -491,32 +484,24 @@ class MainWindow(QMainWindow):
         self.traces.set_flags([c.flags for c in q])
 
     def calibrate(self, what: str) -> None:
-        """Quick calibration from the last :data:`CALIBRATE_S` seconds (docs/dsp.md §5):
-        ``rest``, ``mvc`` (every channel), ``clear`` (forget MVC), ``peak`` (new task peak)."""
-        s = self.session
-        if s is None:
+        """Quick calibration from the last :data:`~emgmap.app.live.CALIBRATE_S` seconds
+        (docs/dsp.md §5): ``rest``, ``mvc`` (every channel), ``clear`` (forget MVC), ``peak``."""
+        if self.session is None:
             self.banner.show_message("connect a device before calibrating", kind="note")
             return
-        end = s.now_s()
-        start = max(0.0, end - CALIBRATE_S)   # a session younger than that: all of it
         try:
-            if what == "rest":
-                s.capture_rest(start, end)
-                text = f"rest baseline set from {start:.1f}-{end:.1f} s"
-            elif what == "mvc":
-                best = s.capture_mvc(start, end)
-                text = (f"MVC trial added for {len(best)} channels from {start:.1f}-{end:.1f} s: "
-                        + ", ".join(f"{c.label} {v:.0f} µV" for c, v in zip(s.montage.channels, best)))
-            elif what == "clear":
-                s.calibration.clear_mvc()
-                text = "MVC references forgotten: levels fall back to % of task peak"
-            else:
-                s.calibration.reset_peak()
-                text = "task peak reset"
+            text = self.live.calibrate(what)
         except EmgmapError as e:
             self.banner.show_message(str(e))
             return
         self.banner.show_message(text, kind="note")
+
+    def set_protocol(self, protocol: Protocol | None) -> None:
+        """Judge the live indices against ``protocol`` (its pairs, zones, expected ranges):
+        the session already computes every standard pair, so nothing reconnects."""
+        self.protocol = protocol
+        if self.session is not None:
+            self._setup_views()
 
     # -- recording and markers ---------------------------------------------------------
     def start_recording(self, path: str | Path | None = None, *, subject_id: str = "",
@@ -536,12 +521,12 @@ class MainWindow(QMainWindow):
                 return False
             path = folder / time.strftime("emgmap-%Y%m%d-%H%M%S.h5")
         try:
-            self.recorder = Recorder(self.session, path, subject_id=subject_id, config_extra=config_extra).start()
+            status = self.live.start_recording(path, subject_id=subject_id, config_extra=config_extra)
         except (EmgmapError, OSError) as e:
             self.banner.show_message(f"recording could not start: {e}")
             return False
-        if self.recorder.status.message:  # e.g. it picked a new name rather than overwrite
-            self.banner.show_message(self.recorder.status.message, kind="note")
+        if status.message:  # e.g. it picked a new name rather than overwrite
+            self.banner.show_message(status.message, kind="note")
         self.record_bar.set_recording(True)
         self.record_bar.show_progress(0.0, 0, str(self.recorder.path))
         return True
@@ -554,33 +539,19 @@ class MainWindow(QMainWindow):
             self.record_bar.folder_button.setToolTip(f"recordings are saved in {folder}")
 
     def stop_recording(self) -> None:
-        rec, self.recorder = self.recorder, None
         self.record_bar.set_recording(False)
-        if rec is None:
+        st = self.live.stop_recording()
+        if st is None:
             return
-        st = rec.stop()
-        if st.state == "failed":
+        if st.state == RecorderState.FAILED:
             self.banner.show_message(st.message)
         else:
             self.banner.show_message(f"saved {st.seconds:.1f} s to {st.path}", kind="note")
 
-    def _update_recording(self) -> None:
-        rec = self.recorder
-        if rec is None:
-            return
-        st = rec.status
-        if st.state == "failed":  # the disk refused: say so loudly, keep streaming
-            self.recorder = None
-            rec.stop()
-            self.record_bar.set_recording(False)
-            self.banner.show_message(st.message)   # "recording to X stopped: why; acquisition goes on..."
-            return
-        self.record_bar.show_progress(st.seconds, st.file_bytes, st.path)
-
     def add_marker(self, label: str = "") -> None:
         if self.session is None:
             return
-        ev = self.session.add_event("marker", label)
+        ev = self.live.mark(label)
         self.record_bar.show_marker(ev.onset_s, label)
 
     def keyPressEvent(self, ev) -> None:
@@ -610,25 +581,19 @@ class MainWindow(QMainWindow):
 
     def set_lsl(self, on: bool) -> None:
         """Publish the session over Lab Streaming Layer (docs/lsl.md) while ``on``."""
-        self._stop_lsl()
         if not on or self.session is None or not self.session.running:
+            self.live.publish(False)
             return
-        from ..lsl.outlet import LslPublisher
         try:
-            self.lsl = LslPublisher(self.session, name="emgmap").start()
+            name = self.live.publish(True, "emgmap")
         except EmgmapError as e:   # pylsl missing: one sentence, the box unticks
             self.banner.show_message(str(e))
             self.lsl_action.blockSignals(True)
             self.lsl_action.setChecked(False)
             self.lsl_action.blockSignals(False)
             return
-        self.banner.show_message(f"publishing LSL streams '{self.lsl.name}', '{self.lsl.name} envelope', "
-                                 f"'{self.lsl.name} indices' and '{self.lsl.name} markers'", kind="note")
-
-    def _stop_lsl(self) -> None:
-        if self.lsl is not None:
-            lsl, self.lsl = self.lsl, None
-            lsl.stop()
+        self.banner.show_message(f"publishing LSL streams '{name}', '{name} envelope', "
+                                 f"'{name} indices' and '{name} markers'", kind="note")
 
     def new_session(self) -> None:
         if self.wizard.active:

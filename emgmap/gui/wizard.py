@@ -3,8 +3,8 @@ placement guide, signal check, rest baseline, MVC trials, exercise sets with
 large cues and biofeedback, then the summary and the report.
 
 The wizard is the interactive twin of ``emgmap session``: the session logic is
-Qt-free (:class:`~emgmap.protocols.paced.PacedRunner` writes the events of
-DESIGN §3 and captures the calibration, :mod:`emgmap.protocols.biofeedback`
+Qt-free (:class:`~emgmap.app.paced.PacedRunner` writes the events of
+DESIGN §3 and captures the calibration, :mod:`emgmap.app.biofeedback`
 judges target and dominance); this module only shows it and maps keys to it.
 Cues are read from 2 m: the phase word is 96 pt, counters 40 pt.
 """
@@ -19,12 +19,12 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QStackedWidget,
                              QVBoxLayout, QWidget)
 
-from ..montage import MUSCLES
+from ..app.biofeedback import Biofeedback
+from ..app.paced import PacedRunner
+from ..montage import MUSCLES, MusclePair
 from ..privacy import looks_like_name
 from ..protocols import Protocol, build_plan, list_protocols, load_protocol
 from ..protocols.analysis import ONSET_LEAD_S
-from ..protocols.biofeedback import Biofeedback
-from ..protocols.paced import PacedRunner
 from ..quality import channel_quality
 from ..types import EmgmapError
 from .theme import OKABE_ITO, ZONE_COLOURS, font
@@ -88,9 +88,10 @@ class SessionWizard(QWidget):
     """The wizard panel of :class:`~emgmap.gui.window.MainWindow` (shown while a guided
     session runs). ``page`` is one of setup, placement, run, summary."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, dashboard):
+        super().__init__(dashboard)
+        self.dashboard = dashboard   # the MainWindow (not `window`, which would hide QWidget.window())
+        self.live = dashboard.live
         self.runner: PacedRunner | None = None
         self.protocol = None
         self.recording_path: Path | None = None
@@ -236,7 +237,7 @@ class SessionWizard(QWidget):
 
     def begin(self) -> None:
         """Show the setup page (settings bring back the last protocol and target)."""
-        st = self.window.settings
+        st = self.dashboard.settings
         i = self.protocol_picker.findData(st.protocol)
         self.protocol_picker.setCurrentIndex(max(0, i))
         self.target_spin.setValue(st.target_pct)
@@ -252,7 +253,7 @@ class SessionWizard(QWidget):
     def start(self, pseudonym: str | None = None, protocol: str | Protocol | None = None) -> bool:
         """Connect the protocol, start recording and go to the placement guide. A pseudonym
         that looks like a name needs a second Start (typed on purpose)."""
-        w = self.window
+        w = self.dashboard
         text = (self.pseudonym.text() if pseudonym is None else pseudonym).strip()
         if looks_like_name(text) and self.name_confirmed != text:
             self.name_confirmed = text
@@ -265,34 +266,31 @@ class SessionWizard(QWidget):
         except EmgmapError as e:
             self.name_warning.setText(str(e))
             return False
-        if w.session is None:
+        s = self.live.session
+        if s is None or not s.running:
             self.name_warning.setText("connect a device first (the device bar above)")
             return False
-        spec, montage = w.session.spec.device, w.session.montage
         try:
-            plan = build_plan(proto, montage)   # none of the protocol's muscles on the montage: said here
+            plan = build_plan(proto, s.montage)   # none of the protocol's muscles on the montage: said here
         except EmgmapError as e:
             self.name_warning.setText(str(e))
             return False
-        longest = max(s.duration for s in plan.steps)
-        w.protocol = proto
-        if not w.connect_device(spec, montage, ring_seconds=max(w.default_ring_s(), longest + ONSET_LEAD_S + 30.0)):
-            self.name_warning.setText(w.banner.full_text)
-            return False
-        s = w.session
-        plan = build_plan(proto, s.montage)
-        sim = getattr(s.driver, "sim", None)
-        self.runner = PacedRunner(s, plan, sim=sim)
+        longest = max(step.duration for step in plan.steps)
+        self.live.ensure_history(longest + ONSET_LEAD_S + 30.0)   # the longest stage stays in memory
+        w.set_protocol(proto)
+        s.calibration.clear_mvc()     # this session's own MVC trials, not an earlier quick calibration
+        s.calibration.reset_peak()
+        self.runner = PacedRunner(s, plan, subject=s.driver.subject)
         if not w.start_recording(subject_id=text, config_extra={"protocol": {"name": proto.source or proto.name}}):
             self.runner = None
             self.name_warning.setText(w.banner.full_text)
             return False
         self.protocol = proto
-        self.recording_path = w.recorder.path
+        self.recording_path = self.live.recorder.path
         st = w.settings
         st.protocol, st.target_pct, st.sound = proto.name, self.target_spin.value(), self.sound_box.isChecked()
         self.feedback = Biofeedback(s.index_columns, s.montage, proto.prime_mover, target_pct=st.target_pct)
-        self._index_cursor = s.rings.indices.cursor()
+        self._index_cursor = s.rings.index_cursor()
         self.quality = []
         self._checked_stage = None
         self.placement_index = 0
@@ -307,10 +305,10 @@ class SessionWizard(QWidget):
         spec = MUSCLES[m]
         self.place_title.setText(f"Electrodes {self.placement_index + 1}/{len(muscles)}: {spec.name} ({m})")
         self.place_text.setText(f"{spec.placement}\n\nBoth sides; reference electrode on a bony landmark.")
-        self.window.body.set_highlight(m)
+        self.dashboard.body.set_highlight(m)
 
     def _placement_muscles(self) -> list[str]:
-        on = {c.muscle for c in self.window.session.montage.channels}
+        on = set(self.live.session.montage.muscles)
         return [m for m in self.protocol.muscles if m in on]
 
     def next(self) -> None:
@@ -323,7 +321,7 @@ class SessionWizard(QWidget):
             if self.placement_index < len(self._placement_muscles()):
                 self._show_placement()
             else:
-                self.window.body.set_highlight(None)
+                self.dashboard.body.set_highlight(None)
                 self._show("run")
                 self.tick()
         elif page == "run":
@@ -361,24 +359,24 @@ class SessionWizard(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         if self.runner is not None:   # written before the recording closes
-            self.runner.session.add_event("marker", "session aborted")
+            self.runner.session.mark("session aborted")
         self._finish_recording()
         self.close_wizard()
-        self.window.banner.show_message(f"session aborted; the recording is kept in {self.recording_path}",
+        self.dashboard.banner.show_message(f"session aborted; the recording is kept in {self.recording_path}",
                                         kind="note")
         return True
 
     def close_wizard(self) -> None:
         QApplication.instance().removeEventFilter(self)
-        self.window.body.set_highlight(None)
-        self.window.bars.target = None
+        self.dashboard.body.set_highlight(None)
+        self.dashboard.bars.target = None
         self.runner = None
         self.hide()
-        self.window.setFocus()
+        self.dashboard.setFocus()
 
     def _finish_recording(self) -> None:
-        if self.window.recorder is not None:
-            self.window.stop_recording()
+        if self.dashboard.recorder is not None:
+            self.dashboard.stop_recording()
 
     # -- per frame (20 Hz from the window's timer) -------------------------------------------
     def tick(self) -> None:
@@ -413,7 +411,7 @@ class SessionWizard(QWidget):
             if step.side is not None:
                 counter += f" · {step.side.value.upper()} leg"
         elif step is not None and step.kind == "mvc":
-            counter = f"{step.label[4:]} · trial {step.number}"
+            counter = f"{step.muscle} {step.side.value} · trial {step.number}"
         self.counter.setText(counter)
         # whole seconds left, rounded up: "1 s" until the phase ends, never a stale "0 s"
         self.remaining.setText(f"{math.ceil(cue.remaining_s)} s" if cue.remaining_s > 0 else "")
@@ -438,9 +436,9 @@ class SessionWizard(QWidget):
                 self._run_check(r, r.current.steps[0])
             self.detail.setText(self._quality_html() if self.quality else "checking every channel…")
         elif stage.kind == "mvc":
-            with r._plock:
-                trials = list(r.trials)
-            rows = [f"{lab[4:]} trial {n}: <b>{v:.0f} µV</b>" for lab, n, v in trials if lab == stage.head.label]
+            h = stage.head
+            rows = [f"{h.muscle} {h.side.value} trial {t.number}: <b>{t.best_uv:.0f} µV</b>"
+                    for t in r.snapshot().trials if t.label == h.label]
             self.detail.setText("captured: " + ", ".join(rows) if rows else "")
         elif stage.kind == "set":
             self.detail.setText(self._biofeedback(r, cue, now))
@@ -452,11 +450,10 @@ class SessionWizard(QWidget):
     def _run_check(self, r: PacedRunner, step) -> None:
         s = r.session
         try:
-            a, b = s.span(step.start, step.end)
+            raw = s.window(step.start, step.end).raw
         except EmgmapError as e:
             self.quality = [("all", "flat", str(e))]
             return
-        raw = s.rings.raw.read_range(a, b)
         q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
         self.quality = quality_rows(q, s.montage.names)
 
@@ -473,16 +470,16 @@ class SessionWizard(QWidget):
         """Target on the working side's prime mover and the dominance warning, judged on
         every index row since the last frame (:class:`~emgmap.protocols.biofeedback.Biofeedback`)."""
         s = r.session
-        rows, first = self._index_cursor.read()
-        if not len(rows):
+        new = self._index_cursor.read()
+        if not new.n:
             return self.detail.text()
-        codes = s.rings.index_norms.read_range(first, first + len(rows))
+        rows, codes = new.values, new.norms
         set_step = r.current.steps[0]
         keep = rows[:, 0] >= set_step.start
         side = set_step.side.value if set_step.side is not None else None
         fb = self.feedback
         hits = fb.feed(rows[keep], codes[keep], (side,) if side else ("left", "right"))
-        w = self.window
+        w = self.dashboard
         w.bars.target = fb.target.target_pct / 100.0 if fb.calibrated else None
         if hits and w.settings.sound:
             QApplication.beep()
@@ -504,16 +501,16 @@ class SessionWizard(QWidget):
         return "<br>".join(parts)
 
     def _pair_text(self, key: tuple[str, str]) -> str:
-        pair = next(p for p in self.window.session.montage.pairs if p.name == key[0])
+        pair = MusclePair.parse(key[0])
         return f"{'+'.join(pair.antagonists).upper()} outruns {'+'.join(pair.agonists).upper()} ({key[1]})"
 
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
-        from ..commands.analyze import analyze_file
+        from ..protocols.analysis import analyze_file
         from ..protocols.summary import summary_lines
         self._finish_recording()
         self.runner = None
-        self.window.bars.target = None
+        self.dashboard.bars.target = None
         try:
             self.analysis, self.meta = analyze_file(self.recording_path)
         except EmgmapError as e:
@@ -552,7 +549,7 @@ class SessionWizard(QWidget):
         A dialog (the abort question) keeps its own keys."""
         if (ev.type() == QEvent.Type.KeyPress and self.page != "setup" and not ev.isAutoRepeat()
                 and QApplication.activeModalWidget() is None and ev.modifiers() in _PLAIN
-                and isinstance(obj, QWidget) and obj.window() is self.window):
+                and isinstance(obj, QWidget) and obj.window() is self.dashboard):
             return self.handle_key(ev.key())
         return False
 

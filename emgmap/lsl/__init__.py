@@ -1,5 +1,5 @@
-"""Lab Streaming Layer: publish a session (outlets) and stream from LSL (the
-``lsl:`` driver). pylsl is an optional extra: ``pip install 'emgmap[lsl]'``."""
+"""Lab Streaming Layer: stream metadata shared by the outlets (:mod:`emgmap.sinks.lsl`)
+and the ``lsl:`` driver. pylsl is an optional extra: ``pip install 'emgmap[lsl]'``."""
 from __future__ import annotations
 
 from ..types import ConfigError

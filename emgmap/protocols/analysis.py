@@ -22,7 +22,8 @@ from ..dsp.indices import IndexLayout, median_frequency
 from ..dsp.onset import OnsetConfig, detect_bursts, tkeo_envelope
 from ..montage import Montage, MusclePair, Side
 from ..types import ConfigError
-from .model import STANDARD_PAIRS, Protocol, list_protocols, load_protocol, pairs_on
+from ..montage import STANDARD_PAIRS, restrict_pairs
+from .model import Protocol, list_protocols, load_protocol
 from .segmentation import RepSpan, mark_missed, reps_from_envelope
 
 ONSET_LEAD_S = 1.0    # onsets are searched from this long before a rep's cue
@@ -215,7 +216,7 @@ def analyze(data: SignalData, sets: list | None = None) -> Analysis:
         protocol = _protocol_for(exercise, data.protocol)
         set_notes = []
         if protocol is None:
-            pairs = pairs_on(tuple(dict.fromkeys(montage.pairs + STANDARD_PAIRS)), montage)
+            pairs = list(restrict_pairs(montage.pairs + STANDARD_PAIRS, montage.muscles))
             if s is not implicit:
                 set_notes.append(f"no protocol named {exercise!r}: pairs from the montage and the standard pairs")
         else:
@@ -363,3 +364,13 @@ def _exercise_symmetry(sets: list[SetResult], montage: Montage) -> list[dict]:
                          "si_percent": float(symmetry_index(left, right)), "lr_ratio": float(lr_ratio(left, right))})
         out.append({"exercise": exercise, "symmetry": rows})
     return out
+
+
+def analyze_file(path) -> tuple[Analysis, dict]:
+    """The analysis of the recording at ``path`` and its metadata (subject, recorded, device)."""
+    from ..recordings import open_recording
+    with open_recording(path) as rec:
+        analysis = analyze(from_recording(rec))
+        meta = {"subject": rec.attrs.get("subject_id", ""), "recorded": rec.attrs.get("created_utc", ""),
+                "device": rec.device}
+    return analysis, meta

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..montage import MUSCLES, Montage, MusclePair, Side
+from ..montage import MUSCLES, Montage, MusclePair, Side, restrict_pairs
 from ..paths import config_dir
 from ..types import ConfigError, MontageError
 from ..validate import number
@@ -50,7 +50,7 @@ class Timing:
 
 
 @dataclass(frozen=True)
-class Calibration:
+class CalibrationPlan:
     signal_check_s: float = 5.0
     rest_s: float = 10.0
     mvc_trials: int = 3
@@ -113,13 +113,14 @@ class Protocol:
     cues: dict[str, str]
     expected: dict[str, Expected] = field(default_factory=dict)
     zones: Zones = Zones()
-    calibration: Calibration = Calibration()
+    calibration: CalibrationPlan = CalibrationPlan()
     simulate_as: str = ""
     source: str = ""
 
     def pairs_on(self, montage: Montage) -> list[MusclePair]:
-        """The protocol's pairs restricted to the muscles on ``montage`` (see :func:`pairs_on`)."""
-        return pairs_on(self.pairs, montage)
+        """The protocol's pairs restricted to the muscles on ``montage``
+        (:func:`emgmap.montage.restrict_pairs`, the one rule)."""
+        return list(restrict_pairs(self.pairs, montage.muscles))
 
     def missing_muscles(self, montage: Montage) -> list[str]:
         on = {c.muscle for c in montage.channels}
@@ -134,23 +135,6 @@ class Protocol:
         if not self.unilateral:
             return [(self.name, None)] * self.timing.sets
         return [(f"{self.name} {s.value}", s) for _ in range(self.timing.sets) for s in (Side.LEFT, Side.RIGHT)]
-
-
-STANDARD_PAIRS = tuple(MusclePair.parse(p) for p in ("gmed:tfl", "gmax:bf", "vm:vl", "bf+st:rf+vm"))
-
-
-def pairs_on(pairs, montage: Montage) -> list[MusclePair]:
-    """``pairs`` restricted to muscles recorded on ``montage`` (a group like bf+st keeps
-    the members present); a pair with nothing left on one side is dropped. A pair is
-    computed on each side where all its remaining muscles are recorded."""
-    present = {c.muscle for c in montage.channels}
-    out = []
-    for p in pairs:
-        ag = tuple(m for m in p.agonists if m in present)
-        an = tuple(m for m in p.antagonists if m in present)
-        if ag and an:
-            out.append(MusclePair(ag, an))
-    return out
 
 
 def user_protocol_dir() -> Path:
@@ -286,5 +270,5 @@ def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
         name=name, title=_get(doc, "title", str, where, name), position=_get(doc, "position", str, where, ""),
         unilateral=_get(doc, "unilateral", bool, where), prime_mover=prime, muscles=tuple(muscles),
         pairs=tuple(pairs), timing=timing, cues={k: str(v) for k, v in cues.items()}, expected=expected,
-        zones=zones, calibration=_section(doc, "calibration", Calibration, where),
+        zones=zones, calibration=_section(doc, "calibration", CalibrationPlan, where),
         simulate_as=simulate_as, source=source)

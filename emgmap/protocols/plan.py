@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..events import Event, EventKind
 from ..montage import Montage, Side
 from ..sim import EXERCISES, Contraction, ContractionList, Simulator
 from ..sim.model import generic_exercise
@@ -32,6 +33,7 @@ class Step:
     of: int = 0                # how many of those
     set_label: str = ""        # rep: its set
     instruction: str = ""      # what the clinician tells the patient
+    muscle: str = ""           # mvc: the muscle tested
 
     @property
     def end(self) -> float:
@@ -73,16 +75,29 @@ class Plan:
             start += d
         return out
 
-    def events(self) -> list[tuple[str, str, float, float, str]]:
-        """(kind, label, onset_s, duration_s, channel) for every planned event,
-        in time order: rest, mvc, set, rep (DESIGN §3) and cue (one per phase)."""
+    def event(self, step: Step) -> Event:
+        """The event a rest, mvc, set or rep step writes (DESIGN §3)."""
+        name = self.protocol.name
+        if step.kind == "rest":
+            return Event.rest(step.start, step.duration)
+        if step.kind == "mvc":
+            return Event.mvc(step.muscle, step.side, step.channel, step.start, step.duration)
+        if step.kind == "set":
+            return Event.set(name, step.side, step.start, step.duration)
+        if step.kind == "rep":
+            return Event.rep(name, step.side, step.number, step.start, step.duration)
+        raise ValueError(f"a {step.kind} step writes no event")
+
+    def events(self) -> list[Event]:
+        """Every planned event in time order: rest, mvc, set, rep (DESIGN §3) and cue
+        (one per phase of each rep)."""
         ev = []
         for s in self.steps:
             if s.kind in ("rest", "mvc", "set", "rep"):
-                ev.append((s.kind, s.label, s.start, s.duration, s.channel))
+                ev.append(self.event(s))
             if s.kind == "rep":
-                ev += [("cue", name, start, d, "") for name, start, d in self.phases(s)]
-        return sorted(ev, key=lambda e: (e[2], e[0] != "set"))
+                ev += [Event.cue(name, start, d) for name, start, d in self.phases(s)]
+        return sorted(ev, key=lambda e: (e.onset_s, e.kind is not EventKind.SET))
 
     def cue_at(self, t: float) -> Cue:
         """The cue to show at session time ``t``."""
@@ -166,7 +181,7 @@ def build_plan(protocol: Protocol, montage: Montage, *, with_calibration: bool =
                 for trial in range(1, cal.mvc_trials + 1):
                     t += cal.mvc_rest_s
                     steps.append(Step("mvc", f"mvc {m} {side.value}", t, cal.mvc_s, channel=montage.names[i],
-                                      side=side, number=trial, of=cal.mvc_trials,
+                                      side=side, number=trial, of=cal.mvc_trials, muscle=m,
                                       instruction=f"MVC {m} {side.value}, trial {trial}/{cal.mvc_trials}: "
                                                   f"{MVC_POSITIONS[m]}; push as hard as possible"))
                     t += cal.mvc_s

@@ -1,4 +1,5 @@
-"""HDF5 recordings: the writer and recorder thread, the reader, importers and exporters.
+"""HDF5 recordings: the writer, the reader, importers and exporters (the recorder thread that
+writes a live session is :mod:`emgmap.sinks.recorder`).
 
 Format: DESIGN §3 and docs/recording-format.md.
 """

@@ -31,6 +31,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import tomlio
+from ..events import Event
 from ..montage import MUSCLES, Channel, Montage
 from ..types import Side
 from ..outputs import check_space
@@ -133,10 +134,10 @@ def read_openbci(path: Path) -> tuple[Table, float, int, str]:
 
 def unwrap_openbci_index(table: Table, fs: float, n_exg: int) -> tuple[np.ndarray, np.ndarray]:
     """(absolute sample index per kept row, kept-row mask) from the packet counter, unwrapped by
-    the drivers' :class:`~emgmap.drivers.counter.CounterUnwrapper` (modulus 256; step 2 for a
+    the drivers' :class:`~emgmap.counter.CounterUnwrapper` (modulus 256; step 2 for a
     16-channel Cyton+Daisy), with the host ``Timestamp`` column resolving long dropouts.
     A repeated counter value is a duplicate row, not a sample: it is left out."""
-    from ..drivers.counter import CounterUnwrapper
+    from ..counter import CounterUnwrapper
     unwrap = CounterUnwrapper(256, step=2 if n_exg == 16 else 1, fs=fs)
     names = [n.lower() for n in table.names]
     host = table.rows[:, names.index("timestamp")] if "timestamp" in names else None
@@ -328,9 +329,8 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
     try:
         writer.append(data, t, idx, table.rows[:, aux_cols] if aux else None)
         gap_at = np.flatnonzero(np.diff(idx) != 1)
-        from ..session import Event
-        writer.add_events(Event(float(t[j] + 1 / fs), float((idx[j + 1] - idx[j] - 1) / fs), "gap",
-                                f"{int(idx[j + 1] - idx[j] - 1)} samples lost") for j in gap_at)
+        writer.add_events(Event.gap(f"{int(idx[j + 1] - idx[j] - 1)} samples lost", float(t[j] + 1 / fs),
+                                    float((idx[j + 1] - idx[j] - 1) / fs)) for j in gap_at)
         writer.close()
     except Exception:
         writer._abort()

@@ -226,15 +226,15 @@ class RecordingWriter:
                 self._unflushed += _grow(self._env_t, np.asarray(timestamps, dtype=np.float64))
 
     def add_events(self, events: Iterable) -> None:
-        """Append events (anything with onset_s, duration_s, kind, label, channel)."""
-        events = list(events)
-        if not events:
+        """Append :class:`~emgmap.events.Event` s (their DESIGN §3 rows)."""
+        rows = [e.row() for e in events]
+        if not rows:
             return
         with self._writing():
-            for key in ("onset_s", "duration_s"):
-                _grow(self._ev[key], np.array([getattr(e, key) for e in events], dtype=np.float64))
-            for key in ("kind", "label", "channel"):
-                _grow(self._ev[key], np.array([getattr(e, key) for e in events], dtype=object))
+            for i, key in enumerate(("onset_s", "duration_s")):
+                _grow(self._ev[key], np.array([r[i] for r in rows], dtype=np.float64))
+            for i, key in enumerate(("kind", "label", "channel"), 2):
+                _grow(self._ev[key], np.array([r[i] for r in rows], dtype=object))
 
     def set_calibration(self, rest_rms_uv: Sequence[float], mvc_uv: Sequence[float],
                         rest_sd_uv: Sequence[float] | None = None) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import signal
 
-from ..montage import Montage, Side
+from ..montage import Montage, Side, lower_limb_montage
 from ..types import ConfigError
 from .schedule import Contraction, RepeatingExercise, Schedule
 
@@ -165,15 +165,9 @@ class SimConfig:
 
 
 def sim_montage(channels: int) -> Montage:
-    """gmed, gmax, tfl, bf (L/R) first, then vm, vl, rf, st, es: the first ``channels``."""
-    from ..montage import bilateral
-    full = bilateral(("gmed", "gmax", "tfl", "bf", "vm", "vl", "rf", "st", "es"))
-    chans = full.channels[:channels]
-    muscles = {c.muscle for c in chans}
-    pairs = [p for p in ("gmed:tfl", "gmax:bf", "vm:vl", "bf+st:rf+vm")
-             if all(m in muscles for m in p.replace("+", ":").split(":"))]
-    from ..montage import MusclePair
-    return Montage(chans, tuple(MusclePair.parse(p) for p in pairs))
+    """The simulator's channels: the first ``channels`` of the lower-limb order
+    (:func:`emgmap.montage.lower_limb_montage`: gmed, gmax, tfl, bf (L/R), then vm, vl, rf, st, es)."""
+    return lower_limb_montage(channels)
 
 
 class SimTruth:

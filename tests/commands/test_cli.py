@@ -32,14 +32,14 @@ def test_check_reports_unhealthy_streams(capsys):
     assert "unhealthy: the simulator was told to disconnect" in capsys.readouterr().out
 
 
-def test_bad_device_is_one_line_without_traceback():
-    r = run_cli("check", "--device", "usb:/dev/x", "--seconds", "1")
+def test_bad_device_is_one_line_without_traceback(cli):
+    r = cli("check", "--device", "usb:/dev/x", "--seconds", "1")
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert "valid forms" in r.stderr
 
 
-def test_devices_lists_boards_and_scenarios():
-    r = run_cli("devices")
+def test_devices_lists_boards_and_scenarios(cli):
+    r = cli("devices")
     assert r.returncode == 0
     assert "Serial ports:" in r.stdout and "cyton" in r.stdout and "tfl_dominant_clam" in r.stdout

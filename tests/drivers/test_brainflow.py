@@ -28,7 +28,7 @@ def test_synthetic_board_indices_timestamps_markers_and_warning():
     s.stop()
     t_after = SYSTEM_CLOCK.now()
     n = s.rings.total
-    idx = s.rings.index.read_range(0, n)
+    idx = s.rings.sample_index.read_range(0, n)
     t = s.rings.t.read_range(0, n) + s.t0
     assert np.array_equal(np.diff(idx), np.ones(n - 1)) and s.status.gaps == 0  # unwrapped, consecutive
     assert t_before <= t[0] and t[-1] <= t_after  # BrainFlow's wall-time stamps on the session clock
@@ -63,7 +63,7 @@ def test_cyton_emulator_through_brainflow_end_to_end(tmp_path):
         em.terminate()
         em.wait(timeout=10)
     n = s.rings.total
-    idx = s.rings.index.read_range(0, n)
+    idx = s.rings.sample_index.read_range(0, n)
     x = s.rings.raw.read_range(0, n)
     first = slice(0, kept)
     # before the unplug, sample k of the stream is simulator sample k
@@ -120,7 +120,7 @@ def test_playback_file_replays_its_values_then_ends(tmp_path):
     st = s.status
     assert st.state == State.LOST and st.message == f"playback of {path} reached its end" and st.reconnects == 0
     got = s.rings.raw.read_range(0, s.rings.total)
-    idx = s.rings.index.read_range(0, s.rings.total)
+    idx = s.rings.sample_index.read_range(0, s.rings.total)
     assert np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)) and idx[-1] == n - 1
     np.testing.assert_allclose(got, data[1:17, idx].T, atol=1e-6)
 
@@ -138,7 +138,7 @@ def test_cyton_daisy_packet_pairs_through_brainflow():
     finally:
         em.stop()
     n = s.rings.total
-    idx = s.rings.index.read_range(0, n)
+    idx = s.rings.sample_index.read_range(0, n)
     x = s.rings.raw.read_range(0, n)
     ref = uv_to_cyton_counts(SampleSource(SimConfig(fs=125.0, channels=16, seed=2)).take(int(idx[-1]) + 1))
     assert np.abs(x / CYTON_UV_PER_COUNT - ref[idx]).max() <= 1.0

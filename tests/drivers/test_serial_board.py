@@ -98,7 +98,7 @@ def test_faults_are_counted_and_no_sample_comes_from_a_bad_frame():
     assert st.gaps > 0 and st.dropped_samples > 0
     assert len([e for e in s.events() if e.kind == "gap"]) == st.gaps
     n = s.rings.total
-    idx = s.rings.index.read_range(0, n)
+    idx = s.rings.sample_index.read_range(0, n)
     x = s.rings.raw.read_range(0, n)
     assert st.dropped_samples == int((np.diff(idx) - 1).sum())
     np.testing.assert_array_equal(x, sim_uv(idx[-1] + 1, seed=2)[idx])
@@ -129,7 +129,7 @@ def test_reconnects_after_unplug_and_after_silence(tmp_path):
         n2 = s.rings.total
         assert s.wait_until(lambda s: s.status.reconnects == 2 and s.rings.total >= n2 + 500, timeout=20)
         s.stop()
-    idx = s.rings.index.read_range(0, s.rings.total)
+    idx = s.rings.sample_index.read_range(0, s.rings.total)
     assert np.all(np.diff(idx) >= 1)  # the outages are gaps: indices only move forward
     gaps = [e for e in s.events() if e.kind == "gap"]
     assert len(gaps) == s.status.gaps >= 2

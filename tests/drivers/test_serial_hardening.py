@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from emgmap.clock import ManualClock
 from emgmap.drivers import open_driver
-from emgmap.drivers.counter import CounterUnwrapper
+from emgmap.counter import CounterUnwrapper
 from emgmap.drivers.pty_port import PtyPort
 from emgmap.drivers.serial_protocol import ASCII_MAX_ABS, SEQ_MODULUS, AsciiParser, Frame, encode_line
 

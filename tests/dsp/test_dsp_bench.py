@@ -1,4 +1,8 @@
+import pytest
+
 from emgmap.cli import main
+
+pytestmark = pytest.mark.bench   # run with: pytest -m bench
 
 
 def test_bench_dsp_prints_medians_and_ratios(capsys):

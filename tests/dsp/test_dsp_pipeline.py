@@ -3,7 +3,7 @@ import pytest
 from scipy import signal
 
 from emgmap.dsp import Pipeline, PipelineConfig
-from emgmap.dsp.reference import ScipyStreaming, reference_process
+from emgmap.dsp.scipy_peer import ScipyStreaming, reference_process
 from emgmap.types import ConfigError
 
 from dsp_simdata import simulate

@@ -6,7 +6,7 @@ from emgmap.dsp import Pipeline
 from emgmap.dsp.calibration import Calibration, rest_baseline, sliding_mean_max, sliding_means
 from emgmap.dsp.indices import IndexLayout
 from emgmap.dsp.onset import OnsetDetector, bursts_from_events, detect_bursts
-from emgmap.dsp.reference import reference_process
+from emgmap.dsp.scipy_peer import reference_process
 from emgmap.montage import Channel, Montage, MusclePair, Side
 
 

@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.bench   # run with: pytest -m bench
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

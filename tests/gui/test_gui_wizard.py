@@ -1,6 +1,7 @@
 """The guided session in the dashboard, review and compare: offscreen, on the unpaced
 simulator with a ManualClock (no sleeps: qtbot.waitUntil on conditions)."""
 import sys
+from dataclasses import replace
 import threading
 from pathlib import Path
 
@@ -11,15 +12,14 @@ from PyQt6.QtCore import Qt  # noqa: E402
 from PyQt6.QtWidgets import QLineEdit, QMessageBox  # noqa: E402
 
 from emgmap.clock import ManualClock  # noqa: E402
-from emgmap.commands.analyze import analyze_file  # noqa: E402
-from emgmap.commands.session import sim_spec  # noqa: E402
+from emgmap.protocols.analysis import analyze_file  # noqa: E402
+from emgmap.drivers.sim import sim_spec  # noqa: E402
 from emgmap.gui import wizard as wizard_mod  # noqa: E402
 from emgmap.gui.settings import GuiSettings  # noqa: E402
 from emgmap.gui.window import MainWindow  # noqa: E402
 from emgmap.protocols import load_protocol  # noqa: E402
 from emgmap.recordings import open_recording  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
 from sessions import run_session, short  # noqa: E402
 
 
@@ -29,7 +29,7 @@ def acquisition_threads():
 
 def sim_window(qtbot, tmp_path, scenario="tfl_dominant_clam", seed=5):
     protocol = short(load_protocol("clamshell"))
-    spec = sim_spec("sim", protocol, scenario) + f"&seed={seed}&fast=1&artifacts=0"
+    spec = sim_spec("sim", protocol.muscles, scenario) + f"&seed={seed}&fast=1&artifacts=0"
     w = MainWindow(spec, settings=GuiSettings(record_dir=str(tmp_path)), clock=ManualClock())
     qtbot.addWidget(w)
     w.show()
@@ -224,13 +224,15 @@ def test_a_silent_serial_port_is_probed_off_the_gui_thread(qtbot):
 
 def test_a_device_lost_mid_session_keeps_the_recording_and_esc_closes(qtbot, tmp_path, monkeypatch):
     protocol = short(load_protocol("clamshell"))
-    spec = sim_spec("sim", protocol, "tfl_dominant_clam") + "&seed=5&fast=1&disconnect_at=15"
+    spec = sim_spec("sim", protocol.muscles, "tfl_dominant_clam") + "&seed=5&fast=1"
     w = MainWindow(spec, settings=GuiSettings(record_dir=str(tmp_path)), clock=ManualClock())
     qtbot.addWidget(w)
     w.show()
     wz = w.wizard
     w.new_session()
     assert wz.start(pseudonym="P3", protocol=protocol)
+    sim = w.session.driver.subject   # the device goes away 15 s into the guided session
+    sim.config = replace(sim.config, disconnect_at=w.session.now_s() + 15)
     for _ in protocol.muscles:
         wz.next()
     r = wz.runner

@@ -15,7 +15,7 @@ from emgmap.sim import SimConfig
 from emgmap.types import ConfigError, DeviceError
 
 pylsl = pytest.importorskip("pylsl", reason="pylsl is not installed (pip install 'emgmap[lsl]')")
-from emgmap.lsl.outlet import LslPublisher  # noqa: E402
+from emgmap.sinks.lsl import LslPublisher  # noqa: E402
 
 
 @pytest.mark.parametrize("label, expected", [
@@ -73,7 +73,7 @@ def test_round_trip_loses_no_sample(drop_rate):
         chunk, _ = env_inlet.pull_chunk(timeout=5, max_samples=sent, min_samples=1)
         assert len(chunk), "envelope stream stalled"
         env.append(np.asarray(chunk))
-    n_rows = sender.rings.indices.total
+    n_rows = sender.rings.index_rows.total
     rows = []
     while sum(len(r) for r in rows) < n_rows:
         chunk, _ = idx_inlet.pull_chunk(timeout=5, max_samples=n_rows, min_samples=1)
@@ -85,14 +85,14 @@ def test_round_trip_loses_no_sample(drop_rate):
     publisher.stop()
     np.testing.assert_allclose(np.concatenate(env), sender.rings.envelope.read_range(0, sent), rtol=1e-6)
     assert idx_info.channel_count() == len(sender.index_columns) - 2 and idx_info.nominal_srate() == 100
-    np.testing.assert_allclose(np.concatenate(rows), sender.rings.indices.read_range(0, n_rows)[:, 2:],
+    np.testing.assert_allclose(np.concatenate(rows), sender.rings.index_rows.read_range(0, n_rows)[:, 2:],
                                rtol=1e-6, atol=1e-6)
     got = receiver.rings.raw.read_range(0, receiver.rings.total)
-    sent_idx = sender.rings.index.read_range(0, sent)
+    sent_idx = sender.rings.sample_index.read_range(0, sent)
     assert receiver.rings.total == sent == publisher.pushed and publisher.overruns == 0
     assert np.array_equal(got[:, -1], sent_idx)                     # every sample, in order, once
     np.testing.assert_allclose(got[:, :-1], sender.rings.raw.read_range(0, sent)[:, :-1], rtol=1e-6, atol=1e-2)
-    recv_idx = receiver.rings.index.read_range(0, sent)
+    recv_idx = receiver.rings.sample_index.read_range(0, sent)
     assert np.array_equal(recv_idx - recv_idx[0], sent_idx - sent_idx[0])  # gaps seen from LSL timestamps
     assert receiver.status.dropped_samples == sender.status.dropped_samples
     if drop_rate:
@@ -110,7 +110,7 @@ def test_markers_stream_carries_events():
     publisher.start()
     sender.start()
     sender.wait_until(lambda s: s.rings.total >= 2000, 30)
-    sender.add_event("marker", "knee valgus")
+    sender.mark("knee valgus")
     sender.stop()
     sample, ts = inlet.pull_sample(timeout=5)
     inlet.close_stream()
@@ -124,4 +124,4 @@ def test_record_and_session_commands_publish_with_lsl(tmp_path, capsys):
     name = f"emgmap-test-{uuid.uuid4().hex[:8]}"
     assert main(["record", "--device", "sim", "--duration", "1", "--fast", "-o", str(tmp_path / "r.h5"),
                  "--lsl", "--lsl-name", name]) == 0
-    assert f"publishing LSL streams '{name}' (EMG), '{name} envelope', '{name} indices'" in capsys.readouterr().out
+    assert f"publishing LSL streams '{name}' (EMG), '{name} envelope', '{name} indices'" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from emgmap.cli import main
-from emgmap.commands.analyze import analyze_file
+from emgmap.protocols.analysis import analyze_file
 from emgmap.dsp.indices import symmetry_index
 
 from sessions import run_session
@@ -146,7 +146,7 @@ def test_missed_and_extra_reps(tmp_path):
 def test_reps_from_the_envelope_when_no_cues_were_recorded(tmp_path):
     def hook(plan):
         ev = plan.events
-        plan.events = lambda: [e for e in ev() if e[0] not in ("rep", "cue")]
+        plan.events = lambda: [e for e in ev() if e.kind not in ("rep", "cue")]
         return plan
     _, session, runner, _ = run_session("bridge", "healthy", seed=7, plan_hook=hook)
     s = runner.summary().sets[0]
@@ -161,7 +161,7 @@ def test_recording_without_calibration_falls_back_to_peak(tmp_path):
 
     def hook(plan):
         ev = plan.events
-        plan.events = lambda: [e for e in ev() if e[0] not in ("mvc", "rest")]
+        plan.events = lambda: [e for e in ev() if e.kind not in ("mvc", "rest")]
         return plan
     path = tmp_path / "nocal.h5"
     run_session("bridge", "healthy", path, seed=8, plan_hook=hook)

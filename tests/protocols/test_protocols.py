@@ -24,7 +24,7 @@ def test_builtin_protocols_load_and_plan(name):
     if "bf" in p.muscles:  # hamstrings:quadriceps wherever the hamstrings are recorded
         assert "bf+st:rf+vm" in names
     plan = build_plan(p, full_montage())
-    kinds = [e[0] for e in plan.events()]
+    kinds = [e.kind for e in plan.events()]
     assert kinds.count("rest") == 1 and kinds.count("set") == p.timing.sets * (2 if p.unilateral else 1)
     assert kinds.count("rep") == p.timing.reps * kinds.count("set")
 
@@ -39,7 +39,7 @@ def test_single_leg_squat_has_both_pairs_and_hq_on_a_full_montage():
 def test_event_labels_follow_the_design():
     p = load_protocol("clamshell")
     plan = build_plan(p, default_montage())
-    ev = plan.events()
+    ev = [(e.kind, e.label, e.onset_s, e.duration_s, e.channel) for e in plan.events()]  # the rows on disk
     assert ev[0] == ("rest", "rest", 5.0, 10.0, "")
     mvc = [e for e in ev if e[0] == "mvc"]
     assert len(mvc) == 8 * 3 and mvc[0][1] == "mvc gmed left" and mvc[0][4] == "gmed_L"
@@ -52,7 +52,7 @@ def test_event_labels_follow_the_design():
         inside = [r for r in reps if r[1].startswith(s[1] + " rep")]
         assert len(inside) == 10 and all(s[2] <= r[2] and r[2] + r[3] <= s[2] + s[3] + 1e-9 for r in inside)
     bilateral = build_plan(load_protocol("bridge"), default_montage())
-    assert [e[1] for e in bilateral.events() if e[0] == "set"] == ["bridge"]
+    assert [e.label for e in bilateral.events() if e.kind == "set"] == ["bridge"]
 
 
 def test_cues_walk_through_a_rep():

@@ -1,7 +1,7 @@
 """Recordings made from real simulated sessions (ManualClock: no sleeps)."""
 from emgmap.clock import ManualClock
 from emgmap.drivers import open_driver
-from emgmap.recordings.recorder import Recorder
+from emgmap.sinks.recorder import Recorder
 from emgmap.session import Session
 
 
@@ -19,7 +19,7 @@ def record_session(path, spec="sim:?channels=4&seed=3&drop_rate=0.05", seconds=6
     session.wait_until(lambda s: s.status.samples >= seconds * s.fs, 60)
     if calibrate:
         session.capture_mvc(5.0, 5.9, ["gmed_L"])
-    session.add_event("marker", "done ✓")
+    session.mark("done ✓")
     session.stop()
     return session, rec, rec.stop()
 

@@ -20,7 +20,7 @@ CHILD = """
 import sys
 from emgmap.clock import ManualClock
 from emgmap.drivers import open_driver
-from emgmap.recordings.recorder import Recorder
+from emgmap.sinks.recorder import Recorder
 from emgmap.session import Session
 clock = ManualClock()
 s = Session(open_driver("sim:?channels=8&seed=4&fast=1", clock=clock), ring_seconds=5, clock=clock)
@@ -83,7 +83,7 @@ import json, resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG instead
 from emgmap.clock import ManualClock
 from emgmap.drivers import open_driver
-from emgmap.recordings.recorder import Recorder
+from emgmap.sinks.recorder import Recorder
 from emgmap.session import Session
 from emgmap.dsp import start_warm_up
 start_warm_up().join()                           # numba's cache files are written before the limit

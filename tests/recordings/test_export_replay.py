@@ -98,7 +98,7 @@ def test_replay_plays_a_recording_back_through_a_session(recorded):
     s.stop()
     assert s.status.state.value == "device lost" and "replay of session.h5 ended" in s.status.message
     np.testing.assert_array_equal(s.rings.raw.read_range(0, n), x)  # float32 values, exactly
-    np.testing.assert_array_equal(s.rings.index.read_range(0, n), idx)
+    np.testing.assert_array_equal(s.rings.sample_index.read_range(0, n), idx)
     np.testing.assert_allclose(s.rings.t.read_range(0, n), (t - t[0]) / 2)  # twice as fast on the clock
     assert s.status.gaps == len(gaps) and s.status.dropped_samples == sum(g.missing for g in gaps)
     replayed = [e for e in s.events() if e.kind == "marker"]
@@ -123,3 +123,25 @@ def test_docs_h5py_example_reads_a_recording(recorded, tmp_path, monkeypatch, ca
     exec(compile(code, str(DOC), "exec"), {})
     out = capsys.readouterr().out
     assert "gmed_L: gmed left, RMS" in out and re.search(r"\d+\.\d s at 2000 Hz, \d+ gaps, \d+ events", out)
+
+
+def test_aux_columns_flow_through_a_live_session_into_the_recording(tmp_path):
+    """A device's auxiliary columns (a knee angle, a foot switch) are recorded sample for
+    sample beside the EMG: replay a file that has them, record the replay, compare."""
+    from emgmap.app.recording import record
+    from emgmap.recordings import RecordingWriter, open_recording
+    from emgmap.montage import default_montage
+    fs, n = 1000.0, 3000
+    src = tmp_path / "with_aux.h5"
+    w = RecordingWriter(src, fs=fs, montage=default_montage(), device="test", device_model="test",
+                        aux=[("knee", "deg"), ("fsr_L", "V")], swmr=False)
+    rng = np.random.default_rng(1)
+    aux = np.column_stack((30 * np.sin(np.arange(n) / 100), (np.arange(n) // 500) % 2))
+    w.append(rng.normal(0, 20, (n, 8)), np.arange(n) / fs, np.arange(n), aux)
+    w.close()
+    out = tmp_path / "again.h5"
+    r = record(f"replay:{src}", n / fs, str(out), fast=True)
+    assert r.recording.samples == n
+    with open_recording(out) as rec:
+        assert rec.aux_names == ["knee", "fsr_L"] and rec.aux_units == ["deg", "V"]
+        np.testing.assert_array_equal(rec.aux(), aux)

@@ -15,11 +15,6 @@ from emgmap.recordings import RecordingError, open_recording
 REPO = Path(__file__).resolve().parents[2]
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "emgmap", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
-
-
 def one_line_error(r, *fragments):
     assert r.returncode == 2, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
@@ -46,7 +41,7 @@ def test_info_summarises_device_channels_gaps_events_and_calibration(recorded, c
     assert "not finalised" not in out
 
 
-def test_record_command_writes_a_recording(tmp_path):
+def test_record_command_writes_a_recording(tmp_path, cli):
     out = tmp_path / "r.h5"
     r = cli("record", "--device", "sim:?channels=2&seed=2", "--fast", "--duration", "3", "-o", out,
             "--subject", "P7")
@@ -82,10 +77,10 @@ def bad_files(tmp_path, recorded):
     ("truncated", ("is damaged or truncated",)),
     ("missing", ("does not exist",)),
 ])
-def test_bad_recordings_are_one_clear_line_and_untouched(bad_files, kind, fragments, capsys):
+def test_bad_recordings_are_one_clear_line_and_untouched(bad_files, kind, fragments, capsys, cli):
     path = bad_files[kind]
     before = path.read_bytes() if path.exists() else None
-    one_line_error(cli("info", path), str(path), *fragments)  # a real process: no traceback
+    one_line_error(cli("info", path), str(path), *fragments)  # no traceback
     for command in (("export", path, "--to", "csv"), ("repair", path)):
         assert main([*command[:1], str(path), *command[2:]]) == 2
         err = capsys.readouterr().err.strip().splitlines()
@@ -98,7 +93,7 @@ def test_bad_recordings_are_one_clear_line_and_untouched(bad_files, kind, fragme
         ([path.name] if before is not None else [])  # nothing written beside it
 
 
-def test_replay_driver_spec_errors_are_one_line(bad_files):
+def test_replay_driver_spec_errors_are_one_line(bad_files, cli):
     one_line_error(cli("check", "--device", f"replay:{bad_files['other']}", "--seconds", "1"),
                    "not an emgmap recording")
     one_line_error(cli("check", "--device", "replay:", "--seconds", "1"), "give the recording to replay")
@@ -126,6 +121,7 @@ def test_record_shows_a_progress_bar_on_a_terminal(tmp_path):
     assert "\rrecording [" in bar and "100 %" in bar and "[#########################]" in bar
 
 
+@pytest.mark.bench
 def test_record_benchmark_runs(capsys):
     main(["bench", "record", "--seconds", "2", "--channels", "2", "--repeat", "1"])
     out = capsys.readouterr().out

@@ -45,7 +45,7 @@ def test_samples_timestamps_indices_and_gaps_match_the_session(recorded):
         assert rec.n_samples == total == recorded.status.samples == rec.attrs["n_samples"]
         np.testing.assert_array_equal(rec.data(), s.rings.raw.read_range(0, total).astype(np.float32))
         np.testing.assert_array_equal(rec.timestamps(), s.rings.t.read_range(0, total))
-        np.testing.assert_array_equal(rec.sample_index(), s.rings.index.read_range(0, total))
+        np.testing.assert_array_equal(rec.sample_index(), s.rings.sample_index.read_range(0, total))
         truth = [(a, b) for a, b in s.driver.truth.dropped if b <= rec.sample_index()[-1]]
         assert len(rec.gaps()) >= 1
         assert sum(g.missing for g in rec.gaps()) == sum(b - a for a, b in truth if a > 0)
@@ -124,7 +124,7 @@ def test_overruns_are_counted_and_recorded_never_silent(tmp_path, monkeypatch):
     monkeypatch.setattr(writer_mod.RecordingWriter, "append", slow_append)
     from emgmap.clock import ManualClock
     from emgmap.drivers import open_driver
-    from emgmap.recordings.recorder import Recorder
+    from emgmap.sinks.recorder import Recorder
     from emgmap.session import Session
     clock = ManualClock()
     s = Session(open_driver("sim:?channels=2&seed=1", clock=clock), ring_seconds=0.5, clock=clock)
@@ -156,7 +156,7 @@ def test_a_live_settings_change_is_a_marker_with_the_new_settings(tmp_path):
     from emgmap.clock import ManualClock
     from emgmap.drivers import open_driver
     from emgmap.dsp import PipelineConfig
-    from emgmap.recordings.recorder import Recorder
+    from emgmap.sinks.recorder import Recorder
     from emgmap.session import Session
     clock = ManualClock()
     s = Session(open_driver("sim:?channels=2&seed=1", clock=clock), ring_seconds=30, clock=clock)

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import threading
 
+from ..events import Event, EventKind
+from ..protocols.analysis import ONSET_LEAD_S, Analysis, SetResult, _exercise_symmetry, analyze, from_session
+from ..protocols.plan import Plan
 from ..session import Session
 from ..types import SampleBlock
-from .analysis import ONSET_LEAD_S, Analysis, SetResult, _exercise_symmetry, analyze, from_session
-from .plan import Plan
 
-_LAST = {"set": 1}  # at equal end times a set's reps are written (and analysed) before the set
+
+def write_order(e: Event) -> tuple[float, bool]:
+    """Events are written when their span has passed; at equal end times a set's reps are
+    written (and analysed) before the set."""
+    return (e.end_s, e.kind is EventKind.SET)
 
 
 class PlanRunner:
     def __init__(self, session: Session, plan: Plan):
         self.session = session
         self.plan = plan
-        self._pending = sorted(plan.events(), key=lambda e: (e[2] + e[3], _LAST.get(e[0], 0)))
+        self._pending = sorted(plan.events(), key=write_order)
         self.sets: list[SetResult] = []
         self.notes: list[str] = []
         self.normalization = "none"
@@ -38,22 +43,21 @@ class PlanRunner:
 
     def _on_block(self, block: SampleBlock) -> None:
         now = self.session.now_s()
-        while self._pending and self._pending[0][2] + self._pending[0][3] <= now:
+        while self._pending and self._pending[0].end_s <= now:
             self._write(self._pending.pop(0))
         if now >= self.plan.duration:
             self.done.set()
 
-    def _write(self, planned: tuple[str, str, float, float, str]):
+    def _write(self, ev: Event):
         """Write one planned event whose span has passed, and act on it: capture the
         rest baseline or the MVC trial (returns its best-500 ms means, µV), analyse the set."""
-        kind, label, onset, duration, channel = planned
         s = self.session
-        ev = s.add_event(kind, label, onset, duration, channel)
-        if kind == "rest":
-            s.capture_rest(onset, onset + duration, event=False)
-        elif kind == "mvc":
-            return s.capture_mvc(onset, onset + duration, channels=[channel], event=False)
-        elif kind == "set":
+        s.add_event(ev)
+        if ev.kind is EventKind.REST:
+            s.capture_rest(ev.onset_s, ev.end_s, event=False)
+        elif ev.kind is EventKind.MVC:
+            return s.capture_mvc(ev.onset_s, ev.end_s, channels=[ev.channel], event=False)
+        elif ev.kind is EventKind.SET:
             self._analyse_set(ev)
         return None
 

@@ -17,14 +17,33 @@ import math
 import threading
 from dataclasses import dataclass, replace
 
+from ..events import Event, EventKind
+from ..protocols.model import MVC_POSITIONS
+from ..protocols.plan import Cue, Plan, Step
 from ..session import Session
 from ..sim import ContractionList
 from ..types import ConfigError
-from .model import MVC_POSITIONS
-from .plan import Cue, Plan, Step
-from .runner import PlanRunner
+from .runner import PlanRunner, write_order
 
 COUNTDOWN_S = 3.0   # "starts in 3, 2, 1": the patient gets ready, the simulated subject too
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One captured MVC trial: its step label (``mvc gmed left``), its number among the
+    trials of that label, and its best-500 ms mean (µV) on the tested channel."""
+    label: str
+    number: int
+    best_uv: float
+
+
+@dataclass(frozen=True)
+class PacedSnapshot:
+    """What the runner has done, for a screen to show without taking its lock."""
+    trials: tuple[Trial, ...]
+    current_stage: "Stage | None"
+    next_stage: "Stage | None"
+    finished: bool
 
 
 @dataclass(frozen=True)
@@ -62,23 +81,23 @@ def stages(plan: Plan) -> list[Stage]:
 class PacedRunner(PlanRunner):
     """Walk ``plan`` stage by stage as the clinician starts each one.
 
-    ``sim``: the simulator of a ``sim`` device; each started stage adds its
-    contractions (:meth:`Plan.sim_schedule`) so the simulated subject follows
-    the clinician's pace. ``countdown_s`` separates the key press from the
+    ``subject``: the simulated subject of a ``sim`` device (``driver.subject``); each
+    started stage adds its contractions (:meth:`Plan.sim_schedule`) so the simulated
+    subject follows the clinician's pace. ``countdown_s`` separates the key press from the
     stage's start.
     """
 
-    def __init__(self, session: Session, plan: Plan, *, sim=None, countdown_s: float = COUNTDOWN_S):
+    def __init__(self, session: Session, plan: Plan, *, subject=None, countdown_s: float = COUNTDOWN_S):
         self._plock = threading.Lock()   # _pending: filled here, emptied on the acquisition thread
         self.stages = stages(plan)
         self.position = 0                # the next stage to start
         self.current: Plan | None = None  # the running stage at session times
         self.current_stage: Stage | None = None
-        self.trials: list[tuple[str, int, float]] = []  # (mvc label, trial, best-500 ms µV)
-        self.sim = sim
+        self.trials: list[Trial] = []
+        self.subject = subject
         self.countdown_s = countdown_s
-        if sim is not None:
-            sim.schedule = ContractionList([])  # the subject rests until told
+        if subject is not None:
+            subject.schedule = ContractionList([])  # the subject rests until told
         super().__init__(session, plan)
         self._pending = []
 
@@ -116,7 +135,7 @@ class PacedRunner(PlanRunner):
             raise ConfigError("only an MVC trial can be repeated; press R right after the trial")
         h = self.current_stage.head
         k = h.number + 1
-        instruction = (f"MVC {h.label[4:]}, trial {k} (repeat): {MVC_POSITIONS[h.label.split()[1]]}; "
+        instruction = (f"MVC {h.muscle} {h.side.value}, trial {k} (repeat): {MVC_POSITIONS[h.muscle]}; "
                        "push as hard as possible")
         stage = Stage("mvc", (replace(h, number=k, instruction=instruction),))
         self._start(stage)
@@ -129,11 +148,11 @@ class PacedRunner(PlanRunner):
         offset = now + self.countdown_s - stage.head.start   # a set's rest lead-in is the countdown
         steps = [replace(s, start=s.start + offset) for s in stage.steps]
         current = Plan(self.plan.protocol, self.plan.montage, steps)
-        if self.sim is not None:
-            new = current.sim_schedule(self.sim).contractions
-            self.sim.schedule = ContractionList(self.sim.schedule.contractions + new)
+        if self.subject is not None:
+            new = current.sim_schedule(self.subject).contractions
+            self.subject.schedule = ContractionList(self.subject.schedule.contractions + new)
         with self._plock:
-            self._pending += sorted(current.events(), key=lambda e: (e[2] + e[3], e[0] == "set"))
+            self._pending += sorted(current.events(), key=write_order)
         self.current, self.current_stage = current, stage
 
     # -- what the screen shows -------------------------------------------------------
@@ -152,12 +171,16 @@ class PacedRunner(PlanRunner):
             return Cue(None, "done", "Session complete", 0.0)
         return Cue(None, "waiting", f"Next: {nxt.title}", 0.0)
 
+    def snapshot(self) -> PacedSnapshot:
+        with self._plock:
+            return PacedSnapshot(tuple(self.trials), self.current_stage, self.next_stage, self.finished)
+
     # -- on the acquisition thread ---------------------------------------------------
     def _on_block(self, block) -> None:
         now = self.session.now_s()
         while True:
             with self._plock:
-                if not self._pending or self._pending[0][2] + self._pending[0][3] > now:
+                if not self._pending or self._pending[0].end_s > now:
                     empty = not self._pending
                     break
                 planned = self._pending.pop(0)
@@ -165,12 +188,11 @@ class PacedRunner(PlanRunner):
         if empty and self.position == len(self.stages) and self.current is not None and now >= self.current.duration:
             self.done.set()
 
-    def _write(self, planned):
+    def _write(self, planned: Event):
         best = super()._write(planned)
-        if planned[0] == "mvc":
-            col = self.session.montage.names.index(planned[4])
-            label = planned[1]
+        if planned.kind is EventKind.MVC:
+            col = self.session.montage.names.index(planned.channel)
             with self._plock:
-                n = 1 + sum(1 for lab, _, _ in self.trials if lab == label)
-                self.trials.append((label, n, float(best[col])))
+                n = 1 + sum(1 for t in self.trials if t.label == planned.label)
+                self.trials.append(Trial(planned.label, n, float(best[col])))
         return best

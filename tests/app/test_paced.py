@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 from emgmap.clock import ManualClock
-from emgmap.commands.analyze import analyze_file
-from emgmap.commands.session import sim_spec
+from emgmap.protocols.analysis import analyze_file
+from emgmap.drivers.sim import sim_spec
 from emgmap.drivers import open_driver
 from emgmap.protocols import build_plan, load_protocol
-from emgmap.protocols.biofeedback import DominanceMonitor, TargetCue
-from emgmap.protocols.paced import PacedRunner, stages
-from emgmap.recordings.recorder import Recorder
+from emgmap.app.biofeedback import DominanceMonitor, TargetCue
+from emgmap.app.paced import PacedRunner, stages
+from emgmap.sinks.recorder import Recorder
 from emgmap.session import Session
 from emgmap.types import ConfigError
 
@@ -19,12 +19,12 @@ from sessions import short
 def paced_session(path, *, repeat_first_mvc=False, seed=4):
     protocol = short(load_protocol("clamshell"))
     clock = ManualClock()
-    driver = open_driver(sim_spec("sim", protocol, "tfl_dominant_clam") + f"&seed={seed}&fast=1&artifacts=0",
+    driver = open_driver(sim_spec("sim", protocol.muscles, "tfl_dominant_clam") + f"&seed={seed}&fast=1&artifacts=0",
                          clock=clock)
     plan = build_plan(protocol, driver.montage)
     session = Session(driver, clock=clock, ring_seconds=90)
     recorder = Recorder(session, path, config_extra={"protocol": {"name": "clamshell"}}) if path else None
-    runner = PacedRunner(session, plan, sim=driver.sim)
+    runner = PacedRunner(session, plan, subject=driver.subject)
     if recorder:
         recorder.start()
     session.start()
@@ -67,15 +67,15 @@ def test_a_paced_session_writes_the_plans_events_and_analyses_to_the_truth(tmp_p
     driver, session, runner, plan, cues = paced_session(path, repeat_first_mvc=True)
     assert set(cues[::2]) == {"ready"} and cues[1::2][:3] == ["signal check", "rest", "mvc gmed left"]
     # the same labels as the timed plan, one more mvc trial for the repeat, spaced by the clinician
-    planned = [(k, lab) for k, lab, *_ in plan.events() if k != "cue"]
+    planned = [(e.kind, e.label) for e in plan.events() if e.kind != "cue"]
     written = [(e.kind, e.label) for e in session.events() if e.kind in ("rest", "mvc", "set", "rep")]
     first_mvc = next(lab for k, lab in planned if k == "mvc")
     assert sorted(written) == sorted(planned + [("mvc", first_mvc)])
-    assert [lab for lab, n, _ in runner.trials].count(first_mvc) == 3 and runner.trials[2][1] == 3
-    assert all(v > 0 for _, _, v in runner.trials)
+    assert [t.label for t in runner.trials].count(first_mvc) == 3 and runner.trials[2].number == 3
+    assert all(t.best_uv > 0 for t in runner.trials)
     # the simulated subject followed: MVC trials are near the true MVC of their channel
     names = session.montage.names
-    for label, _, v in runner.trials:
+    for label, _, v in ((t.label, t.number, t.best_uv) for t in runner.trials):
         ch = next(e.channel for e in session.events() if e.label == label)
         assert 0.85 < v / driver.truth.mvc_rms_uv[names.index(ch)] < 1.25, (label, v)
     live = runner.summary()
@@ -95,7 +95,7 @@ def test_repeat_is_only_for_an_mvc_trial():
     clock = ManualClock()
     driver = open_driver("sim:?channels=8&fast=1", clock=clock)
     session = Session(driver, clock=clock, ring_seconds=30)
-    runner = PacedRunner(session, build_plan(protocol, driver.montage), sim=driver.sim)
+    runner = PacedRunner(session, build_plan(protocol, driver.montage), subject=driver.subject)
     with pytest.raises(ConfigError, match="only an MVC trial"):
         runner.repeat_trial()
     assert runner.cue_at(0.0).phase == "waiting" and "signal check" in runner.cue_at(0.0).text
@@ -131,13 +131,13 @@ def test_dominance_needs_the_antagonist_to_lead_for_hold_s():
 def test_biofeedback_judges_every_index_row_of_a_session():
     """On the simulator's TFL-dominant clamshell, fed all rows at once (a frame that
     came late), the prime mover reaches a low target and TFL outruns gmed once per rep."""
-    from emgmap.protocols.biofeedback import Biofeedback
+    from emgmap.app.biofeedback import Biofeedback
     driver, session, runner, plan, _ = paced_session(None, seed=5)   # gmed ~10, tfl ~40 %MVC
     s = session
     fb = Biofeedback(s.index_columns, s.montage, "gmed", target_pct=5.0, hold_s=0.5)
     set_right = next(e for e in s.events() if e.kind == "set" and e.label == "clamshell right")  # still in the rings
-    a, b = s.rings.indices.oldest, s.rings.indices.total
-    rows, codes = s.rings.indices.read_range(a, b), s.rings.index_norms.read_range(a, b)
+    a, b = s.rings.index_rows.oldest, s.rings.index_rows.total
+    rows, codes = s.rings.index_rows.read_range(a, b), s.rings.index_norms.read_range(a, b)
     keep = (rows[:, 0] >= set_right.onset_s) & (rows[:, 0] < set_right.onset_s + set_right.duration_s)
     assert rows[0, 0] < set_right.onset_s
     hits = fb.feed(rows[keep], codes[keep], ("right",))

@@ -2,19 +2,19 @@
 from dataclasses import replace
 
 from emgmap.clock import ManualClock
-from emgmap.commands.session import sim_spec
+from emgmap.drivers.sim import sim_spec
 from emgmap.drivers import open_driver
 from emgmap.protocols import build_plan, load_protocol
-from emgmap.protocols.model import Calibration, Timing
-from emgmap.protocols.runner import PlanRunner
-from emgmap.recordings.recorder import Recorder
+from emgmap.protocols.model import CalibrationPlan, Timing
+from emgmap.app.runner import PlanRunner
+from emgmap.sinks.recorder import Recorder
 from emgmap.session import Session
 
 
 def short(protocol, reps=5):
     """The protocol with fewer reps and shorter rests, so a test session takes seconds."""
     return replace(protocol, timing=replace(protocol.timing, reps=reps),
-                   calibration=Calibration(signal_check_s=1.0, rest_s=5.0, mvc_trials=2, mvc_s=4.0, mvc_rest_s=1.0,
+                   calibration=CalibrationPlan(signal_check_s=1.0, rest_s=5.0, mvc_trials=2, mvc_s=4.0, mvc_rest_s=1.0,
                                            set_rest_s=2.0))
 
 
@@ -22,11 +22,11 @@ def run_session(protocol_name, scenario, path=None, *, seed=0, extra="", reps=5,
     """Run a whole guided session on the simulator; returns (driver, session, runner, recorder status)."""
     protocol = short(load_protocol(protocol_name), reps)
     clock = ManualClock()
-    driver = open_driver(sim_spec("sim", protocol, scenario) + f"&seed={seed}&fast=1{extra}", clock=clock)
+    driver = open_driver(sim_spec("sim", protocol.muscles, scenario) + f"&seed={seed}&fast=1{extra}", clock=clock)
     plan = build_plan(protocol, driver.montage)
     if plan_hook:
         plan = plan_hook(plan)
-    driver.sim.schedule = plan.sim_schedule(driver.sim)
+    driver.subject.schedule = plan.sim_schedule(driver.subject)
     session = Session(driver, clock=clock, ring_seconds=90)
     recorder = Recorder(session, path, config_extra={"protocol": {"name": protocol.name}}) if path else None
     runner = PlanRunner(session, plan)

@@ -11,9 +11,9 @@ import threading
 
 import numpy as np
 
+from ..lsl import require_pylsl
+from ..lsl.channels import describe
 from ..session import Session
-from . import require_pylsl
-from .channels import describe
 
 # activation follows the calibration (%MVC, % peak or µV: the Markers stream says when it changes)
 INDEX_UNITS = {"act": "normalised", "si": "percent", "lr": "ratio", "ratio": "ratio"}
@@ -52,15 +52,14 @@ class LslPublisher:
             el.append_child_value("unit", INDEX_UNITS[col.split(":")[0]])
             el.append_child_value("type", "index")
         self.indices = pylsl.StreamOutlet(iinfo, chunk_size=0, max_buffered=60)
-        self._index_cursor = session.rings.indices.cursor(0)
+        self._index_cursor = session.rings.index_cursor(0)
         minfo = pylsl.StreamInfo(f"{name} markers", "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
                                  uid + "-markers")
         self.markers = pylsl.StreamOutlet(minfo)
         self.overruns = 0
         self.pushed = 0
-        # the envelope ring is written last: what it holds, every ring holds
-        self._cursor = session.rings.envelope.cursor(0)
-        self._events_seen = 0
+        self._cursor = session.rings.cursor(0)
+        self._events = session.event_log.cursor(0)
         self._offset: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="emgmap-lsl", daemon=True)
@@ -83,29 +82,20 @@ class LslPublisher:
         return t + self._offset
 
     def _push(self) -> None:
-        env, first = self._cursor.read()
-        n = env.shape[0]
-        if n:
-            rings = self.session.rings
-            try:
-                t = rings.t.read_range(first, first + n)
-                raw = rings.raw.read_range(first, first + n)
-            except IndexError:  # the rings moved on between the reads: lost, and counted
-                self.overruns += n
-            else:
-                stamps = self.to_lsl(t).tolist()
-                self.raw.push_chunk(raw.astype(np.float32), stamps)
-                self.envelope.push_chunk(env.astype(np.float32), stamps)
-                self.pushed += n
-        rows, _ = self._index_cursor.read()
-        if rows.shape[0]:
-            self.indices.push_chunk(rows[:, 2:].astype(np.float32), self.to_lsl(rows[:, 0]).tolist())
-        self.overruns += self._cursor.overruns + self._index_cursor.overruns
-        self._cursor.overruns = self._index_cursor.overruns = 0
-        events = self.session.events(self._events_seen)
-        self._events_seen += len(events)
-        for ev in events:
-            self.markers.push_sample([f"{ev.kind}: {ev.label}"], float(self.to_lsl(ev.onset_s)))
+        frame, lost = self._cursor.read()
+        self.overruns += lost
+        if frame.n:
+            stamps = self.to_lsl(frame.t).tolist()
+            self.raw.push_chunk(frame.raw.astype(np.float32), stamps)
+            self.envelope.push_chunk(frame.envelope.astype(np.float32), stamps)
+            self.pushed += frame.n
+        before = self._index_cursor.overruns
+        rows = self._index_cursor.read()
+        self.overruns += self._index_cursor.overruns - before
+        if rows.n:
+            self.indices.push_chunk(rows.values[:, 2:].astype(np.float32), self.to_lsl(rows.values[:, 0]).tolist())
+        for ev in self._events.read():
+            self.markers.push_sample([f"{ev.kind.value}: {ev.label}"], float(self.to_lsl(ev.onset_s)))
 
     def _run(self) -> None:
         s = self.session

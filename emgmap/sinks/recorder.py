@@ -11,6 +11,7 @@ acquisition thread back instead of letting the ring overrun.
 """
 from __future__ import annotations
 
+import enum
 import logging
 import math
 import os
@@ -22,14 +23,22 @@ from pathlib import Path
 import numpy as np
 
 from .. import tomlio
-from ..session import Event, Session
-from .format import ENVELOPE_FS, RecordingError
-from .writer import RecordingWriter, _advice, _reason
+from ..events import Event
+from ..recordings.format import ENVELOPE_FS, RecordingError
+from ..recordings.writer import RecordingWriter, _advice, _reason
+from ..session import Session
+
+
+class RecorderState(str, enum.Enum):
+    IDLE = "idle"
+    RECORDING = "recording"
+    STOPPED = "stopped"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class RecorderStatus:
-    state: str = "idle"          # idle | recording | stopped | failed
+    state: RecorderState = RecorderState.IDLE
     path: str = ""
     message: str = ""            # why it failed, or that it picked a new name
     samples: int = 0             # samples written
@@ -73,16 +82,17 @@ class Recorder:
             path, fs=session.fs, montage=session.montage, device=spec.device, device_model=spec.device_model,
             power_line_hz=spec.power_line_hz, low_cutoff_hz=_band(session)[0], high_cutoff_hz=_band(session)[1],
             subject_id=subject_id, notes=notes, config=session_config_toml(session, config_extra),
-            compress=compress)
+            aux=spec.aux, compress=compress)
         self.path = self.writer.path
         C = session.spec.n_channels
-        self._row_bytes = 4 * C + 16 + (4 * C + 8)  # emg row, timestamp, index; envelope at most as much
+        # emg row, timestamp, index, aux; envelope at most as much
+        self._row_bytes = 4 * C + 16 + 8 * len(spec.aux) + (4 * C + 8)
         self.flush_s = flush_s
-        rings = session.rings
-        self._pos = rings.total               # next absolute ring index to write
-        self._end = None if max_samples is None else self._pos + int(max_samples)
-        self._env_next = math.ceil(self._pos * ENVELOPE_FS / session.fs)  # next envelope row k
-        self._n_events = len(session.events())
+        self._cursor = session.rings.cursor()   # every sample from now on, once, in order
+        start = self._cursor.position
+        self._end = None if max_samples is None else start + int(max_samples)
+        self._env_next = math.ceil(start * ENVELOPE_FS / session.fs)  # next envelope row k
+        self._events = session.event_log.cursor()
         self._calibration = None
         self._pipeline_config = session.pipeline_config
         self._lock = threading.Lock()
@@ -91,7 +101,7 @@ class Recorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         msg = (f"{self.writer.requested} exists; recording to {self.path} instead" if self.writer.renamed else "")
-        self._status = RecorderStatus(state="idle", path=str(self.path), message=msg)
+        self._status = RecorderStatus(state=RecorderState.IDLE, path=str(self.path), message=msg)
         log.info("recording to %s (subject %r); settings:\n%s", self.path, subject_id,
                  session_config_toml(session, config_extra))
         self._backpressure = not session.driver.paced
@@ -101,7 +111,7 @@ class Recorder:
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Recorder":
-        self._set(state="recording")
+        self._set(state=RecorderState.RECORDING)
         self._thread = threading.Thread(target=self._run, name="emgmap-recorder", daemon=True)
         self._thread.start()
         return self
@@ -134,8 +144,9 @@ class Recorder:
             limit = max(0, self.session.rings.raw.capacity - 2 * block.n)
 
             def room() -> bool:
-                return (self.session.rings.total - self._pos <= limit or self._status.state != "recording"
-                        or self._stop.is_set() or (self._end is not None and self._pos >= self._end))
+                pos = self._cursor.position
+                return (self.session.rings.total - pos <= limit or self._status.state != RecorderState.RECORDING
+                        or self._stop.is_set() or (self._end is not None and pos >= self._end))
             with self._progress:
                 if not room():
                     self._held = True
@@ -155,7 +166,7 @@ class Recorder:
                 # few large appends are cheaper than many small ones; a held-back source,
                 # a due flush or a stop write at once
                 if (stopping or flush_due or self._held or now - last_write >= WRITE_EVERY_S
-                        or self.session.rings.total - self._pos >= batch):
+                        or self._cursor.pending >= batch):
                     self._write_pending()
                     last_write = now
                 if stopping:
@@ -168,7 +179,7 @@ class Recorder:
                 self._wake.wait(0.05)
                 self._wake.clear()
             self.writer.close()
-            self._set(state="stopped", file_bytes=_size(self.path), flushed_samples=self.writer.n_samples)
+            self._set(state=RecorderState.STOPPED, file_bytes=_size(self.path), flushed_samples=self.writer.n_samples)
         except OutOfSpace as e:  # stopped before the disk refused: the file is finalised normally
             try:
                 self.writer.close()
@@ -182,58 +193,40 @@ class Recorder:
 
     def _fail(self, why: str, advice: str = "") -> None:
         log.error("recording to %s stopped: %s", self.path, why)
-        self._set(state="failed", file_bytes=_size(self.path), message=(
+        self._set(state=RecorderState.FAILED, file_bytes=_size(self.path), message=(
             f"recording to {self.path} stopped: {why}; acquisition goes on and the file keeps the first "
             f"{self.writer.duration_s:.1f} s" + (f" - {advice}" if advice else "")))
 
     def _write_pending(self) -> None:
         s = self.session
-        rings = s.rings
-        stop = self._stop_at()
-        start, lost = self._pos, 0
-        while start < stop:
-            try:  # rows [start, stop) are in every ring; a copy is taken under each ring's lock
-                t = rings.t.read_range(start, stop)
-                idx = rings.index.read_range(start, stop)
-                raw = rings.raw.read_range(start, stop)
-                env = rings.envelope.read_range(start, stop)
-                break
-            except IndexError:  # the writer lapped us: count what is gone, go on from the oldest held
-                stop = self._stop_at()
-                oldest = max(r.oldest for r in (rings.t, rings.index, rings.raw, rings.envelope))
-                lost += oldest - start
-                start = oldest
-        if start < stop:
-            need = (stop - start) * self._row_bytes + max(RESERVE_BYTES, int(2 * s.fs) * self._row_bytes)
-            left = self.writer.space_left()
-            if left < need:
-                raise OutOfSpace(f"the disk is full ({max(left, 0) / 1e6:.1f} MB left for the file)")
-            if lost:
-                self.writer.add_events([Event(float(t[0]) - lost / s.fs, lost / s.fs, "gap",
-                                              f"{lost} samples not recorded (the recorder fell behind)")])
-                self._set(overruns=self._status.overruns + lost)
-            self.writer.append(raw, t, idx)
-            self._write_envelope(start, stop, env, t)
-        self._pos = stop
+        cur = self._cursor
+        need = cur.pending * self._row_bytes + max(RESERVE_BYTES, int(2 * s.fs) * self._row_bytes)
+        left = self.writer.space_left()
+        if cur.pending and left < need:
+            raise OutOfSpace(f"the disk is full ({max(left, 0) / 1e6:.1f} MB left for the file)")
+        frame, lost = cur.read(stop=self._end)
+        if lost:   # the writer lapped us: say what is gone, never hide it
+            self.writer.add_events([Event.gap(f"{lost} samples not recorded (the recorder fell behind)",
+                                              float(frame.t[0]) - lost / s.fs if frame.n else s.now_s(),
+                                              lost / s.fs)])
+            self._set(overruns=self._status.overruns + lost)
+        if frame.n:
+            self.writer.append(frame.raw, frame.t, frame.sample_index, frame.aux if s.spec.aux else None)
+            self._write_envelope(frame.first, frame.stop, frame.envelope, frame.t)
         cfg = s.pipeline_config
         if cfg != self._pipeline_config:  # settings changed live: say when, and to what
             self._pipeline_config = cfg
-            self.writer.add_events([Event(float(t[-1]) if start < stop else s.now_s(), 0.0, "marker",
-                                          f"pipeline settings changed: {_settings_text(cfg)}")])
-        new = s.events(self._n_events)
+            self.writer.add_events([Event.marker(f"pipeline settings changed: {_settings_text(cfg)}",
+                                                 float(frame.t[-1]) if frame.n else s.now_s())])
+        new = self._events.read()
         if new:
             self.writer.add_events(new)
-            self._n_events += len(new)
         cal = _calibration(s)
         if (self._calibration is None or not all(
                 np.array_equal(a, b, equal_nan=True) for a, b in zip(cal, self._calibration))):
             self.writer.set_calibration(*cal)
             self._calibration = cal
-        self._set(samples=self.writer.n_samples, seconds=self.writer.duration_s, events=self._n_events)
-
-    def _stop_at(self) -> int:
-        total = self.session.rings.total
-        return total if self._end is None else min(total, self._end)
+        self._set(samples=self.writer.n_samples, seconds=self.writer.duration_s, events=self._events.position)
 
     def _write_envelope(self, start: int, stop: int, env: np.ndarray, t: np.ndarray) -> None:
         """Decimate to 100 Hz: row k is the envelope at received sample ceil(k * fs / 100)."""
@@ -280,7 +273,7 @@ def session_config_toml(session: Session, extra: dict | None = None) -> str:
     spec = session.spec
     doc = {"session": {"device": spec.device, "device_model": spec.device_model, "fs": spec.fs,
                        "power_line_hz": spec.power_line_hz, "range_uv": spec.range_uv,
-                       "ring_seconds": session.rings.raw.capacity / session.fs},
+                       "ring_seconds": session.history_s},
            "pipeline": session.pipeline_config.to_dict(),
            "envelope_recording": {"sampling_frequency": ENVELOPE_FS,
                                   "decimation": "row k = envelope at received sample ceil(k * fs / 100)"},
