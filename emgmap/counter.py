@@ -37,8 +37,9 @@ class CounterUnwrapper:
         ``t``, plus this slack. Such a sample is refused (``None``), counted in :attr:`rejected`,
         and the counter stays on the last good value. When two refused counters in a row follow
         each other the stream really moved, and the jump is believed: forward as a gap (a source
-        that bursts a backlog); backward by re-basing the counter on the host clock, as after
-        :meth:`resume` (the accepted counter was the odd one).
+        that bursts a backlog); backward, or before any two accepted counters followed each
+        other (the very first counter was garbled), by re-basing the counter on the host clock,
+        as after :meth:`resume` (the accepted counter was the odd one).
     """
 
     def __init__(self, modulus: int | None, step: int = 1, fs: float | None = None,
@@ -53,11 +54,13 @@ class CounterUnwrapper:
         self._t: float | None = None     # host time of the last sample
         self._refused: int | None = None  # the last refused counter, when the previous sample was refused
         self._since: float | None = None  # earliest send time of the last sample
+        self._established = False         # two accepted counters have followed each other
 
     def resume(self) -> None:
         """Forget the counter (the device reset or was reconnected): the next sample's
         index follows from the host time elapsed since the last one."""
         self._last = None
+        self._established = False
 
     def __call__(self, counter: int | None, t: float | None = None, since: float | None = None) -> int | None:
         """The absolute index of the sample carrying ``counter`` (seen at host time ``t``, sent
@@ -83,8 +86,9 @@ class CounterUnwrapper:
                     self.rejected += 1
                     return None
                 # two in a row agree: the stream really moved. Forward, a gap (the source sent a
-                # backlog in a burst); backward, the accepted counter was the odd one: by the clock
-                if d > period // 2:
+                # backlog in a burst); backward, or when no two accepted counters ever followed
+                # each other (the first one was the odd one), by the clock
+                if d > period // 2 or not self._established:
                     self._last = None
                     return self(counter, t, since)
             if t is not None and self._t is not None and self.fs:
@@ -94,6 +98,8 @@ class CounterUnwrapper:
             index = self._index + d
         self._refused = None
         if counter is not None and self.modulus is not None:
+            if self._last is not None and self._last >= 0 and (int(counter) - self._last) % self.modulus == self.step:
+                self._established = True
             self._last = int(counter) % self.modulus
         else:
             self._last = -1  # no counter: anything but None, so resume() is still visible
