@@ -21,6 +21,12 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """No test touches the user's patient store: each gets its own data folder."""
+    monkeypatch.setenv("EMGMAP_DATA_DIR", str(tmp_path / "emgmap-data"))
+
+
 class CliResult:
     """What a command printed and returned, as a subprocess would give it."""
 

@@ -38,6 +38,7 @@ class HistoryIndex:
     zone: str                    # green | amber | red | "" (not judged)
     expected_low: float | None = None
     expected_high: float | None = None
+    sets: tuple[tuple[str, str], ...] = ()   # (recording, set label) behind the value ("" set: all of them)
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -10,7 +10,7 @@ from ..drivers.sim import SimDriver, sim_spec
 from ..drivers.spec import fast_spec
 from ..montage import Montage
 from ..protocols import Protocol, build_plan
-from ..protocols.analysis import ONSET_LEAD_S, Analysis
+from ..analysis import ONSET_LEAD_S, Analysis
 from ..protocols.plan import Plan
 from ..sinks.recorder import RecorderStatus
 from ..session import Session, Status

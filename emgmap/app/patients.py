@@ -155,9 +155,12 @@ def data_dir() -> Path:
 
 
 def _private_dir(path: Path) -> Path:
+    """``path``, created owner-only (0700) when missing; an existing folder keeps its mode
+    (EMGMAP_DATA_DIR may name a folder the user chose, whose permissions are theirs)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)
+        if not path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)
     except OSError as e:
         raise PatientError(f"cannot create the data folder {path} ({e.strerror or e}); set {DATA_DIR_ENV} "
                            "to a folder you can write to") from None
@@ -200,7 +203,7 @@ def recording_rows(path: str | os.PathLike) -> tuple[list[dict], dict]:
 
     Facts: subject, recorded_utc, date, protocol (the recorded protocol's name), finalised.
     """
-    from ..protocols.analysis import analyze, from_recording
+    from ..analysis import analyze, from_recording
     from ..recordings import open_recording
     with open_recording(path) as rec:
         facts = {"subject": str(rec.attrs.get("subject_id", "")), "recorded_utc": str(rec.attrs.get("created_utc", "")),
@@ -223,7 +226,7 @@ def _protocol_name(recorded: str) -> str:
 
 
 def _analysis_rows(analysis, subject: str, date: str) -> list[dict]:
-    """Study-table rows of an :class:`~emgmap.protocols.analysis.Analysis` (set-level means:
+    """Study-table rows of an :class:`~emgmap.analysis.Analysis` (set-level means:
     activation and ratios per set, symmetry per exercise).
 
     Stands in for ``emgmap.analysis.analysis_rows`` until that lands; one place to swap."""
@@ -273,7 +276,8 @@ def visit_indices(rows: list[dict]) -> list[HistoryIndex]:
         zones = [r["zone"] for r in rs if r["zone"]]
         out.append(HistoryIndex(exercise, measure, name, side, sum(values) / len(values) if values else math.nan,
                                 rs[0]["unit"], max(zones, key=ZONE_RANK.__getitem__) if zones else "",
-                                rs[0]["expected_low"], rs[0]["expected_high"]))
+                                rs[0]["expected_low"], rs[0]["expected_high"],
+                                tuple(dict.fromkeys((r["file"], r["set"]) for r in rs))))
     order = {m: k for k, m in enumerate(HISTORY_MEASURES)}
     return sorted(out, key=lambda i: (i.exercise, order[i.measure], i.name, i.side))
 
@@ -448,11 +452,15 @@ class PatientStore:
         return self.folder / stored if not Path(stored).is_absolute() else Path(stored)
 
     def rows(self, visit_id: int) -> list[dict]:
-        """The study-table rows of a visit's sessions."""
+        """The study-table rows of a visit's sessions (``file``: where the recording is now)."""
         cols = ", ".join(f'r."{c}"' for c in STUDY_COLUMNS)
-        return [{c: _py_value(c, r[c]) for c in STUDY_COLUMNS} for r in self.db.execute(
-            f"SELECT {cols} FROM results r JOIN sessions s ON s.id = r.session_id WHERE s.visit_id=? "
-            "ORDER BY r.rowid", (visit_id,))]
+        out = []
+        for r in self.db.execute(f"SELECT s.path AS stored, {cols} FROM results r JOIN sessions s "
+                                 "ON s.id = r.session_id WHERE s.visit_id=? ORDER BY r.rowid", (visit_id,)):
+            row = {c: _py_value(c, r[c]) for c in STUDY_COLUMNS}
+            row["file"] = str(self._full(r["stored"]))
+            out.append(row)
+        return out
 
     def history(self, pseudonym: str) -> PatientHistory:
         visits = self.visits(pseudonym)

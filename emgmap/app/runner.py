@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from ..events import Event, EventKind
-from ..protocols.analysis import ONSET_LEAD_S, Analysis, SetResult, _exercise_symmetry, analyze, from_session
+from ..analysis import ONSET_LEAD_S, Analysis, SetResult, analyze, exercise_symmetry, from_session
 from ..protocols.plan import Plan
 from ..session import Session
 from ..types import SampleBlock
@@ -75,4 +75,4 @@ class PlanRunner:
         with self._lock:
             sets = list(self.sets)
             return Analysis(name, self.session.fs, self.normalization, self.unit, self.session.montage, sets,
-                            _exercise_symmetry(sets, self.session.montage), list(self.notes))
+                            exercise_symmetry(sets, self.session.montage), list(self.notes))

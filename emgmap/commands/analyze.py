@@ -5,6 +5,8 @@ import json
 import math
 import sys
 
+NORMALIZE = ("auto", "mvc", "peak", "none")
+
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="analyse a recorded session (summary, --json, --report)",
@@ -16,6 +18,9 @@ def register(sub) -> None:
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report (never over an "
                    "existing file unless --force, never over the recording)")
     p.add_argument("--force", action="store_true", help="replace an existing report")
+    p.add_argument("--normalize", choices=NORMALIZE, default="auto",
+                   help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
+                        "recording's MVC trials), else %% of the peak in the task, else µV; or force one")
     p.set_defaults(func=run)
 
 
@@ -31,19 +36,19 @@ def _clean(x):
 
 
 def run(args) -> int:
+    from ..analysis import analyze_recording
+    from ..analysis.summary import print_summary
     from ..outputs import check_output, write_text
-    from ..protocols.analysis import analyze_file
-    from ..protocols.summary import print_summary
     if args.report is not None:  # before the work: a bad path must not cost the analysis
         check_output(args.report, what="--report", inputs=[args.file], force=args.force)
-    analysis, meta = analyze_file(args.file)
+    analysis = analyze_recording(args.file, normalize=args.normalize)
     if args.json:
         print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
         print_summary(analysis)
     if args.report:
-        from ..protocols.report import render_html
-        write_text(args.report, render_html(analysis, "emgmap session report", meta), force=args.force)
+        from ..analysis.report import render_html
+        write_text(args.report, render_html(analysis, "emgmap session report"), force=args.force)
         print(f"report: {args.report}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -13,13 +13,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..analysis import analyze_recording
+    from ..analysis.report import render_compare_html, render_compare_text
     from ..outputs import check_output, write_text
     if args.html is not None:  # before the work: a bad path must not cost the comparison
         check_output(args.html, what="--html", inputs=[args.before, args.after], force=args.force)
-    from ..protocols.report import render_compare_html, render_compare_text
-    from ..protocols.analysis import analyze_file
-    a, _ = analyze_file(args.before)
-    b, _ = analyze_file(args.after)
+    a, b = analyze_recording(args.before), analyze_recording(args.after)
     print(render_compare_text(a, b))
     if args.html:
         write_text(args.html, render_compare_html(a, b), force=args.force)

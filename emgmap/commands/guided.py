@@ -38,7 +38,7 @@ def run(args) -> int:
     from ..montage import Montage
     from ..app.guided import GuidedSession
     from ..protocols import load_protocol
-    from ..protocols.summary import print_summary
+    from ..analysis.summary import print_summary
     from ..sinks.recorder import RecorderState
     from ..session import State
     from ..types import ConfigError
@@ -92,9 +92,10 @@ def run(args) -> int:
             visit = file_session(store, args.patient, rec.path, protocol.name, args.note)
         print(f"filed under {visit.pseudonym} as visit {visit.id} ({visit.date})")
     if args.report:  # from the recording, exactly as `emgmap analyze --report` makes it
-        from ..protocols.report import render_html
-        from ..protocols.analysis import analyze_file
-        analysis, meta = analyze_file(rec.path)
-        write_text(args.report, render_html(analysis, f"{protocol.title}: session report", meta), force=args.force)
+        from ..analysis import analyze_recording
+        from ..analysis.report import render_html
+        analysis = analyze_recording(rec.path)
+        write_text(args.report, render_html(analysis, f"{protocol.title}: session report", analysis.meta),
+                   force=args.force)
         print(f"report: {args.report}")
     return 0

@@ -4,7 +4,7 @@ it through the live views, open its report) and compare two sessions.
 The plotted curves are the recording's own 100 Hz envelope (/envelope, docs/
 recordings), each channel scaled to its own maximum and stacked; events are
 drawn where the recording says they are (session time). The report is made from
-the file by :func:`emgmap.commands.analyze.analyze_file`, so it is exactly what
+the file by :func:`emgmap.analysis.analyze_recording`, so it is exactly what
 ``emgmap analyze --report`` writes.
 """
 from __future__ import annotations
@@ -157,13 +157,14 @@ class ReviewWindow(QMainWindow):
 
     def open_report(self, browse: bool = True) -> Path | None:
         """Write ``<file>.report.html`` (= ``emgmap analyze --report``) and open it in the browser."""
-        from ..protocols.analysis import analyze_file
-        from ..protocols.report import render_html
+        from ..analysis import analyze_recording
+        from ..analysis.report import render_html
         from ..types import EmgmapError
         out = self.path.with_suffix(".report.html")
         try:
-            analysis, meta = analyze_file(self.path)
-            out.write_text(render_html(analysis, f"{self.path.name}: session report", meta), encoding="utf-8")
+            analysis = analyze_recording(self.path)
+            out.write_text(render_html(analysis, f"{self.path.name}: session report", analysis.meta),
+                           encoding="utf-8")
         except EmgmapError as e:
             self.status.setText(str(e))
             return None
@@ -180,14 +181,14 @@ class ReviewWindow(QMainWindow):
 
 class CompareWindow(QMainWindow):
     """Two sessions side by side: every index in both, before, after and the change
-    (:func:`emgmap.protocols.report.render_compare_html`)."""
+    (:func:`emgmap.analysis.report.render_compare_html`)."""
 
     def __init__(self, before: str | os.PathLike, after: str | os.PathLike, theme=None):
         super().__init__()
-        from ..protocols.analysis import analyze_file
-        from ..protocols.report import render_compare_html
-        self.a, meta_a = analyze_file(before)
-        self.b, meta_b = analyze_file(after)
+        from ..analysis import analyze_recording
+        from ..analysis.report import render_compare_html
+        self.a, self.b = analyze_recording(before), analyze_recording(after)
+        meta_a, meta_b = self.a.meta, self.b.meta
         self.setWindowTitle(f"emgmap compare · {Path(before).name} → {Path(after).name}")
         note = ""
         if meta_a.get("subject") != meta_b.get("subject"):

@@ -572,6 +572,8 @@ class MainWindow(QMainWindow):
         file.addAction("&Compare two recordings…", QKeySequence("Ctrl+K"), lambda: self.compare())
         file.addSeparator()
         file.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)
+        from .history import open_history
+        bar.addMenu("&Patients").addAction("Patient &history…", QKeySequence("Ctrl+H"), lambda: open_history(self))
         session = bar.addMenu("&Session")
         session.addAction("&New guided session…", QKeySequence("Ctrl+N"), self.new_session)
         session.addSeparator()

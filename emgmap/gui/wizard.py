@@ -19,14 +19,16 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QStackedWidget,
                              QVBoxLayout, QWidget)
 
+from ..analysis import ONSET_LEAD_S
 from ..app.biofeedback import Biofeedback
 from ..app.paced import PacedRunner
 from ..montage import MUSCLES, MusclePair
 from ..privacy import looks_like_name
 from ..protocols import Protocol, build_plan, list_protocols, load_protocol
-from ..protocols.analysis import ONSET_LEAD_S
 from ..quality import channel_quality
 from ..types import EmgmapError
+from .history import file_and_compare
+from .patient_picker import PatientPicker
 from .theme import OKABE_ITO, ZONE_COLOURS, font
 
 CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
@@ -61,7 +63,7 @@ _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
 def summary_html(lines: list[str]) -> str:
-    """The terminal summary (emgmap.protocols.summary) with its zones in their colours."""
+    """The terminal summary (emgmap.analysis.summary) with its zones in their colours."""
     body = html.escape("\n".join(lines))
     for zone, colour in ZONE_COLOURS.items():
         body = body.replace(f"[{zone}]", f"<b style='color:{colour}'>[{zone}]</b>")
@@ -98,6 +100,7 @@ class SessionWizard(QWidget):
         self.analysis = None
         self.meta: dict = {}
         self.report_path: Path | None = None
+        self.visit_id: int | None = None   # the patient-store visit this session was filed as
         self.placement_index = 0
         self.name_confirmed = ""
         self.feedback: Biofeedback | None = None
@@ -140,6 +143,7 @@ class SessionWizard(QWidget):
         self.pseudonym.setFont(font(20))
         self.pseudonym.returnPressed.connect(lambda: self.start())
         self.pseudonym.textChanged.connect(lambda _: self.name_warning.setText(""))
+        self.patient_picker = PatientPicker(self.pseudonym)   # search the patient store as you type, or create
         self.protocol_picker = QComboBox()
         self.protocol_picker.setFont(font(20))
         for name in list_protocols():
@@ -160,6 +164,7 @@ class SessionWizard(QWidget):
             lab = QLabel(text)
             lab.setFont(font(20))
             form.addRow(lab, field)
+        form.addRow("", self.patient_picker)
         form.addRow("", self.sound_box)
         form.addRow(self.name_warning)
         row = QHBoxLayout()
@@ -243,6 +248,7 @@ class SessionWizard(QWidget):
         self.target_spin.setValue(st.target_pct)
         self.sound_box.setChecked(st.sound)
         self.pseudonym.clear()
+        self.patient_picker.refresh()
         self.name_warning.setText("")
         self.name_confirmed = ""
         self._show("setup")
@@ -506,24 +512,26 @@ class SessionWizard(QWidget):
 
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
-        from ..protocols.analysis import analyze_file
-        from ..protocols.summary import summary_lines
+        from ..analysis import analyze_recording
+        from ..analysis.summary import summary_lines
         self._finish_recording()
         self.runner = None
         self.dashboard.bars.target = None
         try:
-            self.analysis, self.meta = analyze_file(self.recording_path)
+            self.analysis = analyze_recording(self.recording_path)
+            self.meta = self.analysis.meta
         except EmgmapError as e:
             self.summary_text.setText(f"the recording could not be analysed: {e}")
             self._show("summary")
             return
-        self.summary_text.setText(summary_html(summary_lines(self.analysis)))
+        self.visit_id, since_last = file_and_compare(self.meta["subject"], self.recording_path, self.protocol.name)
+        self.summary_text.setText(summary_html(summary_lines(self.analysis)) + since_last)
         self.summary_path.setText(f"recording: {self.recording_path}")
         self._show("summary")
 
     def save_report(self, path: str | Path | None = None, ask: bool = True) -> Path | None:
         """S: the HTML report of the recording (equal to ``emgmap analyze --report``)."""
-        from ..protocols.report import render_html
+        from ..analysis.report import render_html
         if self.analysis is None:
             return None
         default = Path(self.recording_path).with_suffix(".html")

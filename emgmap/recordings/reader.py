@@ -16,18 +16,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from ..events import Event
 from ..montage import Channel, Montage
 from ..types import Side
 from .format import FORMAT, FORMAT_VERSION, RecordingError
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    onset_s: float
-    duration_s: float
-    kind: str
-    label: str
-    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,7 +113,7 @@ class Recording:
         n_ev = min(ev[k].shape[0] for k in ("onset_s", "duration_s", "kind", "label", "channel"))
         on, du = ev["onset_s"][:n_ev], ev["duration_s"][:n_ev]
         kind, label, chan = (_strings(ev[k])[:n_ev] for k in ("kind", "label", "channel"))
-        self.events = [RecordedEvent(float(o), float(d), k, lb, c) for o, d, k, lb, c in zip(on, du, kind, label, chan)]
+        self.events = [Event.from_row(float(o), float(d), k, lb, c) for o, d, k, lb, c in zip(on, du, kind, label, chan)]
         cal = f["calibration"]
         self.rest_rms_uv = cal["rest_rms_uv"][()]
         self.mvc_uv = cal["mvc_uv"][()]

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
+from emgmap.analysis import analyze_recording
 from emgmap.clock import ManualClock
-from emgmap.protocols.analysis import analyze_file
 from emgmap.drivers.sim import sim_spec
 from emgmap.drivers import open_driver
 from emgmap.protocols import build_plan, load_protocol
@@ -79,7 +79,7 @@ def test_a_paced_session_writes_the_plans_events_and_analyses_to_the_truth(tmp_p
         ch = next(e.channel for e in session.events() if e.label == label)
         assert 0.85 < v / driver.truth.mvc_rms_uv[names.index(ch)] < 1.25, (label, v)
     live = runner.summary()
-    offline, _ = analyze_file(path)
+    offline = analyze_recording(path)
     assert offline.normalization == live.normalization == "mvc"
     assert [s.label for s in offline.sets] == ["clamshell left", "clamshell right"]
     for a, b in zip(live.sets, offline.sets):

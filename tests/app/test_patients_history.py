@@ -99,3 +99,21 @@ def test_export_is_a_hand_over_without_personal_data(three_visits, monkeypatch, 
     rc, _ = emgmap("patients", "export", "P01", tmp_path / "personal", "--personal")
     assert json.loads((tmp_path / "personal" / "P01" / "history.json").read_text())["patient"][
         "display_name"] == "Anna B"
+
+
+def test_list_show_and_visit_notes_from_the_command_line(three_visits, monkeypatch, tmp_path):
+    import shutil
+    shutil.copytree(three_visits, tmp_path / "data")
+    monkeypatch.setenv("EMGMAP_DATA_DIR", str(tmp_path / "data"))
+    rc, out = emgmap("patients", "list")
+    assert rc == 0 and out.splitlines()[1].split()[:2] == ["P01", "3"]
+    rc, out = emgmap("patients", "list", "nobody")
+    assert rc == 0 and "no patients matching 'nobody'" in out
+    with PatientStore() as st:
+        second = st.visits("P01")[1].id
+    rc, _ = emgmap("patients", "edit", "P01", "--visit-note", second, "side planks added")
+    assert rc == 0
+    rc, out = emgmap("patients", "show", "P01")
+    assert rc == 0 and f"visit {second}" in out and "note: side planks added" in out and "[missing" not in out
+    assert emgmap("patients", "edit", "P01", "--visit-note", "999", "x")[0] == 2
+    assert emgmap("history", "P99")[0] == 2

@@ -65,6 +65,17 @@ def test_store_is_owner_only_and_in_wal_mode(data_dir):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
+def test_an_existing_folder_keeps_its_permissions(tmp_path, monkeypatch):
+    chosen = tmp_path / "shared-with-my-group"
+    chosen.mkdir(mode=0o750)
+    chosen.chmod(0o750)
+    monkeypatch.setenv("EMGMAP_DATA_DIR", str(chosen))
+    with PatientStore():
+        pass
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o750
+    assert stat.S_IMODE((chosen / DB_NAME).stat().st_mode) == 0o600
+
+
 def test_data_dir_defaults_to_the_user_data_folder(monkeypatch, tmp_path):
     import platformdirs
 

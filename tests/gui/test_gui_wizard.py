@@ -12,7 +12,7 @@ from PyQt6.QtCore import Qt  # noqa: E402
 from PyQt6.QtWidgets import QLineEdit, QMessageBox  # noqa: E402
 
 from emgmap.clock import ManualClock  # noqa: E402
-from emgmap.protocols.analysis import analyze_file  # noqa: E402
+from emgmap.analysis import analyze_recording  # noqa: E402
 from emgmap.drivers.sim import sim_spec  # noqa: E402
 from emgmap.gui import wizard as wizard_mod  # noqa: E402
 from emgmap.gui.settings import GuiSettings  # noqa: E402
@@ -92,7 +92,8 @@ def test_wizard_runs_a_clamshell_session_that_analyses_to_the_truth(qtbot, tmp_p
     wz = w.wizard
     assert w.recorder is None and Path(path).is_file()
     # the summary shows the file's analysis, which is `emgmap analyze` of the file
-    analysis, meta = analyze_file(path)
+    analysis = analyze_recording(path)
+    meta = analysis.meta
     assert meta["subject"] == "P017"
     assert "gmed:tfl" in wz.summary_text.text() and "normalisation: mvc" in wz.summary_text.text()
     assert "[red]</b>" in wz.summary_text.text()   # the ratio zone, in its colour

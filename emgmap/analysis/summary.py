@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 
-from .analysis import Analysis
-from .model import Zones
+from ..protocols.model import Zones
+from .sets import Analysis
 
 
 def _f(x, nd=1, signed=False) -> str:

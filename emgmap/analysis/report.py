@@ -1,5 +1,6 @@
-"""The clinician's report: one self-contained, printable HTML file (inline SVG,
-no scripts, no external files) per session, and a comparison of two sessions."""
+"""The clinician's report: one self-contained, printable HTML file (inline SVG
+charts drawn with matplotlib, :mod:`emgmap.analysis.charts`; no scripts, no
+external files) per session, and a comparison of two sessions."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -8,12 +9,10 @@ import math
 
 import numpy as np
 
-from .analysis import Analysis, SetResult
-from .model import Zones
-
-# Okabe-Ito (colour-blind safe): left blue, right orange; zones green / amber / red
-LEFT, RIGHT = "#0072B2", "#E69F00"
-ZONE = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", None: "#999999"}
+from ..protocols.model import Zones
+from . import charts
+from .charts import ZONE
+from .sets import Analysis, SetResult
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222}
 h1{font-size:26px;margin:0 0 4px} h2{font-size:21px;margin:28px 0 8px;border-bottom:2px solid #ddd}
@@ -24,6 +23,7 @@ text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-alig
 .pill{display:inline-block;min-width:54px;text-align:center;border-radius:10px;color:#fff;padding:1px 8px;font-weight:600}
 .big{font-size:20px;font-weight:700} .grid{display:flex;flex-wrap:wrap;gap:18px} svg text{font-family:inherit}
 .findings{font-size:17px;line-height:1.9;padding-left:18px} .findings .pill{min-width:60px;margin-right:6px}
+svg{max-width:100%;height:auto} .prov td,.prov th{font-size:13px} .prov td:last-child{text-align:left}
 @media print{body{margin:0;max-width:none} h2{page-break-before:auto} .grid{gap:8px}}
 """
 
@@ -40,77 +40,6 @@ def _pill(zone: str | None, text: str) -> str:
 
 def _zones(s: SetResult) -> Zones:
     return s.protocol.zones if s.protocol else Zones()
-
-
-def _bars_lr(rows: list[dict], unit: str, width: int = 460) -> str:
-    """Grouped horizontal bars: left and right activation per muscle."""
-    if not rows:
-        return ""
-    top = max(max(r["left"], r["right"]) for r in rows) or 1.0
-    top = float(np.ceil(top / 10) * 10) if top > 10 else top
-    h = 30 + 34 * len(rows)
-    x0, w = 70, width - 90
-    out = [f'<svg width="{width}" height="{h}" role="img" aria-label="left and right activation">']
-    for k in range(5):
-        x = x0 + w * k / 4
-        out.append(f'<line x1="{x:.0f}" y1="18" x2="{x:.0f}" y2="{h - 8}" stroke="#eee"/>'
-                   f'<text x="{x:.0f}" y="13" font-size="11" text-anchor="middle" fill="#777">{top * k / 4:.0f}</text>')
-    for i, r in enumerate(rows):
-        y = 24 + 34 * i
-        out.append(f'<text x="0" y="{y + 17}" font-size="14">{html.escape(r["muscle"])}</text>')
-        for j, (v, c) in enumerate(((r["left"], LEFT), (r["right"], RIGHT))):
-            bw = max(0.0, w * v / top) if math.isfinite(v) else 0
-            out.append(f'<rect x="{x0}" y="{y + 14 * j}" width="{bw:.1f}" height="12" fill="{c}"/>'
-                       f'<text x="{x0 + bw + 4:.1f}" y="{y + 14 * j + 10}" font-size="11">{_f(v)}</text>')
-    out.append(f'<text x="{x0}" y="{h - 1}" font-size="11" fill="{LEFT}">■ left</text>'
-               f'<text x="{x0 + 60}" y="{h - 1}" font-size="11" fill="{RIGHT}">■ right</text>'
-               f'<text x="{x0 + w}" y="{h - 1}" font-size="11" text-anchor="end" fill="#777">{html.escape(unit)}</text>')
-    return "".join(out) + "</svg>"
-
-
-def _ratio_bar(value: float, expected: tuple[float, float] | None, zone: str | None, width: int = 260) -> str:
-    """A ratio on a log axis 0.1-10 with its literature range shaded."""
-    def x(v):
-        return 10 + (width - 20) * (math.log10(min(max(v, 0.1), 10)) + 1) / 2
-    out = [f'<svg width="{width}" height="34">', f'<line x1="10" y1="16" x2="{width - 10}" y2="16" stroke="#bbb"/>']
-    for v in (0.1, 0.5, 1, 2, 10):
-        out.append(f'<line x1="{x(v):.0f}" y1="12" x2="{x(v):.0f}" y2="20" stroke="#999"/>'
-                   f'<text x="{x(v):.0f}" y="32" font-size="10" text-anchor="middle" fill="#777">{v:g}</text>')
-    if expected:
-        out.append(f'<rect x="{x(expected[0]):.1f}" y="9" width="{x(expected[1]) - x(expected[0]):.1f}" height="14" '
-                   f'fill="#009E73" opacity="0.25"/>')
-    if math.isfinite(value) and value > 0:
-        out.append(f'<circle cx="{x(value):.1f}" cy="16" r="6" fill="{ZONE[zone]}" stroke="#222"/>')
-    return "".join(out) + "</svg>"
-
-
-def _lines(series: dict[str, list[float]], ylabel: str, width: int = 520, height: int = 180) -> str:
-    """Line chart of per-rep values (e.g. median frequency) for a few channels."""
-    vals = [v for s in series.values() for v in s if math.isfinite(v)]
-    if not vals:
-        return ""
-    lo, hi = min(vals), max(vals)
-    lo, hi = (lo - 1, hi + 1) if hi - lo < 2 else (lo, hi)
-    n = max(len(s) for s in series.values())
-    x0, y0, w, h = 44, 10, width - 150, height - 40
-    out = [f'<svg width="{width}" height="{height}">',
-           f'<text x="2" y="{y0 + 8}" font-size="11" fill="#777">{hi:.0f}</text>',
-           f'<text x="2" y="{y0 + h}" font-size="11" fill="#777">{lo:.0f}</text>',
-           f'<text x="{x0 + w / 2:.0f}" y="{height - 2}" font-size="11" text-anchor="middle" fill="#777">rep</text>',
-           f'<text x="{x0}" y="{height - 2}" font-size="11" fill="#777">{html.escape(ylabel)}</text>',
-           f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#ddd"/>']
-    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-    for k, (name, s) in enumerate(series.items()):
-        pts = [(x0 + w * (i / max(1, n - 1)), y0 + h * (1 - (v - lo) / (hi - lo)))
-               for i, v in enumerate(s) if math.isfinite(v)]
-        c = palette[k % len(palette)]
-        out.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="'
-                   + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
-        lx = x0 + w + 8
-        ly = y0 + 6 + 16 * k  # a legend beside the plot: end labels would overlap
-        out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 14}" y2="{ly}" stroke="{c}" stroke-width="3"/>'
-                   f'<text x="{lx + 18}" y="{ly + 4}" font-size="11">{html.escape(name)}</text>')
-    return "".join(out) + "</svg>"
 
 
 def _working_channels(s: SetResult, analysis: Analysis) -> list[str]:
@@ -132,7 +61,7 @@ def _set_section(s: SetResult, a: Analysis) -> str:
                        f"<td class='big'>{_f(r['value'], 2)}</td>"
                        f"<td style='text-align:left;max-width:240px'><b>{(_f(exp.range[0], 1) + '–' + _f(exp.range[1], 1)) if exp else '–'}</b>"
                        f"{'<br><span class=meta style=font-size:12px>' + html.escape(exp.source) + '</span>' if exp and exp.source else ''}</td>"
-                       f"<td>{_ratio_bar(r['value'], exp.range if exp else None, zone)}</td>"
+                       f"<td>{charts.ratio_strip(r['value'], exp.range if exp else None, zone)}</td>"
                        f"<td>{_pill(zone, zone or 'no range')}</td></tr>")
         out.append("</table>")
     chans = _working_channels(s, a)
@@ -164,7 +93,7 @@ def _set_section(s: SetResult, a: Analysis) -> str:
                     out.append(f"<p>{html.escape(r['agonist'])} fires {'before' if d > 0 else 'after'} "
                                f"{html.escape(r['antagonist'])} ({r['side']}) by {abs(d):.0f} ms.</p>")
         mdf = {c: [r.mdf_hz[c] for r in good] for c in chans}
-        chart = _lines(mdf, "median frequency, Hz")
+        chart = charts.rep_lines(mdf, "median frequency, Hz")
         if chart:
             rows = []
             for c, v in mdf.items():
@@ -181,7 +110,7 @@ def _set_section(s: SetResult, a: Analysis) -> str:
 
 
 def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | None = None) -> str:
-    meta = meta or {}
+    meta = a.meta if meta is None else meta
     out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
            f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
     info = [f"file {a.file}", f"{a.fs:g} Hz", f"normalisation: {a.normalization} ({a.unit})"]
@@ -201,7 +130,7 @@ def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | 
             out.append(f"<p class='meta'>Left vs right activation ({html.escape(a.unit)}), "
                        + ("working leg of the left sets against the right sets" if uni else "within the sets")
                        + ". SI = (R − L) / (0.5 (R + L)) × 100; positive = right dominant.</p>")
-            out.append("<div class='grid'>" + _bars_lr(ex["symmetry"], a.unit) + "<table><tr><th>muscle</th>"
+            out.append("<div class='grid'><div>" + charts.lr_bars(ex["symmetry"], a.unit) + "</div><table><tr><th>muscle</th>"
                        "<th>left</th><th>right</th><th>SI %</th><th>L/R</th><th>zone</th></tr>")
             for r in ex["symmetry"]:
                 zone = z.symmetry(r["si_percent"]) if math.isfinite(r["si_percent"]) else None
@@ -211,8 +140,42 @@ def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | 
             out.append("</table></div>")
         for s in sets:
             out.append(_set_section(s, a))
-    out.append(f"<p class='meta'>emgmap · generated {_dt.datetime.now().isoformat(timespec='seconds')} · every "
+    out.append(_provenance_section(a))
+    out.append(f"<p class='meta'>emgmap {html.escape(a.provenance.emgmap_version)} · generated {_dt.datetime.now().isoformat(timespec='seconds')} · every "
                "number is defined in docs/analysis.md and docs/dsp.md</p></body></html>")
+    return "".join(out)
+
+
+def _provenance_section(a: Analysis) -> str:
+    """How the numbers were made: versions, normalisation per channel and why, settings."""
+    p = a.provenance
+    src = p.source
+    mvc = {"stored": "stored in the recording", "recomputed": "recomputed from the recording's MVC trials",
+           "mixed": "stored for some channels, recomputed from MVC trials for others", "none": "none"}
+    lines = [f"analysed with emgmap {p.emgmap_version}" + (f", recorded with emgmap {src.recorded_with}"
+                                                            if src.recorded_with else ""),
+             f"normalisation: {a.normalization} ({a.unit}), asked: {p.normalize}; MVC: {mvc.get(p.mvc_source, p.mvc_source)}"]
+    if p.interrupted:
+        lines.append("the session was interrupted (see the notes above)")
+    if p.pipeline:
+        f = p.pipeline
+        lines.append(f"filters: high-pass {f.get('hp_hz'):g} Hz (order {f.get('hp_order')}), low-pass "
+                     f"{f.get('lp_hz'):g} Hz (order {f.get('lp_order')}), notch {'on' if f.get('notch') else 'off'}; "
+                     f"envelope {f.get('envelope')} {f.get('window_s', 0) * 1000:.0f} ms")
+    if p.segmentation:
+        g = p.segmentation
+        lines.append(f"reps without cues: double threshold (Bonato et al. 1998), p {g.get('p_pair'):g}, "
+                     f"window {g.get('window_s'):g} s, on {g.get('r_on'):g} / off {g.get('r_off'):g}, "
+                     f"min on {g.get('min_on_s'):g} s, min off {g.get('min_off_s'):g} s")
+    out = ["<h2>How these numbers were made</h2><p class='meta'>" + "<br>".join(html.escape(x) for x in lines)
+           + "</p>"]
+    if p.channels:
+        out.append("<table class='prov'><tr><th>channel</th><th>normalisation</th><th>MVC source</th>"
+                   "<th>MVC µV</th><th>why</th></tr>")
+        for c in p.channels:
+            out.append(f"<tr><td>{html.escape(c.channel)}</td><td>{c.normalization}</td><td>{c.mvc_source.value}</td>"
+                       f"<td>{_f(c.mvc_uv)}</td><td>{html.escape(c.reason)}</td></tr>")
+        out.append("</table>")
     return "".join(out)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from emgmap.cli import main
-from emgmap.protocols.analysis import analyze_file
+from emgmap.analysis import analyze, analyze_recording, from_recording
 from emgmap.dsp.indices import symmetry_index
 
 from sessions import run_session
@@ -75,7 +75,7 @@ def test_live_summary_equals_the_offline_analysis_of_the_recording(tmp_path):
     driver, session, runner, status = run_session("clamshell", "tfl_dominant_clam", path, seed=3)
     assert status.state != "failed" and status.overruns == 0
     live = runner.summary(str(path)).to_json()
-    offline, _ = analyze_file(path)
+    offline = analyze_recording(path)
     off = offline.to_json()
     assert off["normalization"] == live["normalization"] == "mvc"
     assert [s["label"] for s in off["sets"]] == [s["label"] for s in live["sets"]] == ["clamshell left",
@@ -99,7 +99,16 @@ def test_json_is_exactly_the_design_contract(tmp_path, capsys):
     run_session("bridge", "healthy", path, seed=4)
     assert main(["analyze", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"file", "fs", "normalization", "sets", "exercises"}
+    # DESIGN §3's keys, plus the provenance issue 14 asks for (subject, date, version, normalisation per channel)
+    assert set(doc) == {"file", "fs", "normalization", "sets", "exercises", "provenance"}
+    prov = doc["provenance"]
+    assert set(prov) == {"subject", "date", "recorded_utc", "device", "recorded_with", "emgmap_version", "normalize",
+                         "mvc_source", "channels", "pipeline", "segmentation", "interrupted"}
+    assert prov["mvc_source"] == "stored" and prov["normalize"] == "auto" and prov["interrupted"] is False
+    assert [c["channel"] for c in prov["channels"]] == list(doc["sets"][0]["activation"])
+    assert all(c["normalization"] == "mvc" and c["mvc_source"] == "stored" and c["mvc_uv"] > 0
+               for c in prov["channels"])
+    assert prov["pipeline"]["hp_hz"] == 20.0 and prov["segmentation"]["method"] == "bonato1998"
     s = doc["sets"][0]
     assert set(s) == {"label", "exercise", "side", "n_reps", "activation", "ratios", "reps"}
     assert (s["label"], s["exercise"], s["side"], s["n_reps"]) == ("bridge", "bridge", None, 5)
@@ -156,7 +165,6 @@ def test_reps_from_the_envelope_when_no_cues_were_recorded(tmp_path):
 
 
 def test_recording_without_calibration_falls_back_to_peak(tmp_path):
-    from emgmap.protocols.analysis import analyze, from_recording
     from emgmap.recordings import open_recording
 
     def hook(plan):
