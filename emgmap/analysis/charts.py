@@ -49,7 +49,7 @@ def lr_bars(rows: list[dict], unit: str) -> str:
         return ""
     import matplotlib
     with matplotlib.rc_context(_RC):
-        fig = _figure(4.8, 0.7 + 0.42 * len(rows), 0.6, 0.1, 0.45, 0.05)
+        fig = _figure(4.8, 0.9 + 0.42 * len(rows), 0.6, 0.1, 0.45, 0.25)
         ax = fig.add_subplot()
         y = np.arange(len(rows))[::-1]
         for dy, key, colour in ((0.2, "left", LEFT), (-0.2, "right", RIGHT)):
@@ -60,7 +60,8 @@ def lr_bars(rows: list[dict], unit: str) -> str:
         ax.set_yticks(y, [r["muscle"] for r in rows], fontsize=10)
         ax.set_xlabel(unit)
         ax.margins(x=0.15)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False,
+                  borderaxespad=0.2)  # above the bars: never over them
         return _svg(fig, "left and right activation")
 
 

@@ -89,15 +89,14 @@ def from_recording(rec) -> SignalData:
 
 
 def from_session(session, start_s: float, end_s: float, protocol: str = "") -> SignalData:
-    """The rings of a live ``session`` over [start_s, end_s) of session time, with its
-    calibration; the span must still be in the rings."""
-    rings = session.rings
-    first = rings.envelope.oldest
-    total = rings.total
-    t_all = rings.t.read_range(first, total)
-    a, b = first + int(np.searchsorted(t_all, start_s)), first + int(np.searchsorted(t_all, end_s))
+    """The rings of a live ``session`` over [start_s, end_s) of session time (the part of it
+    still held: a set's lead-in may be older), one aligned read, with its calibration."""
+    try:
+        frame = session.rings.frame(*session.rings.span(start_s, end_s))
+    except IndexError:
+        raise AnalysisError(f"the span {start_s:.2f}-{end_s:.2f} s left memory while being read; "
+                            "keep more history (ensure_history)") from None
     cal = session.calibration.snapshot()
-    return SignalData(session.fs, session.montage, rings.t.read_range(a, b), rings.envelope.read_range(a, b),
-                      rings.filtered.read_range(a, b), [as_event(e) for e in session.events()], cal.mvc_uv,
-                      cal.peak_uv, cal.floor_uv, session.spec.device, protocol, session.pipeline_config,
-                      Source(device=session.spec.device))
+    return SignalData(session.fs, session.montage, frame.t, frame.envelope, frame.filtered,
+                      [as_event(e) for e in session.events()], cal.mvc_uv, cal.peak_uv, cal.floor_uv,
+                      session.spec.device, protocol, session.pipeline_config, Source(device=session.spec.device))
