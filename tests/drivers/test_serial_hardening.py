@@ -29,18 +29,28 @@ class Board:
     def __init__(self):
         self.port = PtyPort()
         self.clock = ManualClock()
+        self._opened = threading.Event()
         ready = threading.Thread(target=self._probe_lines, daemon=True)
         ready.start()
-        self.driver = open_driver(f"serial:{self.port.path}?format=ascii&counter=1&channels=4&fs={FS:g}",
-                                  clock=self.clock)
-        ready.join()
-        self.driver.start()
+        try:
+            self.driver = open_driver(f"serial:{self.port.path}?format=ascii&counter=1&channels=4&fs={FS:g}",
+                                      clock=self.clock)
+        finally:
+            self._opened.set()
+            ready.join()
+        self.driver.start()  # drops whatever the probe left unread
         self.blocks = []
 
     def _probe_lines(self) -> None:
+        """Lines for the driver's probe until it has opened (pyserial drops what arrives before
+        it has configured the port, so one batch may be lost)."""
         while not self.port.host_open():  # wait (select) until the driver has the port open
             self.port.read(0.01)
-        self.port.write(b"".join(encode_line(values(k), k) for k in range(20)))
+        k = 0
+        while not self._opened.is_set():
+            self.port.write(b"".join(encode_line(values(j), j) for j in range(k, k + 10)))
+            k += 10
+            self._opened.wait(0.05)
 
     def send(self, lines: list[bytes], dt: float) -> None:
         """The host reads ``dt`` seconds after its previous read and finds ``lines``."""
