@@ -19,7 +19,7 @@ from . import log
 
 # Each module has register(subparsers) that sets `func` on its parser.
 COMMANDS = ("gui", "check", "devices", "stream", "emulate", "record", "info", "repair", "import_", "export",
-            "guided", "analyze", "compare", "patients", "history", "bench", "docs", "firmware")
+            "guided", "analyze", "compare", "cohort", "patients", "history", "bench", "docs", "firmware")
 
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 logger = logging.getLogger("emgmap.cli")

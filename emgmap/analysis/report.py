@@ -50,7 +50,7 @@ def _working_channels(s: SetResult, analysis: Analysis) -> list[str]:
 def _set_section(s: SetResult, a: Analysis) -> str:
     z = _zones(s)
     out = [f"<h3>{html.escape(s.label)}: {len(s.good_reps)} reps "
-           f"<span class='meta'>(from {'the cue schedule' if s.rep_source == 'cues' else 'the envelope'})</span></h3>"]
+           f"<span class='meta'>(from {'the cue schedule' if s.rep_source == 'cues' else 'the signal: double threshold, no cues'})</span></h3>"]
     out += [f"<div class='note'>{html.escape(n)}</div>" for n in s.notes]
     if s.ratios:
         out.append("<table><tr><th>ratio</th><th>side</th><th>value</th><th>expected</th><th></th><th>zone</th></tr>")

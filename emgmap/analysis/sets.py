@@ -53,7 +53,7 @@ class SetResult:
     side: str | None
     protocol: Protocol | None
     reps: list[RepResult]
-    rep_source: str                 # "cues" | "envelope"
+    rep_source: str                 # "cues" | "envelope" (found in the signal: no cues)
     activation: dict[str, float]
     ratios: list[dict]
     symmetry: list[dict]            # within this set (bilateral exercises)

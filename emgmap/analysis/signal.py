@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..dsp import Pipeline, PipelineConfig
-from ..dsp.calibration import sliding_means
+from ..dsp.calibration import sliding_mean_range
 from ..events import Event
 from ..montage import Montage
 from ..types import EmgmapError
@@ -77,9 +77,7 @@ def from_recording(rec) -> SignalData:
                             "check the device's scale or the imported file")
     out = Pipeline(rec.fs, rec.n_channels, pipeline).process(raw)
     protocol = str(rec.config.get("protocol", {}).get("name", ""))
-    with np.errstate(all="ignore"):
-        means = sliding_means(out.envelope, rec.fs)
-        peak, floor = np.nanmax(means, axis=0), np.nanmin(means, axis=0)
+    peak, floor = sliding_mean_range(out.envelope, rec.fs)   # max/min of the 500 ms means, one pass
     a = rec.attrs
     source = Source(str(a.get("subject_id", "")), str(a.get("created_utc", "")), rec.device,
                     str(a.get("software_version", "")), bool(rec.interrupted))

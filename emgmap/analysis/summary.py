@@ -21,7 +21,7 @@ def summary_lines(a: Analysis) -> list[str]:
         zones = sets[0].protocol.zones if sets and sets[0].protocol else Zones()
         lines += ["", f"== {ex['exercise']} =="]
         for s in sets:
-            lines.append(f"set {s.label}: {len(s.good_reps)} reps ({'cues' if s.rep_source == 'cues' else 'from the envelope'})")
+            lines.append(f"set {s.label}: {len(s.good_reps)} reps ({'cues' if s.rep_source == 'cues' else 'found in the signal, no cues'})")
             chans = [c for c in a.montage.channels if s.side is None or c.side.value == s.side]
             if s.activation:
                 lines.append("  activation " + "  ".join(f"{c.name} {_f(s.activation[c.name])}" for c in chans))

@@ -5,6 +5,8 @@ import json
 import math
 import sys
 
+from . import studyrun
+
 NORMALIZE = ("auto", "mvc", "peak", "none")
 
 
@@ -13,7 +15,8 @@ def register(sub) -> None:
                        description="Per set: activation and agonist:antagonist ratios over the reps; per exercise: "
                                    "left/right symmetry; per rep: peaks, onsets, median frequency. Definitions: "
                                    "docs/analysis.md.")
-    p.add_argument("file", help="an emgmap recording (.h5)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="an emgmap recording (.h5); several recordings or folders make a study table (--table)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report (never over an "
                    "existing file unless --force, never over the recording)")
@@ -21,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--normalize", choices=NORMALIZE, default="auto",
                    help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
                         "recording's MVC trials), else %% of the peak in the task, else µV; or force one")
+    studyrun.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -36,6 +40,9 @@ def _clean(x):
 
 
 def run(args) -> int:
+    if studyrun.is_study(args):
+        return studyrun.run(args, {"normalize": args.normalize})
+    args.file = args.paths[0]
     from ..analysis import analyze_recording
     from ..analysis.summary import print_summary
     from ..outputs import check_output, write_text

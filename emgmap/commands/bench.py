@@ -11,6 +11,7 @@ import importlib
 # needs Qt and so lives in emgmap.gui (only the GUI imports Qt).
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "dsp": ("emgmap.bench.dsp", "DSP pipeline speed against scipy and BrainFlow, numba start-up"),
+    "analyze": ("emgmap.bench.analyze", "analysis throughput: per file against one sosfiltfilt pass, -j 2 against -j 1"),
     "lsl": ("emgmap.bench.lsl", "LSL round trip: sample counts and latency"),
     "record": ("emgmap.bench.record", "recording throughput (unpaced simulator to HDF5)"),
     "gui": ("emgmap.gui.bench", "GUI frame rate, CPU per frame, sample-to-screen latency"),

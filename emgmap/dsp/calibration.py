@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
+
 from ..types import EmgmapError
 
 MVC_WINDOW_S = 0.5
@@ -41,24 +43,39 @@ def sliding_means(envelope: np.ndarray, fs: float, window_s: float = MVC_WINDOW_
     if n == 0:
         return np.empty((0, C))
     M = min(n, max(1, int(round(window_s * fs))))
-    bad = ~np.isfinite(env)
-    z = np.zeros((1, C))
-    cs = np.concatenate((z, np.cumsum(np.where(bad, 0.0, env), axis=0)))
-    nb = np.concatenate((z, np.cumsum(bad, axis=0)))
-    means = (cs[M:] - cs[:-M]) / M
-    means[(nb[M:] - nb[:-M]) > 0] = np.nan
+    finite = np.isfinite(env)
+    all_finite = bool(finite.all())
+    cs = np.empty((n + 1, C))   # cumulative sums written in place: no concatenated copies
+    cs[0] = 0.0
+    np.cumsum(env if all_finite else np.where(finite, env, 0.0), axis=0, out=cs[1:])
+    means = cs[M:] - cs[:-M]
+    means /= M
+    if not all_finite:  # a window holding a non-finite sample has no mean
+        nb = np.zeros((n + 1, C), dtype=np.int64)
+        np.cumsum(~finite, axis=0, out=nb[1:])
+        means[(nb[M:] - nb[:-M]) > 0] = np.nan
     return means
 
 
 def sliding_mean_max(envelope: np.ndarray, fs: float, window_s: float = MVC_WINDOW_S) -> np.ndarray:
     """Per column, the highest of :func:`sliding_means` (NaN when every window is bad):
     the MVC reference of one trial (reference §3) and the peak-in-task."""
-    means = sliding_means(envelope, fs, window_s)
-    finite = np.isfinite(means)
-    out = np.full(means.shape[1], np.nan)
-    has = finite.any(axis=0)
-    out[has] = np.where(finite, means, -np.inf).max(axis=0)[has]
-    return out
+    return sliding_mean_range(envelope, fs, window_s)[0]
+
+
+def sliding_mean_range(envelope: np.ndarray, fs: float,
+                       window_s: float = MVC_WINDOW_S) -> tuple[np.ndarray, np.ndarray]:
+    """Per column, the highest and the lowest of :func:`sliding_means` (NaN when every
+    window is bad), to the bit, in one pass without the (n, C) array of means (a whole
+    recording's peak-in-task and quiet floor)."""
+    env = kernels.as_input(envelope)
+    if env.ndim == 1:
+        env = env[:, None]
+    n, C = env.shape
+    hi, lo = np.full(C, np.nan), np.full(C, np.nan)
+    if n:
+        kernels.sliding_mean_extremes(env, min(n, max(1, int(round(window_s * fs)))), hi, lo)
+    return hi, lo
 
 
 def rest_baseline(envelope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ from numba import njit
 
 ENV_RMS = 0
 ENV_LINEAR = 1
+TILE = 256   # rows per pass of process_block: the tile stays in L1/L2 across the sections
 
 
 def as_input(x) -> np.ndarray:
@@ -41,12 +42,139 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos
     ``pos[0]`` wraps to 0, so rounding error never accumulates beyond one window
     (the 8-hour no-drift requirement) and the recompute happens at the same
     absolute samples whatever the chunking.
+
+    Speed: the block goes in tiles of :data:`TILE` rows. The channels of one sample
+    are contiguous and independent, so a tile whose samples are all finite (the
+    usual case) runs section by section over the tile with the channels innermost
+    (:func:`_cascade_block`, :func:`_rms_block`): branch-free loops the compiler
+    turns into SIMD lanes, with
+    the state in scratch rows it can keep apart from the output. Any other tile
+    goes sample by sample, channel by channel (:func:`_sample_by_sample`). Both do
+    the same floating-point operations in the same order for every output (no
+    fastmath, so no fused multiply-add), so the path never changes a bit.
     """
     n, C = x.shape
+    a = 0
+    while a < n:
+        b = min(n, a + TILE)
+        for c in range(C):  # a restart on a tile's first sample needs no slow path
+            if fresh[c] and math.isfinite(x[a, c]):
+                _restart(c, x[a, c], zi_unit, zi, ring, sums, env_kind, env_zi)
+                fresh[c] = False
+        clean = True
+        for c in range(C):
+            clean &= not fresh[c]
+        for i in range(a, b):
+            for c in range(C):
+                clean &= math.isfinite(x[i, c])
+        if clean:
+            for i in range(a, b):
+                for c in range(C):
+                    filtered[i, c] = x[i, c]
+            _cascade_block(sos, zi, filtered, a, b)
+            if env_kind == ENV_RMS:
+                _rms_block(filtered, ring, pos, sums, envelope, a, b)
+            else:
+                for i in range(a, b):
+                    for c in range(C):
+                        envelope[i, c] = abs(filtered[i, c])
+                _cascade_block(env_sos, env_zi, envelope, a, b)
+        else:
+            _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
+                              filtered, envelope, invalid, a, b)
+        a = b
+
+
+@njit(inline="always", nogil=True)
+def _restart(c, v, zi_unit, zi, ring, sums, env_kind, env_zi):
+    """Channel ``c`` starts afresh at the finite sample ``v``."""
+    for s in range(zi.shape[0]):
+        zi[s, 0, c] = zi_unit[s, 0] * v
+        zi[s, 1, c] = zi_unit[s, 1] * v
+    for s in range(env_zi.shape[0]):
+        env_zi[s, 0, c] = 0.0
+        env_zi[s, 1, c] = 0.0
+    if env_kind == ENV_RMS:
+        for k in range(ring.shape[0]):
+            ring[k, c] = 0.0
+        sums[c] = 0.0
+
+
+@njit(inline="always", nogil=True)
+def _cascade_block(sos, zi, v, a, b):
+    """Run rows ``a:b`` of ``v`` (n, C) in place through the sections of ``sos``, state ``zi`` (S, 2, C).
+
+    Section by section over the block, channels innermost; the state lives in two
+    scratch rows for the block so the compiler can vectorise across channels
+    (the state array itself might alias ``v`` as far as it can tell)."""
+    C = v.shape[1]
+    z0 = np.empty(C)
+    z1 = np.empty(C)
+    for s in range(sos.shape[0]):
+        b0, b1, b2, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+        for c in range(C):
+            z0[c] = zi[s, 0, c]
+            z1[c] = zi[s, 1, c]
+        for i in range(a, b):
+            for c in range(C):
+                u = v[i, c]
+                y = b0 * u + z0[c]
+                z0[c] = b1 * u - a1 * y + z1[c]
+                z1[c] = b2 * u - a2 * y
+                v[i, c] = y
+        for c in range(C):
+            zi[s, 0, c] = z0[c]
+            zi[s, 1, c] = z1[c]
+
+
+@njit(inline="always", nogil=True)
+def _rms_block(f, ring, pos, sums, envelope, a, b):
+    """Trailing RMS of rows ``a:b`` of the filtered ``f`` (n, C) into ``envelope``, channels innermost."""
+    C = f.shape[1]
+    N = ring.shape[0]
+    acc = np.empty(C)
+    for c in range(C):
+        acc[c] = sums[c]
+    p = pos[0]
+    i = a
+    while i < b:  # runs up to the next wrap of the ring, where the sums are recomputed
+        run = min(b - i, N - p)
+        for j in range(run):
+            for c in range(C):
+                sq = f[i + j, c] * f[i + j, c]
+                m = acc[c] + (sq - ring[p + j, c])
+                acc[c] = m
+                ring[p + j, c] = sq
+                envelope[i + j, c] = math.sqrt(m / N) if m > 0.0 else 0.0
+        i += run
+        p += run
+        if p == N:
+            p = 0
+            _resum(ring, acc)
+    pos[0] = p
+    for c in range(C):
+        sums[c] = acc[c]
+
+
+@njit(inline="always", nogil=True)
+def _resum(ring, sums):
+    """``sums[c]`` = the sum of ``ring[:, c]``, added in ring order."""
+    for c in range(ring.shape[1]):
+        sums[c] = 0.0
+    for k in range(ring.shape[0]):
+        for c in range(ring.shape[1]):
+            sums[c] += ring[k, c]
+
+
+@njit(inline="always", nogil=True)
+def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos, env_zi,
+                      filtered, envelope, invalid, a, b):
+    """The general path of :func:`process_block` over rows ``a:b``: non-finite samples and restarts."""
+    C = x.shape[1]
     S = sos.shape[0]
     E = env_sos.shape[0]
     N = ring.shape[0]
-    for i in range(n):
+    for i in range(a, b):
         p = pos[0]
         for c in range(C):
             v = x[i, c]
@@ -61,16 +189,7 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos
                 continue
             if fresh[c]:
                 fresh[c] = False
-                for s in range(S):
-                    zi[s, 0, c] = zi_unit[s, 0] * v
-                    zi[s, 1, c] = zi_unit[s, 1] * v
-                for s in range(E):
-                    env_zi[s, 0, c] = 0.0
-                    env_zi[s, 1, c] = 0.0
-                if env_kind == ENV_RMS:
-                    for k in range(N):
-                        ring[k, c] = 0.0
-                    sums[c] = 0.0
+                _restart(c, v, zi_unit, zi, ring, sums, env_kind, env_zi)
             for s in range(S):
                 y = sos[s, 0] * v + zi[s, 0, c]
                 zi[s, 0, c] = sos[s, 1] * v - sos[s, 4] * y + zi[s, 1, c]
@@ -95,11 +214,7 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_kind, env_sos
         if p == N:
             p = 0
             if env_kind == ENV_RMS:
-                for c in range(C):
-                    t = 0.0
-                    for k in range(N):
-                        t += ring[k, c]
-                    sums[c] = t
+                _resum(ring, sums)
         pos[0] = p
 
 
@@ -115,9 +230,74 @@ def warm_up() -> None:
                       np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
     trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
                         np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
+    tkeo_block(x, np.zeros((2, C)), np.empty((3, C)))
+    sliding_mean_extremes(x, 2, np.zeros(C), np.zeros(C))
     state = np.zeros((C, 5), dtype=np.int64)
     state[:, 2:4] = -1
     onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def tkeo_block(x, prev, psi):
+    """Teager-Kaiser energy ``psi[i] = |x[k-1]^2 - x[k-2] x[k]|`` for the samples k of the
+    block ``x`` (n, C), i.e. psi of samples k-1 (psi needs the next sample); ``prev`` (2, C)
+    holds the two samples before the block (zeros before the stream) and is updated.
+    Element for element the numpy expression ``abs(x1**2 - x0*x2)``, in one pass."""
+    n, C = x.shape
+    for i in range(min(n, 2)):  # the first two need the samples before the block
+        for c in range(C):
+            x1 = prev[1, c] if i == 0 else x[0, c]
+            psi[i, c] = abs(x1 * x1 - prev[i, c] * x[i, c])
+    for i in range(2, n):
+        for c in range(C):
+            psi[i, c] = abs(x[i - 1, c] * x[i - 1, c] - x[i - 2, c] * x[i, c])
+    if n >= 2:
+        for c in range(C):
+            prev[0, c] = x[n - 2, c]
+            prev[1, c] = x[n - 1, c]
+    elif n == 1:
+        for c in range(C):
+            prev[0, c] = prev[1, c]
+            prev[1, c] = x[0, c]
+
+
+@njit(cache=True, nogil=True)
+def sliding_mean_extremes(x, M, hi, lo):
+    """Into ``hi``/``lo`` (C,): the highest and lowest mean of ``x`` (n, C) over every run of
+    ``M`` consecutive samples, skipping windows with a non-finite sample (left as they are
+    when no window is valid). Each mean is the difference of two cumulative sums over
+    ``M``, the sums added in order with non-finite samples as 0: exactly what numpy's
+    ``cumsum`` difference gives (:func:`emgmap.dsp.calibration.sliding_means`). The last
+    ``M + 1`` cumulative sums live in a ring."""
+    n, C = x.shape
+    R = M + 1
+    cs = np.zeros((R, C))
+    nb = np.zeros((R, C), dtype=np.int64)
+    run = np.zeros(C)
+    bad = np.zeros(C, dtype=np.int64)
+    seen = np.zeros(C, dtype=np.bool_)
+    for i in range(n):
+        k = i + 1
+        r = k % R
+        for c in range(C):
+            v = x[i, c]
+            if math.isfinite(v):
+                run[c] += v
+            else:
+                run[c] += 0.0
+                bad[c] += 1
+            cs[r, c] = run[c]
+            nb[r, c] = bad[c]
+        if k >= M:
+            r0 = (k - M) % R
+            for c in range(C):
+                if nb[r, c] == nb[r0, c]:
+                    m = (cs[r, c] - cs[r0, c]) / M
+                    if not seen[c] or m > hi[c]:
+                        hi[c] = m
+                    if not seen[c] or m < lo[c]:
+                        lo[c] = m
+                    seen[c] = True
 
 
 class TrailingMean:

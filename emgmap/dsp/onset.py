@@ -149,13 +149,12 @@ class TkeoEnvelope:
         self._mean = kernels.TrailingMean(int(round(window_s * self.fs)), C)
 
     def process(self, filtered) -> np.ndarray:
-        x = np.asarray(filtered, dtype=np.float64)
-        ext = np.vstack((self._prev, x))                 # rows: x[k-2], x[k-1], x[k], ...
-        psi = np.abs(ext[1:-1] ** 2 - ext[:-2] * ext[2:])  # psi of samples k-1 .. k+n-2
-        self._prev = ext[-2:].copy()
+        x = kernels.as_input(filtered)
+        psi = np.empty_like(x)
+        kernels.tkeo_block(x, self._prev, psi)           # psi of samples k-1 .. k+n-2, one pass
         out = np.empty_like(x)
-        self._mean.block(kernels.as_input(psi), 1, out)
-        return np.sqrt(out)
+        self._mean.block(psi, 1, out)
+        return np.sqrt(out, out=out)
 
 
 def tkeo_envelope(filtered, fs: float, window_s: float = 0.100) -> np.ndarray:
