@@ -34,6 +34,8 @@ def guided_device(device: str, protocol: Protocol, scenario: str | None, fast: b
         raise ConfigError(f"--scenario needs the simulator (--device sim), not {device!r}")
     if is_sim:
         device = sim_spec(device, protocol.muscles, scenario)
+        if protocol.gait is not None and "exercise=" not in device:   # walking/running: its aux channels too
+            device += ("&" if "?" in device else ("?" if ":" in device else ":?")) + f"exercise={protocol.gait.mode}"
     return fast_spec(device) if fast else device
 
 

@@ -84,7 +84,12 @@ def run(args) -> int:
     if rec.state == RecorderState.FAILED:
         print(f"emgmap: {rec.message}", file=sys.stderr)
         return 2
-    print_summary(result.summary)
+    if protocol.gait is not None:   # a walk/run: the gait analysis of the recorded bout
+        from ..analysis import analyze_recording
+        from ..analysis.gait import summary_lines
+        print("\n".join(summary_lines(analyze_recording(rec.path, gait=True).gait)))
+    else:
+        print_summary(result.summary)
     print(f"\nrecorded {rec.seconds:.0f} s to {rec.path}")
     if args.patient:
         from ..app.patients import PatientStore, file_session
@@ -95,7 +100,11 @@ def run(args) -> int:
         from ..analysis import analyze_recording
         from ..analysis.report import render_html
         analysis = analyze_recording(rec.path)
-        write_text(args.report, render_html(analysis, f"{protocol.title}: session report", analysis.meta),
-                   force=args.force)
+        if analysis.gait is not None:
+            from ..analysis.gait_report import render_gait_html
+            page = render_gait_html(analysis.gait, f"{protocol.title}: gait report", analysis.meta)
+        else:
+            page = render_html(analysis, f"{protocol.title}: session report", analysis.meta)
+        write_text(args.report, page, force=args.force)
         print(f"report: {args.report}")
     return 0

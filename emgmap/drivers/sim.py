@@ -16,7 +16,7 @@ from ..validate import MAX_SECONDS
 from .spec import DeviceSpec
 
 PARAMS = ("scenario", "severity", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
-          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "fast")
+          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "cadence", "fast")
 
 
 def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
@@ -40,6 +40,7 @@ def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
         disconnect_at=spec.take_float("disconnect_at", None, 0, MAX_SECONDS),
         saturate_at=spec.take_float("saturate_at", None, 0, MAX_SECONDS),
         counter=spec.take_bool("counter", d.counter),
+        cadence=spec.take_float("cadence", None, 40, 240),
     )
     fast = spec.take_bool("fast", False)
     spec.finish(PARAMS)
@@ -63,7 +64,7 @@ class SimDriver(Driver):
         self.montage = self.sim.montage
         self.spec = StreamSpec(fs=config.fs, channel_names=self.montage.names, device=device,
                                device_model="emgmap simulator", range_uv=config.range_uv,
-                               power_line_hz=config.power_line_hz)
+                               power_line_hz=config.power_line_hz, aux=self.sim.aux_channels)
         self.paced = not fast
         self.clock = clock
         self._frames_per_read = max(1, int(round(block_s * config.fs / self.sim.frame_len)))
@@ -109,6 +110,9 @@ class SimDriver(Driver):
         if cfg.disconnect_at is not None and self.sim._next / fs >= cfg.disconnect_at:
             raise DeviceLost(f"the simulator was told to disconnect at {cfg.disconnect_at:g} s")
         first, x, kept = self.sim.next_frames(n_frames)
+        # gait: foot switches, accelerometers, knee angles (a plan may replace the schedule after
+        # open, so the columns follow the spec fixed at open, empty or not)
+        aux = self.sim.aux(first, x.shape[0]) if self.spec.aux else None
         ts = self._t0 + (first + np.arange(x.shape[0])) / fs
         k = 0
         while k < n_frames:  # each run of kept frames is one block: a dropped frame is a gap
@@ -116,7 +120,8 @@ class SimDriver(Driver):
                 k += 1
                 continue
             j = k + int(np.argmin(np.append(kept[k:], False)))
-            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L))
+            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L,
+                                           aux=None if aux is None else aux[k * L:j * L]))
             k = j
         return self._queue.popleft() if self._queue else None
 

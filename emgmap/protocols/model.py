@@ -83,15 +83,39 @@ class Zones:
         return "red"
 
 
-#: (low, high, whole number) of every numeric field of [timing], [calibration] and [zones]: a
-#: session must stay something a patient can do (``reps = 1e8`` would lay out years of cues)
+#: (low, high, whole number) of every numeric field of [timing], [calibration], [zones] and [gait]:
+#: a session must stay something a patient can do (``reps = 1e8`` would lay out years of cues)
 LIMITS: dict[str, tuple[float, float, bool]] = {
     "ramp_up": (0, 60, False), "hold": (0, 600, False), "ramp_down": (0, 60, False), "rest": (0, 600, False),
     "reps": (1, 100, True), "sets": (1, 20, True),
     "signal_check_s": (0, 600, False), "rest_s": (0, 600, False), "mvc_trials": (0, 10, True),
     "mvc_s": (0.5, 60, False), "mvc_rest_s": (0, 600, False), "set_rest_s": (0, 600, False),
     "symmetry_green": (0, 100, False), "symmetry_amber": (0, 200, False), "ratio_amber": (0, 1, False),
+    "speed_kmh": (0.5, 40, False), "incline_pct": (-30, 30, False), "duration_s": (1, 3600, False),
+    "bouts": (1, 20, True),
 }
+GAIT_MODES = ("walk", "run")
+
+
+@dataclass(frozen=True)
+class GaitSettings:
+    """A walking or running protocol (``[gait]``): each bout is one ``set`` event with no
+    reps; the analysis is the gait analysis (docs/gait.md)."""
+    mode: str = "walk"              # walk | run
+    treadmill: bool = True
+    speed_kmh: float = 5.0
+    incline_pct: float = 0.0
+    duration_s: float = 120.0       # one bout
+    bouts: int = 1
+
+    @property
+    def instruction(self) -> str:
+        """What the clinician tells the patient, e.g. "Run on the treadmill at 10 km/h (1 %
+        incline) for 120 s"."""
+        grade = f" ({self.incline_pct:g} % incline)" if self.incline_pct else ""
+        where = f"on the treadmill at {self.speed_kmh:g} km/h{grade}" if self.treadmill else \
+            f"overground at about {self.speed_kmh:g} km/h"
+        return f"{self.mode.capitalize()} {where} for {self.duration_s:g} s"
 
 
 @dataclass(frozen=True)
@@ -116,6 +140,7 @@ class Protocol:
     calibration: CalibrationPlan = CalibrationPlan()
     simulate_as: str = ""
     source: str = ""
+    gait: GaitSettings | None = None
 
     def pairs_on(self, montage: Montage) -> list[MusclePair]:
         """The protocol's pairs restricted to the muscles on ``montage``
@@ -219,13 +244,14 @@ def _section(doc: dict, name: str, cls, where: str):
 def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
     where = f"protocol file {source}"
     known = {"name", "title", "position", "unilateral", "prime_mover", "muscles", "pairs", "timing", "cues",
-             "expected", "zones", "calibration", "simulate_as"}
+             "expected", "zones", "calibration", "simulate_as", "gait"}
     unknown = set(doc) - known
     if unknown:
         raise ConfigError(f"{where}: unknown field {sorted(unknown)[0]!r}; valid: {', '.join(sorted(known))}")
     name = _get(doc, "name", str, where)
     if not name.strip():
         raise ConfigError(f"{where}: field 'name' is empty")
+    unilateral = _get(doc, "unilateral", bool, where)
     muscles = _strings(doc, "muscles", where)
     if not muscles:
         raise ConfigError(f"{where}: field 'muscles' lists no muscle")
@@ -266,9 +292,18 @@ def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
             raise ConfigError(f"{w}: range must be [low, high] with 0 < low <= high, got {rng!r}")
         expected[pname] = Expected((float(rng[0]), float(rng[1])), _get(e, "source", str, w, ""))
     simulate_as = _get(doc, "simulate_as", str, where, "")
+    gait = None
+    if "gait" in doc:
+        gait = _section(doc, "gait", GaitSettings, where)
+        if gait.mode not in GAIT_MODES:
+            raise ConfigError(f"{where} [gait]: mode must be one of {', '.join(GAIT_MODES)}, got {gait.mode!r}")
+        if gait.duration_s < 10 or gait.bouts < 1:
+            raise ConfigError(f"{where} [gait]: needs duration_s >= 10 (a few strides per side) and bouts >= 1")
+        if unilateral:
+            raise ConfigError(f"{where}: a gait protocol is bilateral (unilateral = false): both legs walk")
     return Protocol(
         name=name, title=_get(doc, "title", str, where, name), position=_get(doc, "position", str, where, ""),
-        unilateral=_get(doc, "unilateral", bool, where), prime_mover=prime, muscles=tuple(muscles),
+        unilateral=unilateral, prime_mover=prime, muscles=tuple(muscles),
         pairs=tuple(pairs), timing=timing, cues={k: str(v) for k, v in cues.items()}, expected=expected,
         zones=zones, calibration=_section(doc, "calibration", CalibrationPlan, where),
-        simulate_as=simulate_as, source=source)
+        simulate_as=simulate_as, source=source, gait=gait)
