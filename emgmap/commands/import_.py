@@ -25,7 +25,9 @@ def register(sub) -> None:
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
     p.add_argument("--confirm-subject", action="store_true",
                    help="store a --subject that looks like a name or birth date as it is (it travels in exports)")
-    p.add_argument("--mains", type=validate.arg(0, 1000, lo_open=True), default=50.0, help="power-line frequency, Hz (default 50)")
+    p.add_argument("--mains", type=validate.arg(0, 1000, lo_open=True), default=50.0,
+                   help="power-line frequency, Hz (default 50)")
+    p.add_argument("--stream", metavar="NAME", help="XDF: the EMG stream to import (default: the one of type EMG)")
     p.set_defaults(func=run)
 
 
@@ -40,9 +42,14 @@ def run(args) -> int:
     check_output(args.output, what="-o/--output", inputs=[args.file], rename=True)
     check_subject(args.subject, confirmed=args.confirm_subject)
     montage = Montage.load(args.montage) if args.montage else None
-    r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
-                    columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
-                    power_line_hz=args.mains)
+    if args.file.lower().endswith((".xdf", ".xdfz")):   # XDF (LabRecorder): recordings/xdf.py
+        from ..recordings.xdf import import_xdf
+        r = import_xdf(args.file, args.output, stream=args.stream, montage=montage, channels=args.channel,
+                       subject_id=args.subject, power_line_hz=args.mains)
+    else:
+        r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale, offset=args.offset,
+                        columns=args.columns, montage=montage, channels=args.channel, subject_id=args.subject,
+                        power_line_hz=args.mains)
     if r.renamed:
         log.warning("%s exists; wrote %s instead", args.output, r.path)
     if r.nonfinite:

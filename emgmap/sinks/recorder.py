@@ -273,6 +273,8 @@ def session_config_toml(session: Session, extra: dict | None = None) -> str:
     spec = session.spec
     doc = {"session": {"device": spec.device, "device_model": spec.device_model, "fs": spec.fs,
                        "power_line_hz": spec.power_line_hz, "range_uv": spec.range_uv,
+                       # the device's own band: what /emg/data holds (exports say it)
+                       "device_band_hz": [spec.low_cutoff_hz, spec.high_cutoff_hz],
                        "ring_seconds": session.history_s},
            "pipeline": session.pipeline_config.to_dict(),
            "envelope_recording": {"sampling_frequency": ENVELOPE_FS,

@@ -97,7 +97,6 @@ def readonly_dir(tmp_path):
 @pytest.mark.parametrize("argv", [
     ["analyze", "{rec}", "--report", "{ro}/r.html"],
     ["compare", "{rec}", "{rec}", "--html", "{ro}/c.html"],
-    ["export", "{rec}", "--to", "csv", "-o", "{ro}/e"],
     ["record", "--device", "sim", "--fast", "--duration", "1", "-o", "{ro}/x.h5"],
     ["repair", "{rec}", "-o", "{ro}/x.h5"],
 ])
@@ -106,24 +105,6 @@ def test_read_only_folders_are_refused_before_work(rec, readonly_dir, capsys, ar
     err = _err(capsys)
     assert f"cannot write in folder {readonly_dir}" in err and "\n" not in err
     assert list(readonly_dir.iterdir()) == []
-
-
-def test_export_is_complete_or_absent_and_owner_only(rec, tmp_path, capsys):
-    prefix = tmp_path / "e"
-    assert main(["export", str(rec), "--to", "csv", "-o", str(prefix)]) == 0
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["e_channels.tsv", "e_emg.json", "e_envelope.csv", "e_events.csv", "e_filtered.csv",
-                     "e_raw.csv"]  # no temporary file left
-    assert all(_mode(p) == 0o600 for p in tmp_path.iterdir())
-    capsys.readouterr()
-    for p in tmp_path.iterdir():
-        p.unlink()
-    (tmp_path / "e_emg.json").write_text("{}")
-    assert main(["export", str(rec), "--to", "csv", "-o", str(prefix)]) == 2  # one exists: nothing written
-    assert "e_emg.json exists" in _err(capsys)
-    assert [p.name for p in tmp_path.iterdir()] == ["e_emg.json"] and (tmp_path / "e_emg.json").read_text() == "{}"
-    assert main(["export", str(rec), "--to", "csv", "-o", str(prefix), "--force"]) == 0
-    assert (tmp_path / "e_emg.json").read_text() != "{}"
 
 
 def test_atomic_output_leaves_nothing_when_the_writer_fails(tmp_path):
