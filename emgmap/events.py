@@ -60,7 +60,7 @@ class Event:
     """One event of a session, in session seconds.
 
     Build one with the class methods (:meth:`rest`, :meth:`mvc`, :meth:`set`,
-    :meth:`rep`, :meth:`cue`, :meth:`gap`, :meth:`marker`, :meth:`gait`);
+    :meth:`repetition`, :meth:`cue`, :meth:`gap`, :meth:`marker`, :meth:`gait`);
     :attr:`label` is derived from the fields.
 
     Fields: ``exercise`` (set, rep: the protocol name, e.g. ``clamshell``),
@@ -105,8 +105,8 @@ class Event:
     def set(cls, exercise: str, side: Side | str | None, onset_s: float, duration_s: float) -> "Event":
         return cls(EventKind.SET, onset_s, duration_s, exercise=exercise, side=side)
 
-    @classmethod
-    def rep(cls, exercise: str, side: Side | str | None, k: int, onset_s: float, duration_s: float) -> "Event":
+    @classmethod   # not named `rep`: that is the field (a class attribute of that name would be its default)
+    def repetition(cls, exercise: str, side: Side | str | None, k: int, onset_s: float, duration_s: float) -> "Event":
         return cls(EventKind.REP, onset_s, duration_s, exercise=exercise, side=side, rep=int(k))
 
     @classmethod

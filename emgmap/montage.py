@@ -220,6 +220,8 @@ class Montage:
             for key in ("name", "muscle", "side"):
                 if not isinstance(c.get(key), str):
                     raise MontageError(f"{where}.{key} is missing or not a string")
+            if not isinstance(c.get("placement", ""), str):
+                raise MontageError(f"{where}.placement must be a string, got {c['placement']!r}")
             try:
                 side = Side(c["side"])
             except ValueError:
@@ -229,6 +231,8 @@ class Montage:
                 raise MontageError(f"{where}.muscle: unknown muscle {muscle!r}; valid keys: {', '.join(MUSCLES)}")
             channels.append(Channel(c["name"], muscle, side, c.get("placement", "")))
         pairs = []
+        if not isinstance(doc.get("pair", []), list):
+            raise MontageError(f"{source}: pair must be [[pair]] tables, got {doc['pair']!r}")
         for i, p in enumerate(doc.get("pair", [])):
             where = f"{source}: pair[{i}]"
             if not isinstance(p, dict) or set(p) != {"agonist", "antagonist"}:
@@ -261,6 +265,8 @@ class Montage:
             text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise MontageError(f"cannot read montage file {p} ({e.strerror}); check the path") from None
+        except UnicodeDecodeError:
+            raise MontageError(f"montage file {p} is not a text (TOML) file; check the path") from None
         return cls.loads(text, source=str(p))
 
 

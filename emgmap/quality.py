@@ -2,6 +2,8 @@
 signal check, the dashboard's channel flags and the wizard's signal step.
 
 Flags (thresholds below, each with its reason):
+- ``not finite``: some samples are NaN or infinite (a wrong scale, a garbled
+  stream): nothing else can be judged, and the channel is unusable;
 - ``railed``: at least 1 % of samples sit at the device's full scale;
 - ``flat``: band-passed RMS under 0.5 µV (no electrode contact or a dead lead);
 - ``mains-heavy``: over half (:data:`MAINS_FRACTION`) of the band power lies
@@ -65,10 +67,13 @@ def channel_quality(raw: np.ndarray, fs: float, *, power_line_hz: float = 50.0,
     mains_p = p[near].sum(axis=0)
     frac = np.divide(mains_p, total, out=np.zeros(C), where=total > 0)
     mains_uv = np.sqrt(frac) * rms
+    finite = np.isfinite(raw).all(axis=0)
     out = []
     for c in range(C):
         flags = []
-        if railed[c] >= RAILED_FRACTION:
+        if not finite[c]:
+            flags.append("not finite")
+        elif railed[c] >= RAILED_FRACTION:
             flags.append("railed")
         elif rms[c] < FLAT_UV:
             flags.append("flat")

@@ -14,6 +14,7 @@ the computation the dashboard uses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from ..types import ConfigError
 from .normalization import Normalisation, Normalize, choose
 from .segmentation import DETECTOR, RepSpan, mark_missed, reps_from_signal
 from .signal import SignalData, Source, as_event
+
+if TYPE_CHECKING:
+    from .gait import GaitAnalysis
 
 ONSET_LEAD_S = 1.0    # onsets are searched from this long before a rep's cue
 IMPLICIT_EXERCISE = "recording"   # the exercise name of a recording analysed whole
@@ -96,6 +100,7 @@ class Analysis:
     exercises: list[dict]
     notes: list[str]
     provenance: Provenance = field(default_factory=Provenance)
+    gait: "GaitAnalysis | None" = None   # walking/running (emgmap.analysis.gait), docs/gait.md
 
     @property
     def meta(self) -> dict:
@@ -113,6 +118,7 @@ class Analysis:
                      for s in self.sets],
             "exercises": self.exercises,
             "provenance": self.provenance.to_json(),
+            **({"gait": self.gait.to_json()} if self.gait is not None else {}),
         }
 
 

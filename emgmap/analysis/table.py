@@ -90,6 +90,8 @@ def analysis_rows(analysis: Analysis) -> list[dict]:
             si = y["si_percent"]
             row(ex["exercise"], "", "", Measure.SYMMETRY, y["muscle"], MEAN, si, "%", norm,
                 zones.symmetry(si) if math.isfinite(si) else None, (-zones.symmetry_green, zones.symmetry_green))
+    if analysis.gait is not None:   # walking/running: measures gait_* (docs/gait.md)
+        out += analysis.gait.rows(analysis.file, prov.subject, prov.date)
     return out
 
 

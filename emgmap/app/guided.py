@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..clock import SYSTEM_CLOCK, ManualClock
-from ..drivers.sim import sim_spec
+from ..drivers.sim import SimDriver, sim_spec
 from ..drivers.spec import fast_spec
 from ..montage import Montage
 from ..protocols import Protocol, build_plan
@@ -34,6 +34,8 @@ def guided_device(device: str, protocol: Protocol, scenario: str | None, fast: b
         raise ConfigError(f"--scenario needs the simulator (--device sim), not {device!r}")
     if is_sim:
         device = sim_spec(device, protocol.muscles, scenario)
+        if protocol.gait is not None and "exercise=" not in device:   # walking/running: its aux channels too
+            device += ("&" if "?" in device else ("?" if ":" in device else ":?")) + f"exercise={protocol.gait.mode}"
     return fast_spec(device) if fast else device
 
 
@@ -52,7 +54,10 @@ class GuidedSession:
         self.live = LiveSession(clock=ManualClock() if fast else SYSTEM_CLOCK)
         driver = self.live.open(guided_device(device, protocol, scenario, fast))
         try:
+            given = montage is not None
             montage, _ = self.live.montage_for(driver, montage)
+            if given and isinstance(driver, SimDriver):  # the simulated subject wears the user's electrodes
+                driver.wear(montage)
             self.plan: Plan = build_plan(protocol, montage)
         except BaseException:
             driver.stop()

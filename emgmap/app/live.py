@@ -28,6 +28,7 @@ from typing import Callable
 from ..clock import SYSTEM_CLOCK, Clock
 from ..drivers import Driver, open_driver
 from ..dsp import PipelineConfig
+from ..dsp.calibration import CalibrationSnapshot
 from ..dsp.indices import LiveIndices
 from ..events import Event
 from ..montage import STANDARD_PAIRS, Montage, guess_montage
@@ -74,6 +75,7 @@ class LiveState:
     recording: RecorderStatus | None = None
     publishing: str = ""
     indices: LiveIndices | None = None
+    calibration: CalibrationSnapshot | None = None   # what ``indices`` were normalised with
     messages: tuple[Message, ...] = ()
 
     @property
@@ -284,7 +286,8 @@ class LiveSession:
                          stopped_at_s=None if live and s.running else s.now_s(),
                          ended=ended and not s.driver.remember,
                          recording=rec, publishing=self.publisher.name if self.publisher else "",
-                         indices=s.latest_indices(), messages=self._take_messages())
+                         indices=s.latest_indices(), calibration=s.calibration.snapshot(),
+                         messages=self._take_messages())
 
     def _follow_recording(self) -> None:
         rec = self.recorder

@@ -18,15 +18,14 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..drivers import open_driver
+    from ..app.live import LiveSession
     from ..lsl import require_pylsl
-    from ..sinks.lsl import LslPublisher
-    from ..session import Session
     pylsl = require_pylsl()
     name = f"emgmap-bench-{uuid.uuid4().hex[:6]}"
-    sender = Session(open_driver(f"sim:?counter=1&channels={args.channels}&fs={args.fs:g}"))
-    publisher = LslPublisher(sender, name=name)
-    receiver = Session(open_driver(f"lsl:name={name}"))
+    sending, receiving = LiveSession(), LiveSession()
+    sender = sending.connect(f"sim:?counter=1&channels={args.channels}&fs={args.fs:g}", start=False)
+    sending.publish(True, name)
+    receiver = receiving.connect(f"lsl:name={name}", start=False)
     latencies: list[np.ndarray] = []
     lock = threading.Lock()
 
@@ -36,23 +35,23 @@ def run(args) -> int:
             latencies.append(now - (block.timestamps - receiver.driver._offset))
 
     receiver.add_listener(on_block)
-    receiver.start()
+    receiving.start()
     receiver.wait_until(lambda s: s.status.state.value == "streaming", 10)
-    publisher.start()
-    sender.start()
+    sending.start()
     sender.wait_until(lambda s: s.status.elapsed_s >= args.seconds, args.seconds + 10)
     sender.stop()
     receiver.wait_until(lambda s: s.rings.total >= sender.rings.total, 10)
-    receiver.stop()
-    publisher.stop()
+    receiving.close()
+    pushed = sending.publisher.pushed
+    sending.close()
     lat = np.concatenate(latencies) * 1e3 if latencies else np.array([np.nan])
     first_s = int(args.fs)  # the first second includes connection set-up: reported apart
     warm, lat = lat[:first_s], lat[first_s:]
     counter = receiver.rings.raw.read_range(0, receiver.rings.total)[:, -1]
-    sent = sender.rings.index.read_range(0, sender.rings.total)
+    sent = sender.rings.sample_index.read_range(0, sender.rings.total)
     intact = counter.shape == sent.shape and np.array_equal(counter, sent)
     print(f"LSL round trip, {args.channels} ch @ {args.fs:g} Hz for {args.seconds:g} s (sim -> outlet -> lsl: driver)")
-    print(f"samples sent {sender.rings.total}, pushed {publisher.pushed}, received {receiver.rings.total}, "
+    print(f"samples sent {sender.rings.total}, pushed {pushed}, received {receiver.rings.total}, "
           f"lost {sender.rings.total - receiver.rings.total}, counter intact: {intact}")
     print(f"latency ms: p50 {np.percentile(lat, 50):.2f}  p90 {np.percentile(lat, 90):.2f}  "
           f"p99 {np.percentile(lat, 99):.2f}  max {lat.max():.2f}  (after the first second; "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+import sys
 
 from . import studyrun
 
@@ -18,10 +18,18 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="an emgmap recording (.h5); several recordings or folders make a study table (--table)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
-    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report (never over an "
+                   "existing file unless --force, never over the recording)")
+    p.add_argument("--force", action="store_true", help="replace an existing report")
     p.add_argument("--normalize", choices=NORMALIZE, default="auto",
                    help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
                         "recording's MVC trials), else %% of the peak in the task, else µV; or force one")
+    p.add_argument("--gait", action="store_true",
+                   help="gait analysis (automatic for a run/walk protocol): strides, cadence, cycle-normalised "
+                        "activation, left/right stance symmetry (docs/gait.md)")
+    p.add_argument("--gait-source", default="auto", metavar="SOURCE",
+                   help="gait events from: auto (best available, default), footswitch:COL, accel:COL, knee:COL "
+                        "(COL: an aux column, or LEFT,RIGHT), emg (estimated fallback)")
     studyrun.add_arguments(p)
     p.set_defaults(func=run)
 
@@ -42,16 +50,33 @@ def run(args) -> int:
         return studyrun.run(args, {"normalize": args.normalize})
     args.file = args.paths[0]
     from ..analysis import analyze_recording
+    from ..analysis.gait import GAIT_EXERCISES
     from ..analysis.summary import print_summary
-    analysis = analyze_recording(args.file, normalize=args.normalize)
+    from ..outputs import check_output, write_text
+    if args.report is not None:  # before the work: a bad path must not cost the analysis
+        check_output(args.report, what="--report", inputs=[args.file], force=args.force)
+    analysis = analyze_recording(args.file, normalize=args.normalize, gait=True if args.gait else None,
+                                 gait_source=args.gait_source)
+    gait = analysis.gait
     if args.json:
         print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
-        print_summary(analysis)
+        if gait is None or any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+            print_summary(analysis)   # a walk/run bout has no reps: the gait section below is its analysis
+        if gait is not None:
+            from ..analysis.gait import summary_lines
+            print("\n".join(summary_lines(gait)))
     if args.report:
         from ..analysis.report import render_html
-        Path(args.report).write_text(render_html(analysis, "emgmap session report"), encoding="utf-8")
-        if not args.json:
-            print(f"report: {args.report}")
+        if gait is not None and not any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+            from ..analysis.gait_report import render_gait_html
+            page = render_gait_html(gait, "emgmap gait report", analysis.meta)
+        else:
+            page = render_html(analysis, "emgmap session report")
+            if gait is not None:
+                from ..analysis.gait_report import with_gait_section
+                page = with_gait_section(page, gait)
+        write_text(args.report, page, force=args.force)
+        print(f"report: {args.report}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from .. import validate
 
 RATE_TOLERANCE = 0.05  # measured rate within 5 % of nominal
 
@@ -16,7 +17,7 @@ def register(sub) -> None:
                        description="Stream from a device and print one row per channel; exit 0 when the "
                                    "stream was healthy, 1 with a one-line reason otherwise.")
     p.add_argument("--device", default="sim", help="device spec (default: sim)")
-    p.add_argument("--seconds", type=float, default=5.0, help="how long to stream (default 5)")
+    p.add_argument("--seconds", type=validate.seconds, default=5.0, help="how long to stream (default 5)")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.set_defaults(func=run)
 
@@ -101,7 +102,7 @@ def unhealthy_reason(session, quality, rate) -> str | None:
     if st.dropped_samples:
         return f"{st.dropped_samples} samples were lost in {st.gaps} gaps; check the radio link or cable"
     bad = [(ch.name, flag) for ch, q in zip(session.montage.channels, quality)
-           for flag in q.flags if flag in ("railed", "flat", "too short")]
+           for flag in q.flags if flag in ("not finite", "railed", "flat", "too short")]
     if bad:
         name, flag = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""

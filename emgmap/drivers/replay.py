@@ -26,6 +26,7 @@ class ReplayDriver(Driver):
 
     def __init__(self, path: str, *, device: str, speed: float = 1.0, clock: Clock = SYSTEM_CLOCK):
         from ..recordings import RecordingError, open_recording
+        from ..recordings.sidecars import raw_band
         try:
             self._rec = open_recording(path)
         except RecordingError as e:
@@ -35,10 +36,12 @@ class ReplayDriver(Driver):
             rec.close()
             raise DeviceError(f"recording {path} holds no samples; there is nothing to replay")
         self.montage = rec.montage
+        band = raw_band(rec)
         self.spec = StreamSpec(fs=rec.fs, channel_names=tuple(rec.channel_names), device=device,
                                device_model=f"replay of {rec.attrs.get('device_model', 'a recording')}",
-                               low_cutoff_hz=float(np.max(rec.low_cutoff_hz)),
-                               high_cutoff_hz=float(np.min(rec.high_cutoff_hz)),
+                               # the replayed samples are the raw ones: the source's device band
+                               low_cutoff_hz=band.low_hz,
+                               high_cutoff_hz=rec.fs / 2 if band.high_hz is None else band.high_hz,
                                power_line_hz=float(rec.attrs.get("power_line_hz", 50.0)),
                                aux=tuple(zip(rec.aux_names, rec.aux_units)))
         self.speed = speed

@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import collections
+from dataclasses import replace
 
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..montage import LOWER_LIMB_ORDER
+from ..montage import LOWER_LIMB_ORDER, Montage
 from ..sim import SimConfig, Simulator
 from ..sim.schedule import Schedule
 from ..types import DeviceLost, SampleBlock, StreamSpec
 from .base import Driver
+from ..validate import MAX_SECONDS
 from .spec import DeviceSpec
 
 PARAMS = ("scenario", "severity", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
-          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "fast")
+          "mains_uv", "drop_rate", "disconnect_at", "saturate_at", "counter", "cadence", "fast")
 
 
 def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
@@ -28,16 +30,17 @@ def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
         exercise=spec.take_str("exercise", d.exercise),
         fs=spec.take_float("fs", d.fs, 100, 20000),
         channels=spec.take_int("channels", d.channels, 1, 18),
-        seed=spec.take_int("seed", d.seed, 0),
+        seed=spec.take_int("seed", d.seed, 0, 2**63 - 1),
         scatter=spec.take_float("scatter", d.scatter, 0, 1),
         fatigue=spec.take_float("fatigue", d.fatigue, 0, 1),
         artifacts=spec.take_bool("artifacts", d.artifacts),
         power_line_hz=spec.take_float("mains", d.power_line_hz),
         mains_uv=spec.take_float("mains_uv", d.mains_uv, 0, 10000),
         drop_rate=spec.take_float("drop_rate", d.drop_rate, 0, 0.99),
-        disconnect_at=spec.take_float("disconnect_at", None, 0),
-        saturate_at=spec.take_float("saturate_at", None, 0),
+        disconnect_at=spec.take_float("disconnect_at", None, 0, MAX_SECONDS),
+        saturate_at=spec.take_float("saturate_at", None, 0, MAX_SECONDS),
         counter=spec.take_bool("counter", d.counter),
+        cadence=spec.take_float("cadence", None, 40, 240),
     )
     fast = spec.take_bool("fast", False)
     spec.finish(PARAMS)
@@ -61,7 +64,7 @@ class SimDriver(Driver):
         self.montage = self.sim.montage
         self.spec = StreamSpec(fs=config.fs, channel_names=self.montage.names, device=device,
                                device_model="emgmap simulator", range_uv=config.range_uv,
-                               power_line_hz=config.power_line_hz)
+                               power_line_hz=config.power_line_hz, aux=self.sim.aux_channels)
         self.paced = not fast
         self.clock = clock
         self._frames_per_read = max(1, int(round(block_s * config.fs / self.sim.frame_len)))
@@ -71,6 +74,16 @@ class SimDriver(Driver):
     @property
     def truth(self):
         return self.sim.truth
+
+    def wear(self, montage: Montage) -> None:
+        """Simulate the electrodes of ``montage`` (a user's montage: its channel names, muscles
+        and sides, in its order) instead of the simulator's own; before :meth:`start`."""
+        if self._t0 is not None:
+            raise RuntimeError("wear() after start()")
+        cfg = replace(self.sim.config, channels=len(montage))
+        self.sim = self.subject = Simulator(cfg, montage=montage)
+        self.montage = montage
+        self.spec = replace(self.spec, channel_names=montage.names)
 
     def start(self) -> None:
         self._t0 = self.clock.now()
@@ -97,6 +110,9 @@ class SimDriver(Driver):
         if cfg.disconnect_at is not None and self.sim._next / fs >= cfg.disconnect_at:
             raise DeviceLost(f"the simulator was told to disconnect at {cfg.disconnect_at:g} s")
         first, x, kept = self.sim.next_frames(n_frames)
+        # gait: foot switches, accelerometers, knee angles (a plan may replace the schedule after
+        # open, so the columns follow the spec fixed at open, empty or not)
+        aux = self.sim.aux(first, x.shape[0]) if self.spec.aux else None
         ts = self._t0 + (first + np.arange(x.shape[0])) / fs
         k = 0
         while k < n_frames:  # each run of kept frames is one block: a dropped frame is a gap
@@ -104,7 +120,8 @@ class SimDriver(Driver):
                 k += 1
                 continue
             j = k + int(np.argmin(np.append(kept[k:], False)))
-            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L))
+            self._queue.append(SampleBlock(x[k * L:j * L], ts[k * L:j * L], first + k * L,
+                                           aux=None if aux is None else aux[k * L:j * L]))
             k = j
         return self._queue.popleft() if self._queue else None
 

@@ -1,10 +1,10 @@
 """The live dashboard (PyQt6 + pyqtgraph): the only package that imports Qt.
 
-Qt-free here: :mod:`.decimate` (min/max trace decimation), :mod:`.model`
-(activation levels, symmetry and agonist:antagonist gauges with zones and
-trends), :mod:`.settings` (remembered device, montage, theme) and
-:mod:`.connection` (the session's lifecycle). Views (:mod:`.window` and the
-widgets it holds) pull from the session's rings and status on a QTimer and
-subscribe to those models; workers never touch Qt. Importing this package
-does not import Qt.
+The windows draw the application layer's immutable views (:mod:`emgmap.app`:
+``LiveState`` from :class:`~emgmap.app.live.LiveSession`, the levels, gauges,
+summary, comparison and biofeedback views, the wizard's flow) and send the
+user's intents back; they hold no judgement of their own. Qt-free here:
+:mod:`.decimate` (min/max trace decimation) and :mod:`.settings` (remembered
+device, montage, theme). Workers never touch Qt. Importing this package does
+not import Qt.
 """

@@ -64,6 +64,17 @@ def add_arguments(p) -> None:
     p.add_argument("--window", type=float, default=10.0, help="trace window, s (default 10)")
     p.add_argument("--warmup", type=float, help="seconds before measuring (default: the trace window)")
     p.add_argument("--no-peer", action="store_true", help="skip the pyqtgraph-downsampling peer")
+    p.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH",
+                   help="window size in pixels (default 1920x1080; a laptop: 1366x768)")
+
+
+def _size(text: str) -> tuple[int, int]:
+    import argparse
+    w, _, h = text.lower().partition("x")
+    if not (w.isdigit() and h.isdigit() and int(w) >= 640 and int(h) >= 480):
+        raise argparse.ArgumentTypeError(f"a window size is WIDTHxHEIGHT of at least 640x480, e.g. 1366x768; "
+                                         f"got {text!r}")
+    return int(w), int(h)
 
 
 def _measure(method: str, args, app) -> dict:
@@ -80,7 +91,7 @@ def _measure(method: str, args, app) -> dict:
     spec = f"sim:?channels={args.channels}&fs={args.fs:g}"
     w = MainWindow(None, trace_method=method, settings=GuiSettings(window_s=args.window))
     w.connect_device(spec, driver=FineBlocks(spec))
-    w.resize(1600, 1000)
+    w.resize(*args.size)
     w.show()
     spin(args.window if args.warmup is None else args.warmup)
     paints: list[float] = []
@@ -107,7 +118,8 @@ def run(args) -> int:
     app = QApplication.instance() or QApplication(["emgmap-bench"])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"GUI benchmark: {args.channels} ch at {args.fs:g} Hz, {args.window:g} s window, "
-          f"{args.seconds:g} s per method, Qt platform {app.platformName()}, {os.cpu_count()} CPUs, "
+          f"{args.seconds:g} s per method, window {args.size[0]}x{args.size[1]}, Qt platform {app.platformName()}, "
+          f"{os.cpu_count()} CPUs, "
           f"load average {load}")
     results = [_measure("minmax", args, app)]
     if not args.no_peer:

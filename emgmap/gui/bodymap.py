@@ -7,7 +7,10 @@ the patient from behind, so the patient's left is on the viewer's left. Fill
 colour is the viridis map (van der Walt & Smith 2015: perceptually uniform,
 readable with colour-vision deficiency, dark = low, bright = high) of
 level / full scale, with a colour bar below; muscles not on the montage are
-dashed outlines.
+dashed outlines, and a muscle whose level is in another unit than the shared
+scale (:class:`~emgmap.app.levels.LevelsView`: a µV channel beside %MVC ones)
+is hatched, never coloured on a scale it is not in. Both widgets draw a
+``LevelsView`` and say what they show in their accessible description.
 """
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ import math
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PyQt6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from ..app.levels import LevelsView
 from ..montage import MUSCLES, Montage
 from ..types import Side
-from .theme import MEDIUM_PT, OKABE_ITO, SMALL_PT, Theme, font
+from .theme import BIG_PT, MEDIUM_PT, OKABE_ITO, SMALL_PT, Theme, font, paint_stale
 
 Pts = list[tuple[float, float]]
 
@@ -80,9 +84,12 @@ class BodyMap(QWidget):
         self.lut = [cmap.map(i / 255, mode="qcolor") for i in range(256)]  # mapping per paint is slow
         self.montage: Montage | None = None
         self.fractions: dict[tuple[str, Side], float] = {}
+        self.off_scale: set[tuple[str, Side]] = set()   # in another unit than the colour scale: hatched
         self.legend = ""
         self.highlight: str | None = None   # the placement guide's muscle: outlined, its spot marked
-        self.setMinimumSize(300, 260)
+        self.stale = ""                      # when and why the data stopped ("" while live)
+        self.setAccessibleName("activation map")
+        self.setMinimumSize(300, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # Build the paths once (in view coordinates) so painting only transforms them.
         self._shapes = []
@@ -98,17 +105,32 @@ class BodyMap(QWidget):
         self.theme = theme
         self.update()
 
+    def set_stale(self, text: str) -> None:
+        """``text``: when and why the data stopped (greyed, said); "" live."""
+        self.stale = text
+        self.update()
+
     def set_montage(self, montage: Montage) -> None:
         self.montage = montage
         self.fractions = {}
         self.update()
 
-    def set_levels(self, fractions: dict[tuple[str, Side], float], legend: str) -> None:
+    def set_levels(self, fractions: dict[tuple[str, Side], float], legend: str,
+                   off_scale: set[tuple[str, Side]] = frozenset()) -> None:
         """``fractions``: (muscle, side) -> level / full scale, 0..1; ``legend``: what
-        the top of the colour bar means (``100 %MVC``)."""
+        the top of the colour bar means (``100 %MVC``); ``off_scale``: muscles hatched."""
         self.fractions = fractions
         self.legend = legend
+        self.off_scale = set(off_scale)
+        self.setAccessibleDescription(f"colour scale 0 to {legend}; " + ", ".join(
+            f"{m} {side.value} {'not on this scale' if (m, side) in self.off_scale else f'{f * 100:.0f} %'}"
+            for (m, side), f in fractions.items() if math.isfinite(f)))
         self.update()
+
+    def set_view(self, view: LevelsView) -> None:
+        """Fill the muscles from a :class:`~emgmap.app.levels.LevelsView`."""
+        self.set_levels({(lv.muscle, lv.side): lv.fraction for lv in view.levels}, view.legend,
+                        {(lv.muscle, lv.side) for lv in view.levels if not lv.on_scale})
 
     def set_highlight(self, muscle: str | None) -> None:
         """Outline ``muscle`` on every view and mark the electrode spot (the centre of its
@@ -174,7 +196,10 @@ class BodyMap(QWidget):
             p.setBrush(th.qcolor("skin"))
             p.drawPath(body)
             for m, side, path in muscles:
-                if (m, side) in on:
+                if (m, side) in self.off_scale:   # another unit: hatched, not on the colour scale
+                    p.setBrush(QBrush(th.qcolor("muted"), Qt.BrushStyle.BDiagPattern))
+                    pen = QPen(th.qcolor("body"), 1.0)
+                elif (m, side) in on:
                     p.setBrush(self.colour(self.fractions.get((m, side), 0.0)))
                     pen = QPen(th.qcolor("body"), 1.0)
                 else:
@@ -196,21 +221,33 @@ class BodyMap(QWidget):
             p.restore()
         # colour bar: what a fill means
         y = title_h + 200 * scale + 6
-        bar_w = min(260.0, w - 220)
-        bx = (w - bar_w) / 2 - 40
+        p.setFont(font(SMALL_PT))
+        legend_w = p.fontMetrics().horizontalAdvance(self.legend) + 12
+        bar_w = max(60.0, min(260.0, w - legend_w - 80))
+        bx = max(30.0, (w - bar_w - legend_w) / 2)
         for i in range(64):
             p.fillRect(QRectF(bx + i * bar_w / 64, y, bar_w / 64 + 1, 10), self.lut[i * 4])
         p.setFont(font(SMALL_PT))
         p.setPen(th.qcolor("fg"))
-        p.drawText(QRectF(bx - 60, y - 4, 54, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
-        p.drawText(QRectF(bx + bar_w + 6, y - 4, 200, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   self.legend)
+        p.drawText(QRectF(bx - 30, y - 4, 24, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
+        p.drawText(QRectF(bx + bar_w + 6, y - 4, legend_w, 18),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.legend)
+        if self.stale:
+            paint_stale(p, self.rect(), th, f"STOPPED: {self.stale}")
         p.end()
+
+
+TARGET_BAND = 0.2   # the target band's height, of full scale (the biofeedback band: 20 %MVC)
 
 
 class ActivationBars(QWidget):
     """One row per muscle on the montage: the left level as a bar growing left,
-    the right one growing right, with the numbers at the bar ends."""
+    the right one growing right, with the numbers at the bar ends; a level in
+    another unit than the shared scale is hatched and muted, with its unit. Rows
+    grow with the widget (up to 64 px) so the numbers read from 2 m; the %MVC
+    target is a shaded band with solid edges."""
+
+    MAX_ROW = 64.0
 
     def __init__(self, theme: Theme, parent=None):
         super().__init__(parent)
@@ -218,12 +255,20 @@ class ActivationBars(QWidget):
         self.rows: list[str] = []
         self.values: dict[tuple[str, Side], float] = {}
         self.fractions: dict[tuple[str, Side], float] = {}
+        self.units: dict[tuple[str, Side], str] = {}      # the unit of an off-scale level
         self.header = ""
-        self.target: float | None = None   # biofeedback target as a fraction of full scale
+        self.target: float | None = None   # biofeedback target as a fraction of full scale (the band's bottom)
+        self.stale = ""
         self.setMinimumHeight(120)
+        self.setAccessibleName("activation bars")
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self.update()
+
+    def set_stale(self, text: str) -> None:
+        """``text``: when and why the data stopped (greyed, said); "" live."""
+        self.stale = text
         self.update()
 
     def set_montage(self, montage: Montage) -> None:
@@ -233,10 +278,31 @@ class ActivationBars(QWidget):
         self.update()
 
     def set_levels(self, values: dict[tuple[str, Side], float], fractions: dict[tuple[str, Side], float],
-                   header: str) -> None:
-        """``values`` to print and ``fractions`` (of full scale, 0..1) for the bar lengths."""
+                   header: str, units: dict[tuple[str, Side], str] | None = None) -> None:
+        """``values`` to print and ``fractions`` (of full scale, 0..1) for the bar lengths;
+        ``units``: (muscle, side) -> unit of the levels that are not on the shared scale."""
         self.values, self.fractions, self.header = values, fractions, header
+        self.units = dict(units or {})
+        self.setAccessibleDescription(f"{header}; " + ", ".join(
+            f"{m} {side.value} {v:.0f}" + (f" {self.units[(m, side)]}" if (m, side) in self.units else "")
+            for (m, side), v in values.items() if math.isfinite(v)))
         self.update()
+
+    def set_view(self, view: LevelsView) -> None:
+        """Draw a :class:`~emgmap.app.levels.LevelsView`."""
+        self.set_levels({(lv.muscle, lv.side): lv.value for lv in view.levels},
+                        {(lv.muscle, lv.side): lv.fraction for lv in view.levels}, view.header,
+                        {(lv.muscle, lv.side): lv.unit for lv in view.levels if not lv.on_scale})
+
+    def geometry_rows(self) -> tuple[float, float, float, float, float]:
+        """(header height, row height, name column, number column, centre x) for the current size;
+        a header too long for one line gets two."""
+        w = self.width()
+        fm = QFontMetrics(font(SMALL_PT, bold=True))
+        head = 30.0 if fm.horizontalAdvance(self.header) <= w - 150 else 48.0
+        row_h = min(self.MAX_ROW, (self.height() - head) / max(1, len(self.rows)))
+        name_w, num_w = 70.0, 60.0
+        return head, row_h, name_w, num_w, name_w + (w - name_w) / 2
 
     def paintEvent(self, ev) -> None:
         p = QPainter(self)
@@ -246,43 +312,59 @@ class ActivationBars(QWidget):
             p.end()
             return
         w = self.width()
-        head = 24
-        row_h = min(40.0, (self.height() - head) / len(self.rows))
-        name_w, num_w = 64, 44
-        cx = name_w + (w - name_w) / 2
+        head, row_h, name_w, num_w, cx = self.geometry_rows()
         half = (w - name_w) / 2 - num_w
-        p.setFont(font(SMALL_PT, bold=True))
+        p.setFont(font(MEDIUM_PT, bold=True))
         p.setPen(th.qcolor("muted"))
         p.drawText(QRectF(name_w, 0, 30, head), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "L")
-        p.drawText(QRectF(w - 36, 0, 30, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
-        p.setFont(font(SMALL_PT))
-        text = p.fontMetrics().elidedText(self.header, Qt.TextElideMode.ElideRight, int(w - name_w - 60))
-        p.drawText(QRectF(name_w + 30, 0, w - name_w - 60, head), Qt.AlignmentFlag.AlignCenter, text)
+        p.drawText(QRectF(w - 46, 0, 40, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
+        p.setFont(font(SMALL_PT, bold=True))
+        p.setPen(th.qcolor("fg"))
+        p.drawText(QRectF(name_w + 30, 0, w - name_w - 80, head),
+                   Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.header)
+        bottom = head + len(self.rows) * row_h
+        if self.target is not None:   # the target band, both sides, behind the bars
+            band = QColor(OKABE_ITO["green"])
+            band.setAlpha(70)
+            lo, hi = min(1.0, self.target), min(1.0, self.target + TARGET_BAND)
+            for sign in (-1, 1):
+                x0, x1 = cx + sign * half * lo, cx + sign * half * hi
+                p.fillRect(QRectF(min(x0, x1), head, abs(x1 - x0), bottom - head), band)
+        value_font = font(min(BIG_PT, max(MEDIUM_PT, int(row_h * 0.42))), bold=True)
         for i, m in enumerate(self.rows):
             y = head + i * row_h
             p.setPen(th.qcolor("fg"))
             p.setFont(font(MEDIUM_PT, bold=True))
-            p.drawText(QRectF(0, y, name_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, m)
+            p.drawText(QRectF(6, y, name_w - 6, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, m)
             for side, sign, colour in ((Side.LEFT, -1, th.left), (Side.RIGHT, 1, th.right)):
                 v = self.values.get((m, side))
                 if v is None or not math.isfinite(v):
                     continue
                 f = self.fractions.get((m, side), 0.0)
                 length = half * min(1.0, max(0.0, f if math.isfinite(f) else 0.0))
-                bar = QRectF(cx, y + 0.2 * row_h, sign * length, 0.6 * row_h).normalized()
-                p.fillRect(bar, QColor(colour))
+                bar = QRectF(cx, y + 0.18 * row_h, sign * length, 0.64 * row_h).normalized()
+                unit = self.units.get((m, side))
+                if unit is None:
+                    p.fillRect(bar, QColor(colour))
+                else:   # not on the shared scale: hatched, muted, with its unit
+                    p.fillRect(bar, QBrush(th.qcolor("muted"), Qt.BrushStyle.BDiagPattern))
                 text = QRectF(cx - half - num_w if sign < 0 else cx + half, y, num_w, row_h)
-                p.setPen(th.qcolor("fg"))
-                p.setFont(font(MEDIUM_PT))
+                p.setPen(th.qcolor("fg") if unit is None else th.qcolor("muted"))
+                p.setFont(value_font)
                 align = (Qt.AlignmentFlag.AlignRight if sign < 0 else Qt.AlignmentFlag.AlignLeft)
-                p.drawText(text.adjusted(4, 0, -4, 0), align | Qt.AlignmentFlag.AlignVCenter, f"{v:.0f}")
+                p.drawText(text.adjusted(2, 0, -2, 0), align | Qt.AlignmentFlag.AlignVCenter, f"{v:.0f}")
+                if unit is not None:
+                    p.setFont(font(SMALL_PT))
+                    p.drawText(text.adjusted(2, 0, -2, 0), align | Qt.AlignmentFlag.AlignBottom, unit)
             p.setPen(QPen(th.qcolor("grid"), 1))
             p.drawLine(QPointF(cx, y), QPointF(cx, y + row_h))
-        if self.target is not None:   # the target line, both sides, dashed so it reads over a bar
-            pen = QPen(th.qcolor("fg"), 2, Qt.PenStyle.DashLine)
-            p.setPen(pen)
-            bottom = head + len(self.rows) * row_h
-            for sign in (-1, 1):
-                x = cx + sign * half * min(1.0, self.target)
-                p.drawLine(QPointF(x, head), QPointF(x, bottom))
+        if self.target is not None:   # the band's edges, solid over the bars
+            p.setPen(QPen(th.qcolor("fg"), 3))
+            for frac in (self.target, self.target + TARGET_BAND):
+                if frac <= 1.0:
+                    for sign in (-1, 1):
+                        x = cx + sign * half * frac
+                        p.drawLine(QPointF(x, head), QPointF(x, bottom))
+        if self.stale:
+            paint_stale(p, self.rect(), th, f"STOPPED: {self.stale}")
         p.end()

@@ -21,18 +21,27 @@ STATE_WORDS = {State.IDLE: "not connected", State.CONNECTING: "connecting", Stat
                State.STOPPED: "disconnected"}
 
 
-def device_choices() -> list[tuple[str, str]]:
-    """(label, spec) for the picker: simulator scenarios, serial ports found now, BrainFlow boards."""
+def usb_serial(port) -> bool:
+    """Whether a port found by pyserial can be a USB board (an OpenBCI dongle, a
+    microcontroller): it has a USB vendor id. A motherboard UART (/dev/ttyS0) has none
+    and never carries a board, so it is not offered."""
+    return port.vid is not None
+
+
+def device_choices(ports=None) -> list[tuple[str, str]]:
+    """(label, spec) for the picker: simulator scenarios, the USB serial ports found now
+    (``ports``: pyserial's ``comports()`` by default), BrainFlow boards."""
     from ..sim import SCENARIOS
     out = [("Simulator", "sim")]
     out += [(f"Simulator: {s.name}", f"sim:?scenario={s.name}") for s in SCENARIOS.values() if s.name != "healthy"]
     out.append(("Simulator: 16 channels, 2 kHz", "sim:?channels=16&fs=2000"))
-    try:
-        from serial.tools import list_ports
-        ports = sorted(p.device for p in list_ports.comports())
-    except Exception:  # pyserial missing or the port scan failed: still offer the rest
-        ports = []
-    for port in ports:
+    if ports is None:
+        try:
+            from serial.tools import list_ports
+            ports = list_ports.comports()
+        except Exception:  # pyserial missing or the port scan failed: still offer the rest
+            ports = []
+    for port in sorted((p.device for p in ports if usb_serial(p))):
         out.append((f"Serial board on {port}", f"serial:{port}"))
         out.append((f"OpenBCI Cyton on {port}", f"brainflow:cyton?port={port}"))
         out.append((f"OpenBCI Cyton + Daisy on {port}", f"brainflow:cyton_daisy?port={port}"))
@@ -58,7 +67,10 @@ class DeviceBar(QWidget):
         for label, spec in device_choices():
             self.picker.addItem(label, spec)
         self.picker.addItem(REPLAY_ITEM, "")
+        # a typed spec stays text (an inserted item had no spec, so Enter connected to "")
+        self.picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.picker.activated.connect(self._picked)
+        self.picker.lineEdit().returnPressed.connect(lambda: self.connect_requested.emit(self.spec()))
         self.connect_button = QPushButton("Connect")
         self.montage_button = QPushButton("Montage…")
         for b in (self.connect_button, self.montage_button):
@@ -69,8 +81,11 @@ class DeviceBar(QWidget):
         self.rate_label = QLabel()
         self.dropped_label = QLabel()
         self.latency_label = QLabel()
-        for lab in (self.state_label, self.rate_label, self.dropped_label, self.latency_label):
+        # each as wide as its widest text: a status changing never widens the window
+        for lab, widest in ((self.state_label, "● replay finished"), (self.rate_label, "0000.0 Hz"),
+                            (self.dropped_label, "99999 dropped"), (self.latency_label, "9999 ms to screen")):
             lab.setFont(font(MEDIUM_PT, bold=True))
+            lab.setMinimumWidth(lab.fontMetrics().horizontalAdvance(widest) + 4)
         lay.addWidget(QLabel("Device"))
         lay.addWidget(self.picker, 1)
         lay.addWidget(self.connect_button)
@@ -85,8 +100,8 @@ class DeviceBar(QWidget):
     def spec(self) -> str:
         """The spec of the chosen entry, or the typed text when it was edited."""
         text = self.picker.currentText().strip()
-        i = self.picker.findText(text)
-        return (self.picker.itemData(i) or "") if i >= 0 else text
+        data = self.picker.itemData(self.picker.findText(text))
+        return text if data is None else data
 
     def set_spec(self, spec: str) -> None:
         i = self.picker.findData(spec)
@@ -108,14 +123,16 @@ class DeviceBar(QWidget):
             self.connect_requested.emit(self.spec())
 
     def set_connected(self, connected: bool) -> None:
+        """The picker stays usable while connected: picking or typing another device and
+        pressing Enter switches to it."""
         self.connected = connected
         self.connect_button.setText("Disconnect" if connected else "Connect")
-        self.picker.setEnabled(not connected)
 
     def show_status(self, st: Status, latency_ms: float | None, nominal_fs: float | None = None,
-                    paced: bool = True) -> None:
-        colour = STATE_COLOURS.get(st.state, self.theme.muted)
-        self.state_label.setText(f"● {STATE_WORDS[st.state]}")
+                    paced: bool = True, ended: bool = False) -> None:
+        """``ended``: a replay played to its end (not a device lost)."""
+        colour = self.theme.muted if ended else STATE_COLOURS.get(st.state, self.theme.muted)
+        self.state_label.setText("● replay finished" if ended else f"● {STATE_WORDS[st.state]}")
         self.state_label.setStyleSheet(f"color: {colour}")
         if st.state == State.STREAMING and st.samples:
             self.rate_label.setText(f"{st.measured_rate:7.1f} Hz" if paced else "unpaced")

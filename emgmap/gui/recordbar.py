@@ -7,6 +7,8 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from .theme import MEDIUM_PT, OKABE_ITO, font
 
+MARKER_TEXT_W = 240
+
 
 def human_size(n: int) -> str:
     for unit in ("B", "kB", "MB", "GB"):
@@ -34,6 +36,8 @@ class RecordBar(QWidget):
         self.folder_button.clicked.connect(self.folder_requested)
         self.info = QLabel("not recording")
         self.info.setFont(font(MEDIUM_PT, bold=True))
+        # as wide as its widest text from the start: a recording starting never widens the window
+        self.info.setMinimumWidth(self.info.fontMetrics().horizontalAdvance("● REC 00:00  999.9 MB") + 8)
         self.marker_button = QPushButton("Marker (space)")
         self.marker_button.setFont(font(MEDIUM_PT))
         self.marker_button.clicked.connect(self.request_marker)
@@ -41,7 +45,9 @@ class RecordBar(QWidget):
         self.label.setPlaceholderText("marker label (optional)")
         self.label.setMinimumWidth(260)
         self.label.returnPressed.connect(self.request_marker)
+        # a fixed width, so the first marker's text does not push the button and the field aside
         self.last_marker = QLabel("")
+        self.last_marker.setFixedWidth(MARKER_TEXT_W)
         for b in (self.record_button, self.folder_button, self.marker_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the space bar must never press them
         lay.addWidget(self.record_button)
@@ -76,4 +82,7 @@ class RecordBar(QWidget):
         self.info.setToolTip(path)
 
     def show_marker(self, onset_s: float, label: str) -> None:
-        self.last_marker.setText(f"marker at {onset_s:.1f} s{': ' + label if label else ''}")
+        text = f"marker at {onset_s:.1f} s{': ' + label if label else ''}"
+        self.last_marker.setToolTip(text)
+        self.last_marker.setText(self.last_marker.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                                           MARKER_TEXT_W - 4))

@@ -2,7 +2,10 @@
 "Color Universal Design"), light and dark themes, and sizes readable from 2 m.
 
 Meaning never rests on colour alone: zones also print their value and a word,
-sides are labelled L/R.
+sides are labelled L/R. Zones take green, orange and vermillion; the sides never
+use those (a right-side trace in the "imbalance" colour reads as a judgement):
+left and right are sky and yellow on the dark theme, blue and reddish purple on
+the light one.
 """
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ OKABE_ITO = {
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
 ZONE_COLOURS = {"green": OKABE_ITO["green"], "amber": OKABE_ITO["orange"], "red": OKABE_ITO["vermillion"]}
-ZONE_WORDS = {"green": "ok", "amber": "watch", "red": "imbalance", "none": ""}
 ZONE_TEXT = {"green": "#ffffff", "amber": "#000000", "red": "#ffffff"}   # legible on each zone colour
 
 # Point sizes: the gauges' numbers and the status figures must read from 2 m.
@@ -46,10 +48,10 @@ class Theme:
 
 THEMES = {
     "dark": Theme("dark", bg="#15181c", panel="#20242a", fg="#eceff1", muted="#9aa3ab", grid="#3a4048",
-                  left=OKABE_ITO["sky"], right=OKABE_ITO["orange"], midline=OKABE_ITO["purple"],
+                  left=OKABE_ITO["sky"], right=OKABE_ITO["yellow"], midline=OKABE_ITO["purple"],
                   body="#c8cdd2", skin="#2c3138", banner=OKABE_ITO["vermillion"]),
     "light": Theme("light", bg="#fafafa", panel="#eef0f2", fg="#111418", muted="#505860", grid="#c9ced3",
-                   left=OKABE_ITO["blue"], right=OKABE_ITO["vermillion"], midline=OKABE_ITO["purple"],
+                   left=OKABE_ITO["blue"], right=OKABE_ITO["purple"], midline="#505860",
                    body="#303840", skin="#dde1e5", banner=OKABE_ITO["vermillion"]),
 }
 
@@ -80,3 +82,25 @@ def apply(app: QApplication, theme: Theme) -> None:
     f = app.font()
     f.setPointSize(SMALL_PT)
     app.setFont(f)
+
+
+def paint_stale(p, rect, theme: Theme, text: str) -> None:
+    """Grey what was painted in ``rect`` (QPainter ``p``) and say when it stopped: old data
+    must never look live (its zone colours least of all)."""
+    from PyQt6.QtCore import QRectF, Qt
+    veil = QColor(theme.bg)
+    veil.setAlpha(205)
+    p.fillRect(rect, veil)
+    p.setPen(QColor(theme.fg))
+    p.setFont(font(SMALL_PT, bold=True))
+    p.drawText(QRectF(rect).adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, text)
+
+
+def fit_to_screen(w, width: int, height: int) -> None:
+    """Open at ``width`` x ``height``, or smaller on a small screen (a 1366x768 laptop)."""
+    screen = w.screen() or QApplication.primaryScreen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        width, height = min(width, avail.width() - 20), min(height, avail.height() - 40)
+        w.move(avail.x() + (avail.width() - width) // 2, avail.y() + (avail.height() - height) // 2)
+    w.resize(width, height)

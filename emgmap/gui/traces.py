@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 
+from ..app.levels import nice_scale
 from ..montage import Montage
 from ..ringbuffer import RingBuffer
 from ..types import ConfigError, Side
@@ -21,16 +22,6 @@ from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
 METHODS = ("minmax", "pyqtgraph")
 FLAG_WORDS = {"mains-heavy": "mains", "too short": "short"}   # short enough for the fixed label column
 LANE_HALF = 0.45          # a channel uses ±0.45 of its unit-high lane; clipped there
-SCALE_STEPS_UV = np.array([b * 10.0 ** e for e in range(0, 6) for b in (1, 2, 5)])
-
-
-def nice_scale(amplitude: float, current: float) -> float:
-    """The 1-2-5 step that holds ``amplitude``; keeps ``current`` while it still
-    fits well (40-100 % used), so the scale does not hop every second."""
-    if current and 0.4 * current <= amplitude <= current:
-        return current
-    i = np.searchsorted(SCALE_STEPS_UV, amplitude)
-    return float(SCALE_STEPS_UV[min(i, len(SCALE_STEPS_UV) - 1)])
 
 
 class LaneCurve(pg.PlotCurveItem):
@@ -71,6 +62,9 @@ class TracesView(pg.PlotWidget):
         self.fs = 1.0
         self.window_s = 10.0
         self.scale_uv = 0.0
+        self.stale = ""                 # why and when the data stopped ("" while live)
+        self.per_lane = False           # each lane its own scale (an MVC trial: one muscle at full effort)
+        self.lane_scales_uv: np.ndarray | None = None
         self.unit_label = "raw"
         self._centre: np.ndarray | None = None
         self._last_rescale = 0.0
@@ -108,7 +102,18 @@ class TracesView(pg.PlotWidget):
     def _colour_curves(self) -> None:
         for c, side in zip(self.curves, self._sides):
             colour = {Side.LEFT: self.theme.left, Side.RIGHT: self.theme.right}.get(side, self.theme.midline)
-            c.setPen(pg.mkPen(colour, width=1))
+            c.setPen(pg.mkPen(self.theme.muted if self.stale else colour, width=1))
+
+    def set_stale(self, text: str) -> None:
+        """``text`` (e.g. "device lost at 10:42:07"): the data stopped; the curves turn grey and
+        the time axis counts back from the last sample, not from now. "" : live again."""
+        if text == self.stale:
+            return
+        self.stale = text
+        self._colour_curves()
+        self.getPlotItem().getAxis("bottom").setLabel(f"seconds before the last sample · {text}" if text else
+                                                      "seconds before now")
+        self._set_title()
 
     def set_source(self, ring: RingBuffer, ring_t: RingBuffer, fs: float, montage: Montage, window_s: float,
                    unit_label: str) -> None:
@@ -120,6 +125,8 @@ class TracesView(pg.PlotWidget):
         for _, line in self.event_lines:
             pi.removeItem(line)
         self.event_lines = []
+        self.stale = ""
+        self.getPlotItem().getAxis("bottom").setLabel("seconds before now")
         self.ring_t = ring_t
         self.newest_index = self.drawn_index = -1   # a new source: nothing of it drawn yet
         self.ring, self.fs, self.window_s, self.unit_label = ring, fs, window_s, unit_label
@@ -140,6 +147,7 @@ class TracesView(pg.PlotWidget):
         self._colour_curves()
         self._centre = None
         self.scale_uv = 0.0
+        self.lane_scales_uv = None
         self._rebuild_trace()
         pi.setXRange(-window_s, 0, padding=0)
         pi.setYRange(-0.6, C - 0.4, padding=0)
@@ -180,14 +188,18 @@ class TracesView(pg.PlotWidget):
 
     def _set_ticks(self) -> None:
         C = len(self.labels)
-        ticks = [(C - 1 - i, f"{lab} ⚠ {', '.join(FLAG_WORDS.get(x, x) for x in f)}" if f else lab)
-                 for i, (lab, f) in enumerate(zip(self.labels, self.flags))]
+        scales = self.lane_scales_uv if self.per_lane and self.lane_scales_uv is not None else [None] * C
+        ticks = [(C - 1 - i, (f"{lab} ⚠ {', '.join(FLAG_WORDS.get(x, x) for x in f)}" if f else lab)
+                  + (f" ±{sc:g}" if sc is not None else ""))
+                 for i, (lab, f, sc) in enumerate(zip(self.labels, self.flags, scales))]
         self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self._set_title()
 
     def _set_title(self) -> None:
-        scale = f"lane ±{self.scale_uv:g} µV" if self.scale_uv else ""
-        self.getPlotItem().setTitle(f"{self.unit_label} · {scale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
+        scale = "each lane its own scale (µV on the labels)" if self.per_lane else \
+            f"lane ±{self.scale_uv:g} µV" if self.scale_uv else ""
+        stale = f" · STOPPED: {self.stale}" if self.stale else ""
+        self.getPlotItem().setTitle(f"{self.unit_label} · {scale}{stale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
 
     def _rebuild_trace(self) -> None:
         if self.ring is None:
@@ -226,13 +238,23 @@ class TracesView(pg.PlotWidget):
         self.newest_index = total - 1
         return True
 
+    def set_per_lane(self, on: bool) -> None:
+        """Scale each lane to its own signal (a one-muscle MVC trial, where a shared scale
+        would clip the tested lane to a solid block and hide its plateau) or all lanes alike
+        (default: amplitudes compare across muscles). Rescales at the next frame."""
+        if on != self.per_lane:
+            self.per_lane = on
+            self.lane_scales_uv = None
+            self._centre = None
+            self._set_ticks()
+
     def _draw(self, x: np.ndarray, y: np.ndarray) -> None:
         C = y.shape[1]
         now = time.monotonic()
         if self._centre is None or now - self._last_rescale > 1.0:
             self._rescale(y)
             self._last_rescale = now
-        gain = LANE_HALF / self.scale_uv
+        gain = LANE_HALF / (self.lane_scales_uv if self.per_lane else self.scale_uv)
         lanes = np.clip((y - self._centre) * gain, -LANE_HALF, LANE_HALF) + (C - 1 - np.arange(C))
         for c, curve in enumerate(self.curves):
             curve.setData(x, lanes[:, c])
@@ -244,7 +266,15 @@ class TracesView(pg.PlotWidget):
         if y.shape[0] == 0:
             return
         self._centre = np.median(y, axis=0)
-        amp = float(np.median(np.percentile(np.abs(y - self._centre), 99, axis=0)))
+        excursion = np.percentile(np.abs(y - self._centre), 99, axis=0)
+        if self.per_lane:
+            old = self.lane_scales_uv if self.lane_scales_uv is not None else np.zeros(y.shape[1])
+            new_lanes = np.array([nice_scale(max(float(a), 1.0), float(o)) for a, o in zip(excursion, old)])
+            if self.lane_scales_uv is None or not np.array_equal(new_lanes, self.lane_scales_uv):
+                self.lane_scales_uv = new_lanes
+                self._set_ticks()
+            return
+        amp = float(np.median(excursion))
         new = nice_scale(max(amp, 1.0), self.scale_uv)
         if new != self.scale_uv:
             self.scale_uv = new

@@ -9,7 +9,6 @@ timer, the recorder and the session.
 from __future__ import annotations
 
 import collections
-import math
 import threading
 import time
 from pathlib import Path
@@ -20,23 +19,27 @@ from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
+from ..app.biofeedback_view import BiofeedbackModel
+from ..app.gauges import GaugesModel
+from ..app.levels import LevelsModel
 from ..app.live import CALIBRATE_S, LiveSession, MessageKind, MontageOrigin
 from ..clock import SYSTEM_CLOCK, Clock
 from ..montage import Montage
 from ..protocols import Protocol, Zones
 from ..quality import channel_quality
 from ..sinks.recorder import RecorderState
-from ..session import Session
-from ..types import EmgmapError
+from ..session import Session, State
+from ..types import EmgmapError, Side
 from . import settings as settings_mod
+from .banner import Banner
 from .bodymap import ActivationBars, BodyMap
 from .devicebar import DeviceBar, MontageEditor
 from .gauges import GaugePanel
-from .model import IndicesModel
+from .patient_view import PatientView
 from .recordbar import RecordBar
-from .theme import MEDIUM_PT, OKABE_ITO, THEMES, apply, font
-from .traces import TracesView, nice_scale
-from .wizard import SessionWizard
+from .theme import MEDIUM_PT, THEMES, apply, fit_to_screen, font
+from .traces import TracesView
+from .wizard import COMPACT_BELOW_PX, SessionWizard
 
 TRACE_WINDOW_MAX_S = 30.0   # the longest trace window offered
 
@@ -46,64 +49,6 @@ def band_text(session: Session) -> str:
     d = session.pipeline.design
     c = session.pipeline.config
     return f"{c.hp_hz:g}-{d.lp_hz:g} Hz" + (f", notch {c.mains_hz:g} Hz" if d.notch_hz else "")
-
-
-class Banner(QWidget):
-    """One clear line across the window (errors in vermillion, notes in blue).
-
-    Its height is always reserved, so a message appearing or going never moves
-    the plots (nothing jumps); a long message is elided, with the whole text in
-    the tooltip."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 2, 8, 2)
-        self.label = QLabel()
-        self.label.setFont(font(MEDIUM_PT, bold=True))
-        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.close_button = QPushButton("✕")
-        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.close_button.setFixedWidth(36)
-        self.close_button.clicked.connect(self.hide)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.close_button)
-        self.setAutoFillBackground(True)
-        self.setFixedHeight(self.sizeHint().height())
-        self.kind = ""
-        self.full_text = ""
-        self.hide()
-
-    @property
-    def shown(self) -> bool:
-        """A message is up (the widget itself always keeps its place)."""
-        return bool(self.kind)
-
-    def show_message(self, text: str, kind: str = "error") -> None:
-        colour = OKABE_ITO["vermillion"] if kind == "error" else OKABE_ITO["blue"]
-        self.setStyleSheet(f"background: {colour}; color: white;")
-        self.full_text = text
-        self.label.setText(text)
-        self.label.setToolTip(text)
-        self.close_button.show()
-        self.kind = kind
-        self._elide()
-
-    def hide(self) -> None:
-        self.kind = self.full_text = ""
-        self.setStyleSheet("")
-        self.label.setText("")
-        self.label.setToolTip("")
-        self.close_button.hide()
-
-    def _elide(self) -> None:
-        if self.kind:
-            fm = self.label.fontMetrics()
-            self.label.setText(fm.elidedText(self.full_text, Qt.TextElideMode.ElideRight, max(50, self.label.width())))
-
-    def resizeEvent(self, ev) -> None:
-        super().resizeEvent(ev)
-        self._elide()
 
 
 class MainWindow(QMainWindow):
@@ -124,11 +69,15 @@ class MainWindow(QMainWindow):
         self.protocol = protocol
         self.live = LiveSession(clock=clock, ring_seconds=self.default_ring_s(),
                                 remembered_montage=settings_mod.remembered_montage)
-        self.model: IndicesModel | None = None
+        self.model: GaugesModel | None = None          # the gauges (app/gauges.py)
+        self.levels_model: LevelsModel | None = None   # the map and the bars (app/levels.py)
+        self.feedback: BiofeedbackModel | None = None  # the patient view's (app/biofeedback_view.py)
+        self.state = None                              # the newest LiveState drawn
+        self.stopped = ""                              # when and why the data on screen stopped
+        self._replay: tuple[float, float, list] | None = None  # a replayed file's (start, speed, sets)
+        self._replay_path: Path | None = None
         self._frame = 0
         self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
-        self._level_peaks: collections.deque[float] = collections.deque(maxlen=200)  # 10 s at 20 Hz
-        self._level_scale = 0.0
         self._opening = False   # a device is being opened (nested event loop): no second open
         self._closing = False
         self.setWindowTitle("emgmap")
@@ -137,7 +86,7 @@ class MainWindow(QMainWindow):
         self.device_bar.connect_requested.connect(self.connect_device)
         self.device_bar.disconnect_requested.connect(self.disconnect_device)
         self.device_bar.montage_requested.connect(self.edit_montage)
-        self.banner = Banner()
+        self.banner = Banner(theme=self.theme)
 
         controls = QHBoxLayout()
         controls.setContentsMargins(6, 0, 6, 0)
@@ -194,7 +143,7 @@ class MainWindow(QMainWindow):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.body)
         top.addWidget(self.bars)
-        top.setSizes([420, 280])
+        top.setSizes([450, 550])   # the bars get the room their numbers need (read from 2 m)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(gauge_scroll)
@@ -202,7 +151,7 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.traces)
         split.addWidget(right)
-        split.setSizes([1000, 720])
+        split.setSizes([1000, 900])
         self.splitters = (top, right, split)
         self.record_bar = RecordBar()
         self.record_bar.record_requested.connect(self.start_recording)
@@ -223,7 +172,10 @@ class MainWindow(QMainWindow):
         lay.addWidget(split, 1)
         lay.addWidget(self.record_bar)
         self.setCentralWidget(central)
-        self.resize(1600, 1000)
+        fit_to_screen(self, 1600, 1000)   # never larger than the screen (a 1366x768 laptop)
+        self.patient_view = PatientView(self.theme)
+        self.patient_view.nudge_requested.connect(self._nudge_band)
+        self.patient_view.close_requested.connect(lambda: self.show_patient_view(False))
         self.reviews: list = []   # open review and compare windows
         self._build_menus()
         self._restore_layout()
@@ -257,6 +209,10 @@ class MainWindow(QMainWindow):
         return self.live.publisher
 
     def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
+        self._replay = None
+        return self._connect(spec, montage, driver)
+
+    def _connect(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
         """Connect to ``spec`` (or to ``driver``, opened from it); on a bad spec or
         montage, show why and stay usable (a session already streaming goes on unless
         the new device opened)."""
@@ -338,19 +294,21 @@ class MainWindow(QMainWindow):
         p = self.protocol
         shown = montage.with_pairs(p.pairs) if p is not None else montage   # the session computes more pairs
         if p is None:
-            self.model = IndicesModel(shown, Zones(symmetry_green=self.settings.symmetry_green,
-                                                   symmetry_amber=self.settings.symmetry_amber))
+            self.model = GaugesModel(shown, Zones(symmetry_green=self.settings.symmetry_green,
+                                                  symmetry_amber=self.settings.symmetry_amber))
         else:
             expected = {q.name: p.expected_range(q.name) for q in shown.pairs if p.expected_range(q.name)}
             # a unilateral exercise works one leg at a time: a live left/right comparison would
             # only say which leg is working; its symmetry comes from the left vs right sets
-            self.model = IndicesModel(shown, p.zones, expected=expected, muscles=() if p.unilateral else p.muscles)
+            self.model = GaugesModel(shown, p.zones, expected=expected, muscles=() if p.unilateral else p.muscles)
         self.gauges.set_model(self.model)
+        self.levels_model = LevelsModel(montage)
+        self.feedback = BiofeedbackModel(shown, (p.prime_mover,) if p is not None else ("gmed",),
+                                         target_pct=self.settings.target_pct)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
-        self._level_peaks.clear()
-        self._level_scale = 0.0
         self._latencies.clear()
+        self._show_stale("")
 
     def _set_trace_source(self) -> None:
         s = self.session
@@ -391,16 +349,15 @@ class MainWindow(QMainWindow):
             return
         self._frame += 1
         drawing = not self.isMinimized()  # minimised: no drawing, status and recorder still watched
-        if drawing:
+        if drawing and not self.stopped:
             self.traces.refresh()
-        if drawing and self._frame % 3 == 0:
-            self._update_levels(numbers=self._frame % 15 == 0)
+        if self._frame % 3 == 0:
+            self._update_state(drawing, numbers=self._frame % 15 == 0)
         if self._frame % 3 == 0 and self.wizard.runner is not None:
             self.wizard.tick()
         if self._frame % 15 == 0:
             self._update_events()
-            self._update_status()
-        if drawing and self._frame % 60 == 0:
+        if drawing and self._frame % 60 == 0 and not self.stopped:
             self._update_quality()
 
     def _painted(self, index: int) -> None:
@@ -419,55 +376,90 @@ class MainWindow(QMainWindow):
         recent = [lat for t, lat in self._latencies if now - t <= last_s]
         return float(np.median(recent)) * 1000.0
 
-    def _update_levels(self, numbers: bool) -> None:
-        """Activation map and bars from the session's labelled activation (the 500 ms
-        trailing mean of each envelope, docs/dsp.md §8); gauges and numbers at 4 Hz."""
-        live = self.session.latest_indices()
-        if live is None:
-            return
-        montage = self.session.montage
-        values = {(c.muscle, c.side): live.activation[c.name] for c in montage.assigned}
-        units = {v.unit for v in values.values()}
-        uv = [v.value for v in values.values() if v.unit == "µV" and math.isfinite(v.value)]
-        if uv:  # µV: a 1-2-5 full scale over the 95th percentile of the last 10 s of peaks,
-            # so that a movement artefact's spike does not shrink every muscle for seconds
-            self._level_peaks.append(max(uv))
-            self._level_scale = nice_scale(float(np.percentile(self._level_peaks, 95)), self._level_scale)
-        fractions = {k: v.value / (self._level_scale if v.unit == "µV" else 100.0) for k, v in values.items()}
-        if len(units) == 1:
-            unit = units.pop()
-            full = self._level_scale if unit == "µV" else 100.0
-            legend, header = f"{full:g} {unit}", f"{unit}, full bar {full:g}"
-            norm = {"%MVC": "levels: %MVC", "% peak": "levels: % of task peak (no MVC)",
-                    "µV": "levels: µV envelope (not calibrated)"}[unit]
-        else:  # some channels calibrated, some not: each in its own unit, said so
-            legend = "100 %" + (f", {self._level_scale:g} µV" if uv else "")
-            header = "per channel: " + ", ".join(sorted(units)) + ", full bar 100" + (
-                f" / {self._level_scale:g} µV" if uv else "")
-            norm = "levels: %MVC where calibrated, else " + " / ".join(sorted(units - {"%MVC"}))
-        self.body.set_levels(fractions, legend)
-        if numbers:
-            self.bars.set_levels({k: v.value for k, v in values.items()}, fractions, header)
-            self.model.update(live)
-            self.norm_label.setText(norm)
-
-    def _update_status(self) -> None:
-        """The device bar, and what happened since the last look (a device lost or back, a
-        recording finalised or failed) in the banner (LiveSession.poll)."""
+    def _update_state(self, drawing: bool, numbers: bool) -> None:
+        """Draw the session's state (:meth:`LiveSession.poll`, 20 Hz): the activation map from
+        the levels view; at 4 Hz the bars, gauges, numbers and status (numbers that change 60
+        times a second cannot be read); what happened since the last look in the banner."""
+        state = self.state = self.live.poll()
         s = self.session
-        if s is None:
-            return
-        state = self.live.poll()
-        self.device_bar.show_status(state.status, self.latency_ms(), s.fs, s.driver.paced)
         for m in state.messages:
             self.banner.show_message(m.text, kind="error" if m.kind == MessageKind.ERROR else "note")
-        if not s.running:
-            self.device_bar.set_connected(False)
-        if self.recorder is None:
-            self.record_bar.set_recording(False)
+        ended = state.status is not None and state.status.state in (State.LOST, State.ERROR, State.STOPPED)
+        if ended:   # (connecting is not stopped: nothing was shown yet)
+            self._show_stale(self._stopped_text(state))
+        live = state.indices
+        if drawing and live is not None and self.levels_model is not None:
+            levels = self.levels_model.update(live, state.calibration)
+            self.body.set_view(levels)
+            if numbers:
+                self.bars.set_view(levels)
+                self.model.update(live, state.calibration, working_side=self.working_side(live.t))
+                self.norm_label.setText(levels.norm_text)
+            if self.patient_view.isVisible() and self.feedback is not None:
+                side = self.working_side(live.t)
+                self.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
+                self.patient_view.set_view(self.feedback.update(live))
+        if numbers or ended:
+            self.device_bar.show_status(state.status, None if ended else self.latency_ms(), s.fs,
+                                        s.driver.paced, ended=state.ended)
+            if not s.running:
+                self.device_bar.set_connected(False)
+            if self.recorder is None:
+                self.record_bar.set_recording(False)
+            else:
+                rs = state.recording
+                self.record_bar.show_progress(rs.seconds, rs.file_bytes, rs.path)
+
+    def _update_status(self) -> None:
+        """The state now, drawn at once (after a disconnect, a recording stopped...)."""
+        if self.session is not None:
+            self._update_state(drawing=not self.isMinimized(), numbers=True)
+
+    def _stopped_text(self, state) -> str:
+        """"replay finished at 10:42:07", "device lost at ...": when the data on screen stopped."""
+        if self.stopped:
+            return self.stopped
+        st = state.status
+        if state.ended:
+            what = "replay finished"
+        elif st is not None and st.state == State.STOPPED:
+            what = "disconnected"
         else:
-            rs = state.recording
-            self.record_bar.show_progress(rs.seconds, rs.file_bytes, rs.path)
+            what = (st.message if st is not None else "") or "the device stopped"
+        return f"{what} at {time.strftime('%H:%M:%S')}"
+
+    def _show_stale(self, text: str) -> None:
+        """Grey every view and say when the data stopped ("" : live)."""
+        if text == self.stopped:
+            return
+        self.stopped = text
+        for view in (self.traces, self.body, self.bars, self.gauges):
+            view.set_stale(text)
+
+    def working_side(self, t: float) -> Side | None:
+        """The leg working at session time ``t``: a guided session's unilateral set, or a replayed
+        file's set at that moment (None: both legs, or none)."""
+        side = self.wizard.working_side()
+        if side is not None or self._replay is None:
+            return side
+        t0, speed, sets = self._replay
+        ft = t0 + (t * speed if speed > 0 else t)   # the replay's session time -> the file's
+        return next((e.side for e in sets if e.onset_s <= ft < e.onset_s + e.duration_s), None)
+
+    # -- the patient view ----------------------------------------------------------------
+    def show_patient_view(self, on: bool) -> None:
+        """B: the patient-facing biofeedback screen, full screen (B or Esc: back)."""
+        if on and self.session is not None:
+            self.patient_view.set_theme(self.theme)
+            self.patient_view.show_full_screen()
+            self.patient_view.activateWindow()
+        else:
+            self.patient_view.hide()
+            self.activateWindow()
+
+    def _nudge_band(self, muscle: str, steps: int) -> None:
+        if self.feedback is not None:
+            self.feedback.nudge(muscle, steps)
 
     def _update_events(self) -> None:
         """Markers and gaps as lines on the traces."""
@@ -562,7 +554,18 @@ class MainWindow(QMainWindow):
         if ev.key() == Qt.Key.Key_Space:
             self.record_bar.request_marker()
             return
+        if ev.key() == Qt.Key.Key_B and ev.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.show_patient_view(not self.patient_view.isVisible())
+            return
         super().keyPressEvent(ev)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        # the guided session's panel takes at most 55 % of the height (its pages scroll inside):
+        # it never pushes the traces, the gauges or the record bar off a laptop screen
+        self.wizard.setMaximumHeight(max(220, int(self.height() * 0.55)))
+        self.wizard.set_compact(self.height() < COMPACT_BELOW_PX)
+        self.wizard.fit_page()
 
     # -- menus, review and compare -------------------------------------------------------
     def _build_menus(self) -> None:
@@ -646,7 +649,44 @@ class MainWindow(QMainWindow):
             return False
         spec = f"replay:{path}?speed={speed:g}"
         self.device_bar.set_spec(spec)
-        return self.connect_device(spec)
+        if not self.connect_device(spec):
+            return False
+        self._adopt_recording(path, speed)
+        return True
+
+    def replay_position(self, path: str | Path) -> float | None:
+        """Where the replay of ``path`` is, in the file's session time (None: not replaying it,
+        or it finished)."""
+        s = self.session
+        if self._replay is None or s is None or not s.running or Path(path) != self._replay_path:
+            return None
+        t0, speed, _ = self._replay
+        return t0 + s.now_s() * (speed if speed > 0 else 1.0)
+
+    def _adopt_recording(self, path: str | Path, speed: float) -> None:
+        """A replay shows what the live session showed: the file's MVC references, its protocol
+        (pairs, zones, expected ranges) and its sets (the working leg), as `emgmap analyze` reads them."""
+        from ..events import Event, EventKind
+        from ..protocols import load_protocol
+        from ..recordings import open_recording
+        with open_recording(path) as rec:
+            mvc = rec.mvc_uv
+            protocol = str(rec.config.get("protocol", {}).get("name", ""))
+            sets = [Event.from_row(e.onset_s, e.duration_s, e.kind, e.label, e.channel) for e in rec.events
+                    if e.kind == EventKind.SET and e.duration_s > 0]
+            t0 = float(rec.timestamps(0, 1)[0])   # the file's first sample, in its session's time
+        if np.isfinite(mvc).any():
+            self.session.calibration.set_mvc(mvc)
+        proto = None
+        if protocol:
+            try:
+                proto = load_protocol(protocol)
+            except EmgmapError:   # a protocol file that moved: the montage's pairs, said
+                self.banner.show_message(f"{Path(path).name} was recorded with protocol {protocol}, which cannot "
+                                         "be loaded here; the gauges use the montage's pairs", kind="note")
+        self.set_protocol(proto)
+        self._replay = (t0, speed, sets)
+        self._replay_path = Path(path)
 
     def dragEnterEvent(self, ev) -> None:
         if any(u.toLocalFile().endswith(".h5") for u in ev.mimeData().urls()):

@@ -10,74 +10,45 @@ Cues are read from 2 m: the phase word is 96 pt, counters 40 pt.
 """
 from __future__ import annotations
 
-import html
 import math
-import re
 from pathlib import Path
 
 from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                             QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QStackedWidget,
-                             QVBoxLayout, QWidget)
+                             QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QScrollArea,
+                             QStackedWidget, QVBoxLayout, QWidget)
 
 from ..analysis import ONSET_LEAD_S
 from ..app.biofeedback import Biofeedback
 from ..app.paced import PacedRunner
+from ..app.summary_view import summary_view
+from ..app.wizard_flow import (QualityRow, Verdict, WizardFlow, looks_like_name, match_protocol, montage_advice,
+                               protocol_choices, quality_rows)
 from ..montage import MUSCLES, MusclePair
-from ..protocols import Protocol, build_plan, list_protocols, load_protocol
+from ..analysis import ONSET_LEAD_S
+from ..privacy import looks_like_name
+from ..protocols import Protocol, build_plan, load_protocol
 from ..quality import channel_quality
-from ..types import EmgmapError
+from ..types import EmgmapError, Side
 from .history import file_and_compare
 from .patient_picker import PatientPicker
-from .theme import OKABE_ITO, ZONE_COLOURS, font
+from .summary_table import SummaryTable
+from .theme import OKABE_ITO, font
+
+__all__ = ["SessionWizard", "looks_like_name"]   # looks_like_name: the guard, from app/wizard_flow.py
 
 CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
 COUNTER_PT = 40   # rep, set, leg, seconds left
 TEXT_PT = 26      # the instruction under the cue
+COMPACT_BELOW_PX = 900   # a shorter window (a 1366x768 laptop) gets the compact sizes below
+COMPACT_PT = {"cue": 72, "counter": 30, "text": 18}
 PHASE_COLOURS = {"up": OKABE_ITO["blue"], "hold": OKABE_ITO["green"], "down": OKABE_ITO["purple"],
                  "rest": "#6c7680", "mvc": OKABE_ITO["vermillion"], "ready": OKABE_ITO["orange"],
                  "check": OKABE_ITO["blue"], "baseline": "#6c7680", "waiting": "#6c7680", "done": OKABE_ITO["green"]}
 PHASE_WORDS = {"up": "UP", "hold": "HOLD", "down": "DOWN", "rest": "REST", "mvc": "PUSH!", "ready": "GET READY",
                "check": "SIGNAL CHECK", "baseline": "RELAX", "waiting": "READY?", "done": "DONE"}
 
-# A pseudonym is a code (P017, knee-03); two or more capitalised words ("Anna Berg",
-# "Berg, Anna") look like a real name.
-_NAME = re.compile(r"^\s*[A-ZÀ-Þ][a-zß-ÿ'\-]+(?:,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-.]+)+\s*$")
-
-
-def looks_like_name(text: str) -> bool:
-    """Whether ``text`` looks like a person's name rather than a pseudonym."""
-    return bool(_NAME.match(text))
-
-
-def quality_rows(quality, names) -> list[tuple[str, str, str]]:
-    """(channel, OK | noisy | flat | railed, reason) for the signal check (emgmap.quality)."""
-    rows = []
-    for name, q in zip(names, quality):
-        if "railed" in q.flags:
-            rows.append((name, "railed", f"{q.railed_fraction * 100:.0f} % of samples at full scale: "
-                                         "re-seat the electrode, check the lead"))
-        elif "flat" in q.flags:
-            rows.append((name, "flat", f"band RMS {q.rms_uv:.2f} µV: no skin contact or a dead lead"))
-        elif "mains-heavy" in q.flags:
-            rows.append((name, "noisy", f"mains hum {q.mains_fraction * 100:.0f} % of the signal: check the "
-                                        "reference electrode and skin preparation"))
-        elif q.flags:
-            rows.append((name, "flat", ", ".join(q.flags)))
-        else:
-            rows.append((name, "OK", f"band RMS {q.rms_uv:.1f} µV"))
-    return rows
-
-
 _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-
-
-def summary_html(lines: list[str]) -> str:
-    """The terminal summary (emgmap.analysis.summary) with its zones in their colours."""
-    body = html.escape("\n".join(lines))
-    for zone, colour in ZONE_COLOURS.items():
-        body = body.replace(f"[{zone}]", f"<b style='color:{colour}'>[{zone}]</b>")
-    return f"<pre style='font-size:15pt'>{body}</pre>"
 
 
 def _label(pt: int, bold: bool = False, wrap: bool = False) -> QLabel:
@@ -112,17 +83,25 @@ class SessionWizard(QWidget):
         self.report_path: Path | None = None
         self.visit_id: int | None = None   # the patient-store visit this session was filed as
         self.placement_index = 0
-        self.name_confirmed = ""
+        self.flow = WizardFlow()     # the pseudonym guard (app/wizard_flow.py)
         self.feedback: Biofeedback | None = None
         self._index_cursor = None
         self.dominance_text = ""
-        self.quality: list[tuple[str, str, str]] = []
+        self.quality: tuple[QualityRow, ...] = ()
         self._checked_stage = None
         self._shown_cue = None
         self.stack = QStackedWidget()
+        # in a scroll area: a page taller than the room the window gives it scrolls, it never
+        # grows the window past the screen (a 1366x768 laptop)
+        scroll = self.scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.stack)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
-        lay.addWidget(self.stack)
+        lay.addWidget(scroll)
         self.pages = {}
         self._build_setup()
         self._build_placement()
@@ -141,6 +120,22 @@ class SessionWizard(QWidget):
 
     def _show(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])
+        self.fit_page()
+
+    def set_compact(self, compact: bool) -> None:
+        """Smaller cue fonts on a short screen, so a stage's cue, instruction and counters fit
+        the panel without scrolling (72 pt still reads from across the room)."""
+        sizes = COMPACT_PT if compact else {"cue": CUE_PT, "counter": COUNTER_PT, "text": TEXT_PT}
+        for label, key in ((self.cue_word, "cue"), (self.counter, "counter"), (self.remaining, "counter"),
+                           (self.cue_text, "text")):
+            label.setFont(font(sizes[key], True if key != "text" else False))
+
+    def fit_page(self) -> None:
+        """Give the page its own height, up to the panel's cap (the window's resize sets it);
+        beyond that it scrolls."""
+        want = self.stack.currentWidget().sizeHint().height() + 4
+        room = int(0.4 * self.dashboard.height())   # what the traces and gauges can always spare
+        self.scroll.setMinimumHeight(max(0, min(want, room, self.maximumHeight() - 12)))
 
     def _build_setup(self) -> None:
         w = QWidget()
@@ -151,13 +146,19 @@ class SessionWizard(QWidget):
         self.pseudonym = QLineEdit()
         self.pseudonym.setPlaceholderText("pseudonym, e.g. P017 (never the patient's name)")
         self.pseudonym.setFont(font(20))
-        self.pseudonym.returnPressed.connect(lambda: self.start())
-        self.pseudonym.textChanged.connect(lambda _: self.name_warning.setText(""))
+        # Enter reaches the window's key handler (one start per press; a returnPressed slot made it two,
+        # so the name guard's "press again" was answered by the same press)
+        self.pseudonym.textEdited.connect(self._pseudonym_edited)
         self.patient_picker = PatientPicker(self.pseudonym)   # search the patient store as you type, or create
         self.protocol_picker = QComboBox()
         self.protocol_picker.setFont(font(20))
-        for name in list_protocols():
-            self.protocol_picker.addItem(name, name)
+        self.protocol_picker.setEditable(True)   # type to choose; an ambiguous text is not a guess
+        self.protocol_picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.protocol_picker.setCompleter(None)
+        self.choices = protocol_choices()
+        for c in self.choices:
+            self.protocol_picker.addItem(c.label, c.name)
+        self.protocol_picker.currentIndexChanged.connect(lambda _: self._show_montage_advice())
         self.target_spin = QDoubleSpinBox()
         self.target_spin.setRange(5.0, 100.0)
         self.target_spin.setSuffix(" %MVC")
@@ -169,6 +170,9 @@ class SessionWizard(QWidget):
         self.name_warning.setFont(font(15, True))
         self.name_warning.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
         self.name_warning.setWordWrap(True)
+        self.montage_note = QLabel()      # the montage against the protocol, before starting
+        self.montage_note.setFont(font(15, True))
+        self.montage_note.setWordWrap(True)
         for text, field in (("Patient", self.pseudonym), ("Protocol", self.protocol_picker),
                             ("Target", self.target_spin)):
             lab = QLabel(text)
@@ -176,6 +180,7 @@ class SessionWizard(QWidget):
             form.addRow(lab, field)
         form.addRow("", self.patient_picker)
         form.addRow("", self.sound_box)
+        form.addRow(self.montage_note)
         form.addRow(self.name_warning)
         row = QHBoxLayout()
         row.addWidget(_button("Start  (Enter)", lambda: self.start()))
@@ -231,16 +236,18 @@ class SessionWizard(QWidget):
         lay = QVBoxLayout(w)
         head = _label(28, True)
         head.setText("Session summary")
-        self.summary_text = QLabel()
-        self.summary_text.setTextFormat(Qt.TextFormat.RichText)
-        self.summary_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = SummaryTable(self.dashboard.theme)
+        self.since_last = QLabel()        # the comparison with the patient's last visit (gui/history.py)
+        self.since_last.setTextFormat(Qt.TextFormat.RichText)
+        self.since_last.setWordWrap(True)
         self.summary_path = _label(13)
         row = QHBoxLayout()
         row.addWidget(_button("Save report  (S)", lambda: self.save_report()))
         row.addWidget(_button("Close  (Enter)", lambda: self.close_wizard()))
         row.addStretch(1)
         lay.addWidget(head)
-        lay.addWidget(self.summary_text, 1)
+        lay.addWidget(self.summary, 1)
+        lay.addWidget(self.since_last)
         lay.addWidget(self.summary_path)
         lay.addLayout(row)
         self._add("summary", w)
@@ -253,14 +260,16 @@ class SessionWizard(QWidget):
     def begin(self) -> None:
         """Show the setup page (settings bring back the last protocol and target)."""
         st = self.dashboard.settings
-        i = self.protocol_picker.findData(st.protocol)
+        chosen = self.dashboard.protocol   # `emgmap gui --protocol X` first, then the last one used
+        i = self.protocol_picker.findData(chosen.name if chosen is not None else st.protocol)
         self.protocol_picker.setCurrentIndex(max(0, i))
         self.target_spin.setValue(st.target_pct)
         self.sound_box.setChecked(st.sound)
         self.pseudonym.clear()
         self.patient_picker.refresh()
         self.name_warning.setText("")
-        self.name_confirmed = ""
+        self.flow.begin(self.protocol_picker.currentData())
+        self._show_montage_advice()
         self._show("setup")
         self.show()
         QApplication.instance().installEventFilter(self)
@@ -271,12 +280,13 @@ class SessionWizard(QWidget):
         that looks like a name needs a second Start (typed on purpose)."""
         w = self.dashboard
         text = (self.pseudonym.text() if pseudonym is None else pseudonym).strip()
-        if looks_like_name(text) and self.name_confirmed != text:
-            self.name_confirmed = text
-            self.name_warning.setText(f"“{text}” looks like a real name. The recording stores it as the subject "
-                                      "ID; use a pseudonym, or press Enter again to keep it on purpose.")
+        warning = self.flow.check_pseudonym(text)
+        if warning:
+            self.name_warning.setText(warning)
             return False
-        name = protocol or self.protocol_picker.currentData()
+        name = protocol or self._chosen_protocol()
+        if name is None:
+            return False
         try:
             proto = name if isinstance(name, Protocol) else load_protocol(name)
         except EmgmapError as e:
@@ -307,13 +317,57 @@ class SessionWizard(QWidget):
         st.protocol, st.target_pct, st.sound = proto.name, self.target_spin.value(), self.sound_box.isChecked()
         self.feedback = Biofeedback(s.index_columns, s.montage, proto.prime_mover, target_pct=st.target_pct)
         self._index_cursor = s.rings.index_cursor()
-        self.quality = []
+        self.quality = ()
         self._checked_stage = None
         self.placement_index = 0
         self.setFocus()
         self._show("placement")
         self._show_placement()
         return True
+
+    def _pseudonym_edited(self, _text: str) -> None:
+        self.flow.pseudonym_edited()
+        self.name_warning.setText("")
+
+    def _chosen_protocol(self) -> str | None:
+        """The protocol the picker names: the entry chosen, or the one typed text names (an
+        ambiguous text such as "single" is said, not guessed)."""
+        text = self.protocol_picker.currentText().strip()
+        i = self.protocol_picker.findText(text)
+        if i >= 0:
+            return self.protocol_picker.itemData(i)
+        c = match_protocol(text, self.choices)
+        if c is None:
+            matches = [x.title for x in self.choices if x.title.lower().startswith(text.lower())
+                       or x.name.lower().startswith(text.lower())]
+            self.name_warning.setText(f"“{text}” names {' and '.join(matches) if matches else 'no protocol'}; "
+                                      "type more of it or pick one from the list")
+            return None
+        return c.name
+
+    def _show_montage_advice(self) -> None:
+        """Whether the connected montage records the protocol's muscles, said before starting."""
+        s = self.live.session
+        name = self.protocol_picker.currentData()
+        if s is None or not name:
+            self.montage_note.setText("")
+            return
+        try:
+            advice = montage_advice(load_protocol(name), s.montage, s.spec.n_channels)
+        except EmgmapError as e:
+            self.montage_note.setText(str(e))
+            return
+        self.montage_note.setText(f"⚠ {advice.text}" if advice.text else "")
+
+    def working_side(self) -> Side | None:
+        """The leg of the unilateral set running now (None outside a set, or a bilateral one)."""
+        r = self.runner
+        if r is None or self.page != "run":
+            return None
+        stage = r.current_stage
+        if stage is None or stage.kind != "set" or not r.busy(r.session.now_s()):
+            return None
+        return r.current.steps[0].side
 
     def _show_placement(self) -> None:
         muscles = self._placement_muscles()
@@ -384,6 +438,7 @@ class SessionWizard(QWidget):
 
     def close_wizard(self) -> None:
         QApplication.instance().removeEventFilter(self)
+        self.dashboard.traces.set_per_lane(False)
         self.dashboard.body.set_highlight(None)
         self.dashboard.bars.target = None
         self.runner = None
@@ -415,6 +470,9 @@ class SessionWizard(QWidget):
             return
         cue = r.cue_at(now)
         step = cue.step
+        stage = r.current_stage
+        # an MVC trial is one muscle at full effort: each lane on its own scale shows its plateau
+        self.dashboard.traces.set_per_lane(stage is not None and stage.kind == "mvc")
         self.cue_word.setText(PHASE_WORDS.get(cue.phase, cue.phase.upper()))
         self.cue_word.setStyleSheet(f"color: {PHASE_COLOURS.get(cue.phase, '#888')}")
         self.cue_text.setText(cue.text)
@@ -440,6 +498,8 @@ class SessionWizard(QWidget):
             keys += "   Esc: abort"
         self.run_hint.setText(keys)
         self._detail(r, cue, now, busy)
+        self.pages["run"].setAccessibleDescription(". ".join(
+            x for x in (self.cue_word.text(), cue.text, counter, self.remaining.text()) if x))
 
     def _detail(self, r: PacedRunner, cue, now: float, busy: bool) -> None:
         stage = r.current_stage
@@ -468,18 +528,18 @@ class SessionWizard(QWidget):
         try:
             raw = s.window(step.start, step.end).raw
         except EmgmapError as e:
-            self.quality = [("all", "flat", str(e))]
+            self.quality = (QualityRow("all", Verdict.FLAT, str(e)),)
             return
         q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
         self.quality = quality_rows(q, s.montage.names)
 
     def _quality_html(self) -> str:
-        colours = {"OK": OKABE_ITO["green"], "noisy": OKABE_ITO["orange"], "flat": OKABE_ITO["vermillion"],
-                   "railed": OKABE_ITO["vermillion"]}
-        bad = [row for row in self.quality if row[1] != "OK"]
+        colours = {Verdict.OK: OKABE_ITO["green"], Verdict.NOISY: OKABE_ITO["orange"],
+                   Verdict.FLAT: OKABE_ITO["vermillion"], Verdict.RAILED: OKABE_ITO["vermillion"]}
+        bad = [row for row in self.quality if row.verdict != Verdict.OK]
         head = "every channel OK" if not bad else f"{len(bad)} channel(s) need attention"
-        cells = "".join(f"<tr><td><b>{n}</b>&nbsp;</td><td style='color:{colours[k]}'><b>{k}</b>&nbsp;</td>"
-                        f"<td>{why}</td></tr>" for n, k, why in self.quality)
+        cells = "".join(f"<tr><td><b>{q.channel}</b>&nbsp;</td><td style='color:{colours[q.verdict]}'>"
+                        f"<b>{q.verdict.value}</b>&nbsp;</td><td>{q.reason}</td></tr>" for q in self.quality)
         return f"<b>{head}</b><table align='center' style='font-size:14pt'>{cells}</table>"
 
     def _biofeedback(self, r: PacedRunner, cue, now: float) -> str:
@@ -513,7 +573,7 @@ class SessionWizard(QWidget):
                                             for k, n in sorted(fb.episodes.items()))
             parts.append(self.dominance_text)
         if not fb.calibrated:
-            parts.append("levels are not in %MVC: no target or dominance judgement")
+            parts.append(f"{self.protocol.prime_mover} has no MVC yet: no target or dominance judgement")
         return "<br>".join(parts)
 
     def _pair_text(self, key: tuple[str, str]) -> str:
@@ -523,19 +583,20 @@ class SessionWizard(QWidget):
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
         from ..analysis import analyze_recording
-        from ..analysis.summary import summary_lines
         self._finish_recording()
         self.runner = None
         self.dashboard.bars.target = None
+        self.dashboard.traces.set_per_lane(False)
         try:
             self.analysis = analyze_recording(self.recording_path)
             self.meta = self.analysis.meta
         except EmgmapError as e:
-            self.summary_text.setText(f"the recording could not be analysed: {e}")
+            self.summary_path.setText(f"the recording could not be analysed: {e}")
             self._show("summary")
             return
+        self.summary.set_view(summary_view(self.analysis))
         self.visit_id, since_last = file_and_compare(self.meta["subject"], self.recording_path, self.protocol.name)
-        self.summary_text.setText(summary_html(summary_lines(self.analysis)) + since_last)
+        self.since_last.setText(since_last)
         self.summary_path.setText(f"recording: {self.recording_path}")
         self._show("summary")
 

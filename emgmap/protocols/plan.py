@@ -13,7 +13,8 @@ import numpy as np
 
 from ..events import Event, EventKind
 from ..montage import Montage, Side
-from ..sim import Contraction, ContractionList, Simulator
+from ..sim import EXERCISES, Contraction, ContractionList, Simulator
+from ..sim.model import generic_exercise
 from ..types import ConfigError
 from .model import MVC_POSITIONS, Protocol
 
@@ -43,7 +44,7 @@ class Step:
 class Cue:
     """What the screen shows at one instant."""
     step: Step | None          # the rep / mvc / rest / check step, None between steps
-    phase: str                 # up | hold | down | rest | mvc | check | baseline | done
+    phase: str                 # up | hold | down | rest | mvc | check | baseline | walk | run | done
     text: str
     remaining_s: float         # until the phase ends
     set_step: Step | None = None
@@ -84,7 +85,7 @@ class Plan:
         if step.kind == "set":
             return Event.set(name, step.side, step.start, step.duration)
         if step.kind == "rep":
-            return Event.rep(name, step.side, step.number, step.start, step.duration)
+            return Event.repetition(name, step.side, step.number, step.start, step.duration)
         raise ValueError(f"a {step.kind} step writes no event")
 
     def events(self) -> list[Event]:
@@ -101,6 +102,8 @@ class Plan:
     def cue_at(self, t: float) -> Cue:
         """The cue to show at session time ``t``."""
         set_step = next((s for s in self.of_kind("set") if s.start <= t < s.end + self.protocol.timing.rest), None)
+        if self.protocol.gait is not None and set_step is not None and t < set_step.end:
+            return Cue(set_step, self.protocol.gait.mode, set_step.instruction, set_step.end - t, set_step)
         for s in self.steps:
             if s.kind == "set" or not (s.start <= t < s.end + (self.protocol.timing.rest if s.kind == "rep" else 0)):
                 continue
@@ -119,16 +122,33 @@ class Plan:
     def sim_schedule(self, sim: Simulator) -> ContractionList:
         """The simulated subject's contractions for this plan: 100 %MVC (best of the
         trials, the others 90-100 %) on the tested channel during an MVC trial, the
-        scenario's exercise levels with rep-to-rep variation and rising fatigue in reps."""
-        exercise = self.protocol.simulate_as or self.protocol.name
-        names = sim.montage.names
+        scenario's exercise levels with rep-to-rep variation and rising fatigue in reps;
+        a walking/running bout (sim/gait.py) for each set of a gait protocol.
+
+        The plan's channels are found on the simulator by muscle and side (the plan may use a
+        montage with its own channel names); a protocol the simulator has no profile for
+        (no ``simulate_as``, a name not in its exercises) gets a generic one
+        (:func:`~emgmap.sim.model.generic_exercise`)."""
+        p = self.protocol
+        exercise = p.simulate_as or p.name
+        if exercise not in EXERCISES and self.of_kind("rep"):
+            if p.simulate_as:
+                raise ConfigError(f"protocol {p.name!r}: simulate_as {p.simulate_as!r} is not a simulator exercise; "
+                                  f"valid: {', '.join(EXERCISES)}")
+            exercise = generic_exercise(p.name, p.prime_mover, p.muscles, p.unilateral)
         out: list[Contraction] = []
         rng = np.random.default_rng([sim.config.seed, 6])
         for s in self.of_kind("mvc"):
             effort = 100.0 if s.number == 1 else 100.0 * rng.uniform(0.9, 1.0)
             ramp = min(0.5, s.duration / 4)
-            out.append(Contraction(s.start, ramp, s.duration - 2 * ramp, ramp, {names.index(s.channel): effort},
+            ch = self.montage.channels[self.montage.names.index(s.channel)]
+            i = sim.montage.index(ch.muscle, ch.side)
+            if i is None:  # the simulated subject has no electrode there: the trial stays at rest
+                continue
+            out.append(Contraction(s.start, ramp, s.duration - 2 * ramp, ramp, {i: effort},
                                    kind="mvc", label=s.label))
+        if self.protocol.gait is not None:
+            out += [sim.gait_bout(self.protocol.gait.mode, s.start, s.end) for s in self.of_kind("set")]
         t = self.protocol.timing
         for k, s in enumerate(self.of_kind("rep")):
             levels, lags = sim.exercise_levels(exercise, s.side)
@@ -170,6 +190,14 @@ def build_plan(protocol: Protocol, montage: Montage, *, with_calibration: bool =
                                       instruction=f"MVC {m} {side.value}, trial {trial}/{cal.mvc_trials}: "
                                                   f"{MVC_POSITIONS[m]}; push as hard as possible"))
                     t += cal.mvc_s
+    if protocol.gait is not None:   # walking/running: each bout is one set, no reps
+        g = protocol.gait
+        for n in range(1, g.bouts + 1):
+            t += cal.set_rest_s
+            steps.append(Step("set", protocol.name, t, g.duration_s, number=n, of=g.bouts,
+                              instruction=g.instruction))
+            t += g.duration_s
+        return Plan(protocol, montage, steps)
     period = tm.rep_s + tm.rest
     labels = protocol.set_labels()
     for n, (label, side) in enumerate(labels, 1):

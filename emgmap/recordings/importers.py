@@ -37,6 +37,7 @@ import numpy as np
 from .. import muscle_names, tomlio
 from ..events import Event
 from ..montage import MUSCLES, Channel, Montage
+from ..outputs import check_space
 from ..types import MontageError, Side
 from . import brainflow_csv, openbci
 from .format import RecordingError
@@ -246,6 +247,7 @@ class ImportResult:
     unassigned: list[str] = field(default_factory=list)
     railed: dict[str, float] = field(default_factory=dict)   # channel -> share of samples at full scale
     notes: list[str] = field(default_factory=list)
+    nonfinite: int = 0      # EMG values stored as NaN/inf (NaN, inf or beyond float32 in the source)
 
 
 @dataclass
@@ -259,6 +261,7 @@ class _Parsed:
     blank: np.ndarray
     railed_count: np.ndarray
     rows: int
+    nonfinite: int
 
 
 def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | None = None,
@@ -344,6 +347,9 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
         mk = parsed.marker[keep]
         events += [Event.marker(f"{mk[j]:g}", float(t[j])) for j in np.flatnonzero(mk != 0)]
     events.sort(key=lambda e: e.onset_s)
+    # HDF5 stores float32 µV + f8 time + i8 index (+ f8 aux) per row; checked before writing
+    check_space(Path(out).expanduser().absolute().parent,
+                idx.size * (4 * len(names) + 16 + 8 * len(aux_meta)), "-o/--output")
     writer = RecordingWriter(out, fs=fs, montage=mont, device=f"import:{src.name}",
                              device_model=source.device_model, power_line_hz=power_line_hz, subject_id=subject_id,
                              notes=notes or "\n".join(source.table.header), config=config, aux=aux_meta, swmr=False,
@@ -359,7 +365,12 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
     unassigned = [c.name for c in mont.channels if not c.assigned]
     return ImportResult(writer.path, source.kind, int(idx.size), float(fs), names, [a[0] for a in aux_meta],
                         int(gap_at.size), writer.renamed, int(idx[-1] - idx[0] + 1 - idx.size),
-                        float((idx[-1] - idx[0] + 1) / fs), unassigned, railed, result_notes)
+                        float((idx[-1] - idx[0] + 1) / fs), unassigned, railed, result_notes, parsed.nonfinite)
+
+
+def nonfinite_values(data: np.ndarray) -> int:
+    """Values that are NaN or infinite, or beyond what float32 (the stored type) holds."""
+    return int(np.count_nonzero(~np.isfinite(data.astype(np.float32, copy=False)))) if data.size else 0
 
 
 def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: float,
@@ -378,6 +389,7 @@ def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: fl
         if zero or gain != 1.0:
             x = (x - zero) * gain
         x = x.astype(np.float32)
+        nonfinite += nonfinite_values(x)
         chunks_emg.append(x)
         chunks_aux.append(block[:, a_pos] if aux else None)
         if source.counter is not None:
@@ -405,7 +417,7 @@ def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: fl
         return np.concatenate(parts) if parts else None
     return _Parsed(chunks_emg, chunks_aux, cat(counter), cat(host), cat(marker),
                    cat(same) if same else np.zeros(rows, bool), cat(blank) if blank else np.zeros(rows, bool),
-                   railed, rows)
+                   railed, rows, nonfinite)
 
 
 def _write(writer: RecordingWriter, parsed: _Parsed, keep: np.ndarray, idx: np.ndarray, t: np.ndarray,

@@ -8,7 +8,6 @@ everything before it is intact.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -83,6 +82,7 @@ def read_chunks(table: TextTable, usecols: Sequence[int], *, progress: Progress 
     path, size = table.path, table.path.stat().st_size
     usecols = sorted(usecols)      # pandas returns them in file order
     held: np.ndarray | None = None     # a block whose last row is short: fine only if nothing follows
+    scanned = False                    # the body was checked line by line: NaN left are the file's own
     with open(path, "rb") as fh:
         try:
             reader = pd.read_csv(
@@ -92,19 +92,26 @@ def read_chunks(table: TextTable, usecols: Sequence[int], *, progress: Progress 
                 skipinitialspace=True, skip_blank_lines=True, comment=None, index_col=False)
             for frame in reader:
                 block = frame.to_numpy(dtype=np.float64)    # columns come in file order: sorted usecols
-                if held is not None:
-                    _bad_line(table)          # the short row was not the last one
+                if held is not None:          # the short-looking row was not the last one
+                    _bad_line(table)          # raises for a short row; a literal "nan" passes
+                    scanned = True
+                    yield held
+                    held = None
                 bad = np.isnan(block).any(axis=1)
                 if bad.any():
-                    if np.flatnonzero(bad)[0] != block.shape[0] - 1:
-                        _bad_line(table)
-                    held = block
-                    continue
+                    if not scanned and np.flatnonzero(bad)[0] != block.shape[0] - 1:
+                        _bad_line(table)      # a short row raises; literal "nan" values pass (stored as NaN)
+                        scanned = True
+                    elif not scanned:
+                        held = block
+                        continue
                 if progress is not None:
                     progress(fh.tell(), size)
                 yield block
         except (ValueError, pd.errors.ParserError):
             _bad_line(table)
+            raise RecordingError(f"{table.path} could not be parsed as rows of {table.n_fields} numbers; "
+                                 "check that it is a data file") from None
     if held is not None:
         table.cut_last_row = True
         if held.shape[0] > 1:
@@ -114,7 +121,8 @@ def read_chunks(table: TextTable, usecols: Sequence[int], *, progress: Progress 
 
 
 def _bad_line(table: TextTable) -> None:
-    """Scan the body line by line and raise a RecordingError naming the first bad line."""
+    """Scan the body line by line and raise a RecordingError naming the first bad line (returns
+    when every line is whole and numeric)."""
     with open(table.path, encoding="utf-8", errors="replace") as f:
         for no, line in enumerate(f, start=1):
             if no < table.first_line or not line.strip():
@@ -127,7 +135,4 @@ def _bad_line(table: TextTable) -> None:
                 if j not in table.text_fields and not is_number(text):
                     raise RecordingError(f"{table.path} line {no}, column {j + 1}: {text!r} is not a number; "
                                          "fix the line or cut it out")
-            if any(re.fullmatch(r"(?i)[+-]?nan", fields[j]) for j in table.numeric_fields):
-                raise RecordingError(f"{table.path} line {no} holds a NaN; fix the line or cut it out")
-    raise RecordingError(f"{table.path} could not be parsed as rows of {table.n_fields} numbers; "
-                         "check that it is a data file")
+    # every line is whole and numeric: the NaN pandas saw are the file's own values

@@ -16,7 +16,8 @@ from scipy import signal
 
 from ..montage import Montage, Side, lower_limb_montage
 from ..types import ConfigError
-from .schedule import Contraction, RepeatingExercise, Schedule
+from .gait import AUX_CHANNELS, PROFILES, GaitBout, GaitMode, GaitTruth, standing_aux
+from .schedule import Contraction, ContractionList, RepeatingExercise, Schedule
 
 
 # --- spectrum ----------------------------------------------------------------
@@ -77,8 +78,22 @@ EXERCISES: dict[str, Exercise] = {e.name: e for e in (
     Exercise("single_leg_squat", True, _levels(70, 57, 27, 32, 65, 22), {"vm": 0.0, "vl": 0.0, "gmed": 0.02}),
     Exercise("step_up", True, _levels(61, 55, 25, 25, 60, 20), {"vm": 0.0, "vl": 0.0, "gmax": 0.03}),
     Exercise("lateral_band_walk", False, _levels(45, 30, 35, 10, 15, 15), {"gmed": 0.0, "tfl": 0.03}),
+    # gait: peak %MVC over the cycle; timing from sim/gait.py's normative patterns
+    *(Exercise(p.mode.value, False, dict(p.levels), {}) for p in PROFILES.values()),
 )}
 NON_WORKING_SIDE = 0.2  # the resting leg of a unilateral exercise, relative to the working one
+
+
+def generic_exercise(name: str, prime_mover: str, muscles, unilateral: bool) -> Exercise:
+    """An exercise the simulator has no published profile for (a user's protocol without
+    ``simulate_as``): the prime mover at 40 %MVC, the protocol's other muscles at 20 %MVC and
+    10-50 ms later, everything else at a resting 3 %MVC. Plausible, not a reference."""
+    levels = {m: 3.0 for m in MVC_RMS_UV}
+    levels.update({m: 20.0 for m in muscles})
+    levels[prime_mover] = 40.0
+    lags = {m: 0.05 for m in muscles}
+    lags[prime_mover] = 0.0
+    return Exercise(name, unilateral, levels, lags)
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,7 @@ class Scenario:
     description: str
     gains: dict[tuple[str, str | None], float] = field(default_factory=dict)  # (muscle, side|None) -> x
     lags: dict[str, float] = field(default_factory=dict)
+    delays: dict[tuple[str, str], float] = field(default_factory=dict)  # gait: (muscle, side) -> onset delay, s
 
 
 def _asym_factor(si_percent: float) -> float:
@@ -106,6 +122,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              {("bf", None): 1.5, ("gmax", None): 0.6}, {"bf": 0.0, "st": 0.03, "gmax": 0.1}),
     Scenario("lr_asymmetry", "bridge", "left/right asymmetry: left gmed weaker, SI = +25 % (right dominant)",
              {("gmed", "left"): _asym_factor(25.0)}),
+    Scenario("late_gmed_right", "run", "running with a late and weak right gluteus medius: its pattern starts "
+             "40 ms later and peaks 25 % lower than the left's", {("gmed", "right"): 0.75},
+             delays={("gmed", "right"): 0.040}),
 )}
 
 
@@ -130,6 +149,7 @@ class SimConfig:
     saturate_at: float | None = None  # channel 0 rails for 1 s from this time
     range_uv: float = 187_500.0       # ADS1299 full scale at gain 24
     counter: bool = False             # last channel carries the sample index (loss checks)
+    cadence: float | None = None      # gait: steps per minute (None: the mode's normative cadence)
 
     def __post_init__(self) -> None:
         if not (self.fs > 0):
@@ -144,12 +164,20 @@ class SimConfig:
             raise ConfigError(f"unknown exercise {self.exercise!r}; valid: {', '.join(EXERCISES)}")
         if not 0 <= self.drop_rate < 1:
             raise ConfigError(f"sim drop_rate must be in [0, 1), got {self.drop_rate}")
+        if self.cadence is not None and not 40 <= self.cadence <= 240:
+            raise ConfigError(f"sim cadence must be 40 to 240 steps per minute, got {self.cadence}")
         if self.power_line_hz not in (50.0, 60.0):
             raise ConfigError(f"sim mains must be 50 or 60 Hz, got {self.power_line_hz}")
 
     @property
     def exercise_name(self) -> str:
         return self.exercise or SCENARIOS[self.scenario].exercise
+
+    @property
+    def gait_mode(self) -> GaitMode | None:
+        """walk or run when the exercise is gait, else None."""
+        name = self.exercise_name
+        return GaitMode(name) if name in GaitMode._value2member_map_ else None
 
 
 def sim_montage(channels: int) -> Montage:
@@ -165,6 +193,11 @@ class SimTruth:
         self._sim = sim
         self.mvc_rms_uv: np.ndarray = sim.mvc_rms_uv
         self.dropped: list[tuple[int, int]] = []   # [start, stop) sample ranges lost
+
+    @property
+    def gait(self) -> list[GaitTruth]:
+        """The truth of every gait bout the simulator was given, in time order."""
+        return [b.truth(self._sim.montage.names) for b in self._sim.gait_bouts]
 
     def activation(self, start: int, n: int) -> np.ndarray:
         """(n, C) %MVC of each channel's own muscle for samples [start, start + n)."""
@@ -229,9 +262,11 @@ class Simulator:
         self.truth = SimTruth(self)
 
     # -- schedules ---------------------------------------------------------------
-    def exercise_levels(self, exercise: str, working: Side | None) -> tuple[dict[int, float], dict[int, float]]:
-        """Per-channel %MVC and onset lags of one rep of ``exercise`` under this scenario."""
-        ex, sc = EXERCISES[exercise], SCENARIOS[self.config.scenario]
+    def exercise_levels(self, exercise: str | Exercise, working: Side | None) -> tuple[dict[int, float], dict[int, float]]:
+        """Per-channel %MVC and onset lags of one rep of ``exercise`` (a name in EXERCISES, or an
+        :class:`Exercise`) under this scenario."""
+        ex = exercise if isinstance(exercise, Exercise) else EXERCISES[exercise]
+        sc = SCENARIOS[self.config.scenario]
         levels, lags = {}, {}
         for i, ch in enumerate(self.montage.channels):
             base = ex.levels.get(ch.muscle, 0.0) * self._subject[ch.muscle]
@@ -243,9 +278,48 @@ class Simulator:
             lags[i] = healthy_lag + self.config.severity * (sc.lags.get(ch.muscle, healthy_lag) - healthy_lag)
         return levels, lags
 
-    def demo_schedule(self) -> RepeatingExercise:
-        """Endless reps of the scenario's exercise; unilateral ones alternate legs each set."""
+    def gait_bout(self, mode: GaitMode | str, start: float, end: float) -> GaitBout:
+        """A walking or running bout from ``start`` to ``end`` s under this scenario (levels,
+        gains, per-side onset delays); once in the schedule its truth is in ``truth.gait``."""
+        mode = GaitMode(mode)
+        levels, _ = self.exercise_levels(mode.value, None)
+        sc = SCENARIOS[self.config.scenario]
+        delays = {i: self.config.severity * sc.delays.get((ch.muscle, ch.side.value), 0.0)
+                  for i, ch in enumerate(self.montage.channels)}
+        return GaitBout(PROFILES[mode], start, end, levels, tuple(c.muscle for c in self.montage.channels),
+                        tuple(c.side for c in self.montage.channels), delays,
+                        seed=self.config.seed * 100_003 + int(round(start * 1000)), cadence_spm=self.config.cadence)
+
+    @property
+    def gait_bouts(self) -> list[GaitBout]:
+        """The gait bouts of the current schedule, in time order."""
+        return [c for c in getattr(self.schedule, "contractions", ()) if c.kind == "gait"]
+
+    @property
+    def aux_channels(self) -> tuple[tuple[str, str], ...]:
+        """(name, unit) of the auxiliary channels: foot switches, shank accelerometers and
+        knee angles of both legs when the exercise is gait, none otherwise."""
+        return AUX_CHANNELS if self.config.gait_mode is not None or self.gait_bouts else ()
+
+    def aux(self, start: int, n: int) -> np.ndarray:
+        """(n, A) auxiliary samples [start, start + n) (:attr:`aux_channels`)."""
+        if not self.aux_channels:
+            return np.zeros((n, 0))
+        idx = start + np.arange(n)
+        out = standing_aux(idx)
+        t0, t1 = start / self.fs, (start + n) / self.fs
+        for b in self.gait_bouts:
+            if b.start < t1 and b.end > t0:
+                inside = (idx / self.fs >= b.start) & (idx / self.fs < b.end)
+                out[inside] = b.aux(idx[inside], self.fs)
+        return out
+
+    def demo_schedule(self) -> Schedule:
+        """Endless reps of the scenario's exercise; unilateral ones alternate legs each set.
+        Gait (walk, run): one endless bout after the lead-in."""
         cfg = self.config
+        if cfg.gait_mode is not None:
+            return ContractionList([self.gait_bout(cfg.gait_mode, cfg.lead_in, float("inf"))])
         ex = EXERCISES[cfg.exercise_name]
         period = ex.ramp_up + ex.hold + ex.ramp_down + ex.rest
 

@@ -256,8 +256,9 @@ def test_mixed_calibration_says_so(window, qtbot):
     qtbot.waitUntil(lambda: w.norm_label.text().startswith("levels: %MVC where calibrated"), timeout=5000)
     # the others have only rested (the demo starts with 5 s of rest): no usable peak yet, so µV
     assert w.bars.header.startswith("per channel: %MVC, µV")
-    g = {x.key: x for x in w.model.gauges}
-    qtbot.waitUntil(lambda: "%MVC" in g["si gmed"].detail and "µV" in g["si tfl"].detail, timeout=5000)
+    def g():   # the gauges are immutable views: read the newest each time
+        return {x.key: x for x in w.model.gauges}
+    qtbot.waitUntil(lambda: "%MVC" in g()["si gmed"].detail and "µV" in g()["si tfl"].detail, timeout=5000)
 
 
 def test_lsl_toggle_publishes_the_session_and_stops_with_it(window, qtbot):

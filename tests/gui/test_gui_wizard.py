@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PyQt6.QtCore import Qt  # noqa: E402
+from PyQt6.QtGui import QColor  # noqa: E402
 from PyQt6.QtWidgets import QLineEdit, QMessageBox  # noqa: E402
 
 from emgmap.clock import ManualClock  # noqa: E402
@@ -16,6 +17,7 @@ from emgmap.analysis import analyze_recording  # noqa: E402
 from emgmap.drivers.sim import sim_spec  # noqa: E402
 from emgmap.gui import wizard as wizard_mod  # noqa: E402
 from emgmap.gui.settings import GuiSettings  # noqa: E402
+from emgmap.gui.theme import ZONE_COLOURS  # noqa: E402
 from emgmap.gui.window import MainWindow  # noqa: E402
 from emgmap.protocols import load_protocol  # noqa: E402
 from emgmap.recordings import open_recording  # noqa: E402
@@ -70,6 +72,12 @@ def run_wizard(qtbot, w, protocol, pseudonym="P017"):
         press(qtbot, w, Qt.Key.Key_Space)
         assert r.current_stage is stage
         seen.add(wz.cue_word.text())
+        if stage.kind == "mvc":   # one muscle at full effort: each lane on its own scale (it clipped before)
+            wz.tick()
+            assert w.traces.per_lane
+        if stage.kind == "set":
+            wz.tick()
+            assert not w.traces.per_lane
         if stage.kind == "mvc" and not repeated:   # the first trial looked wrong: R repeats it
             qtbot.waitUntil(lambda: not r.busy(r.session.now_s()) and len(r.trials) == 1, timeout=20000)
             wz.tick()
@@ -95,8 +103,13 @@ def test_wizard_runs_a_clamshell_session_that_analyses_to_the_truth(qtbot, tmp_p
     analysis = analyze_recording(path)
     meta = analysis.meta
     assert meta["subject"] == "P017"
-    assert "gmed:tfl" in wz.summary_text.text() and "normalisation: mvc" in wz.summary_text.text()
-    assert "[red]</b>" in wz.summary_text.text()   # the ratio zone, in its colour
+    # a table in zone colours (it was a monospace dump with "[red]" tokens): the ratio zone, in its colour
+    t = wz.summary.table
+    rows = {t.item(i, 1).text(): i for i in range(t.rowCount())}
+    assert "gmed:tfl left" in rows and "levels: %MVC" in wz.summary.head.text()
+    red = rows["gmed:tfl left"]
+    assert t.item(red, 3).text() == "imbalance"
+    assert t.item(red, 3).background().color().name() == QColor(ZONE_COLOURS["red"]).name()
     assert analysis.normalization == "mvc" and [s.label for s in analysis.sets] == ["clamshell left",
                                                                                       "clamshell right"]
     ratios = [r for s in analysis.sets for r in s.ratios if r["name"] == "gmed:tfl"]
@@ -190,7 +203,7 @@ def test_layout_protocol_and_target_come_back_at_start(qtbot, tmp_path):
     qtbot.addWidget(again)
     again.show()
     assert GuiSettings.load().geometry   # (offscreen's 800x800 screen clamps the restored size itself)
-    got = again.splitters[2].sizes()   # scaled to the restored width; the default is 1000:720
+    got = again.splitters[2].sizes()   # scaled to the restored width; the default is 1000:900
     assert got[0] / got[1] == pytest.approx(sizes[0] / sizes[1], rel=0.02)
     again.new_session()
     wz = again.wizard

@@ -21,8 +21,8 @@ def test_csv_export(recorded, tmp_path, capsys):
     prefix = tmp_path / "out"
     assert main(["export", str(recorded.path), "--to", "csv", "-o", str(prefix)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out"))
-    assert names == ["out_channels.tsv", "out_emg.json", "out_envelope.csv", "out_events.csv", "out_filtered.csv",
-                     "out_raw.csv"]
+    assert names == ["out_csv_channels.tsv", "out_csv_emg.json", "out_envelope.csv", "out_events.csv",
+                     "out_filtered.csv", "out_raw.csv"]
     with open_recording(recorded.path) as rec:
         raw = np.loadtxt(f"{prefix}_raw.csv", delimiter=",", skiprows=1)
         np.testing.assert_allclose(raw[:, 2:], rec.data(), atol=5e-4)
@@ -39,14 +39,16 @@ def test_csv_export(recorded, tmp_path, capsys):
         with open(f"{prefix}_events.csv", newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         assert [r["label"] for r in rows] == [e.label for e in rec.events] and rows[-1]["label"] == "done ✓"
-    with open(f"{prefix}_channels.tsv", encoding="utf-8") as fh:
+    with open(f"{prefix}_csv_channels.tsv", encoding="utf-8") as fh:
         ch = list(csv.DictReader(fh, delimiter="\t"))
     assert [c["name"] for c in ch] == ["gmed_L", "gmed_R", "gmax_L", "gmax_R"]
-    assert ch[0]["type"] == "EMG" and ch[0]["units"] == "uV" and ch[0]["low_cutoff"] == "20"
-    assert ch[0]["target_muscle"] == "left gluteus medius"
-    meta = json.loads(Path(f"{prefix}_emg.json").read_text())
-    assert meta["SamplingFrequency"] == 2000.0 and meta["EMGChannelCount"] == 4
-    assert meta["RecordingType"] == "discontinuous" and meta["MissingSamples"] == recorded.session.status.dropped_samples
+    # the raw columns are unfiltered: no high-pass, the simulator's band ends at Nyquist
+    assert ch[0]["type"] == "EMG" and ch[0]["units"] == "uV" and ch[0]["low_cutoff"] == "n/a"
+    assert ch[0]["high_cutoff"] == "n/a" and ch[0]["target_muscle"] == "left gluteus medius"
+    meta = json.loads(Path(f"{prefix}_csv_emg.json").read_text())
+    assert meta["SamplingFrequency"] == 2000.0 and meta["EMGChannelCount"] == 4 and meta["SoftwareFilters"] == "n/a"
+    assert meta["EMGPlacementScheme"] == "Other" and "SENIAM" in meta["EMGPlacementSchemeDescription"]
+    assert meta["MissingSamples"] == recorded.session.status.dropped_samples
     assert main(["export", str(recorded.path), "--to", "csv", "-o", str(prefix)]) == 2  # never overwrites
     assert "exists" in capsys.readouterr().err
 
@@ -60,7 +62,8 @@ def test_bdf_export_with_annotations_and_zero_filled_gaps(recorded, tmp_path):
         gaps, events = rec.gaps(), rec.events
     r = pyedflib.EdfReader(f"{prefix}.bdf")
     try:
-        assert r.filetype == pyedflib.FILETYPE_BDFPLUS and r.getSignalLabels() == ["gmed_L", "gmed_R", "gmax_L", "gmax_R"]
+        assert r.filetype == pyedflib.FILETYPE_BDFPLUS
+        assert r.getSignalLabels() == ["EMG gmed_L", "EMG gmed_R", "EMG gmax_L", "EMG gmax_R"]
         assert r.getSampleFrequency(0) == 2000
         n = idx[-1] - idx[0] + 1
         # BDF+ files hold whole 1 s records: the tail past the last sample is padding
@@ -82,7 +85,7 @@ def test_bdf_export_with_annotations_and_zero_filled_gaps(recorded, tmp_path):
     k = texts.index(f"gap: {gaps[0].missing} samples missing (zero-filled)")
     assert onsets[k] == pytest.approx((idx[j] + 1 - idx[0]) / 2000, abs=1e-6)
     assert durations[k] == pytest.approx(gaps[0].missing / 2000)
-    assert Path(f"{prefix}_channels.tsv").exists() and Path(f"{prefix}_emg.json").exists()
+    assert Path(f"{prefix}_bdf_channels.tsv").exists() and Path(f"{prefix}_bdf_emg.json").exists()
 
 
 def test_replay_plays_a_recording_back_through_a_session(recorded):
@@ -114,6 +117,9 @@ def test_fast_replay_and_record_of_a_replay(recorded, tmp_path):
         np.testing.assert_array_equal(b.data(), a.data(0, m))
         np.testing.assert_array_equal(b.sample_index(), a.sample_index(0, m))
         assert b.attrs["device"] == f"replay:{recorded.path}?fast=1"
+        # the replayed samples are the raw ones: the copy states the source's device band,
+        # not the band its live envelope saw
+        assert b.config["session"]["device_band_hz"] == a.config["session"]["device_band_hz"] == [0.0, 1000.0]
 
 
 def test_docs_h5py_example_reads_a_recording(recorded, tmp_path, monkeypatch, capsys):
