@@ -383,7 +383,7 @@ def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: fl
     chunks_emg, chunks_aux, counter, host, marker, same, blank = [], [], [], [], [], [], []
     railed = np.zeros(len(emg))
     prev: tuple | None = None             # (counter, EMG) of the previous block's last row: duplicates
-    rows = 0
+    rows = nonfinite = 0
     for block in read_chunks(source.table, usecols, progress=progress):
         x = block[:, e_pos]
         if zero or gain != 1.0:
