@@ -28,24 +28,44 @@ class CounterUnwrapper:
     step : counter increment per sample (1; 2 for a Cyton+Daisy, whose
         samples are packet pairs).
     fs : sampling rate, Hz, to use host times.
+    reject_after_s : when given (with ``fs`` and host times), a counter that jumps further ahead
+        than the host clock allows is a corrupted counter, not lost samples: a garbled ascii
+        counter (``1234`` read as ``9234``) would otherwise count as thousands of lost samples,
+        and the one after it as a whole wrap (65,535). The clock allows the time from the
+        earliest moment the last accepted sample can have been sent (its ``since``: the read
+        before the one that delivered it, as each read drains what waited) to this sample's
+        ``t``, plus this slack. Such a sample is refused (``None``), counted in :attr:`rejected`,
+        and the counter stays on the last good value. When two refused counters in a row follow
+        each other the stream really moved, and the jump is believed: forward as a gap (a source
+        that bursts a backlog); backward, or before any two accepted counters followed each
+        other (the very first counter was garbled), by re-basing the counter on the host clock,
+        as after :meth:`resume` (the accepted counter was the odd one).
     """
 
-    def __init__(self, modulus: int | None, step: int = 1, fs: float | None = None):
+    def __init__(self, modulus: int | None, step: int = 1, fs: float | None = None,
+                 reject_after_s: float | None = None):
         if modulus is not None and modulus % step:
             raise ValueError(f"modulus {modulus} is not a multiple of step {step}")
         self.modulus, self.step, self.fs = modulus, step, fs
+        self.reject_after_s = reject_after_s
+        self.rejected = 0
         self._last: int | None = None   # last raw counter value
         self._index: int | None = None  # absolute index of the last sample
         self._t: float | None = None     # host time of the last sample
+        self._refused: int | None = None  # the last refused counter, when the previous sample was refused
+        self._since: float | None = None  # earliest send time of the last sample
+        self._established = False         # two accepted counters have followed each other
 
     def resume(self) -> None:
         """Forget the counter (the device reset or was reconnected): the next sample's
         index follows from the host time elapsed since the last one."""
         self._last = None
+        self._established = False
 
-    def __call__(self, counter: int | None, t: float | None = None) -> int | None:
-        """The absolute index of the sample carrying ``counter`` (seen at host time ``t``),
-        or None for a repeat of the previous counter value (a duplicate, not a sample)."""
+    def __call__(self, counter: int | None, t: float | None = None, since: float | None = None) -> int | None:
+        """The absolute index of the sample carrying ``counter`` (seen at host time ``t``, sent
+        no earlier than ``since``, default ``t``), or None for a repeat of the previous counter
+        value (a duplicate, not a sample) or a counter the host clock rules out (:attr:`rejected`)."""
         if self._index is None:  # the first sample: its own count (0 without a counter)
             index = 0 if counter is None or self.modulus is None else (int(counter) % self.modulus) // self.step
         elif self._last is None or counter is None or self.modulus is None:
@@ -59,14 +79,36 @@ class CounterUnwrapper:
             d = ((counter - self._last) % self.modulus) // self.step  # samples forward, 0..period-1
             if d == 0:
                 return None
+            if self._contradicted(d, t):
+                agree = self._refused is not None and (counter - self._refused) % self.modulus == self.step
+                if not agree:
+                    self._refused = counter
+                    self.rejected += 1
+                    return None
+                # two in a row agree: the stream really moved. Forward, a gap (the source sent a
+                # backlog in a burst); backward, or when no two accepted counters ever followed
+                # each other (the first one was the odd one), by the clock
+                if d > period // 2 or not self._established:
+                    self._last = None
+                    return self(counter, t, since)
             if t is not None and self._t is not None and self.fs:
                 # whole wraps the host clock says were missed; a late delivery (a stalled
                 # reader, a burst after a hiccup) must exceed 3/4 of a wrap to count
                 d += period * max(0, math.floor(((t - self._t) * self.fs - d) / period + STALL_SLACK))
             index = self._index + d
+        self._refused = None
         if counter is not None and self.modulus is not None:
+            if self._last is not None and self._last >= 0 and (int(counter) - self._last) % self.modulus == self.step:
+                self._established = True
             self._last = int(counter) % self.modulus
         else:
             self._last = -1  # no counter: anything but None, so resume() is still visible
         self._index, self._t = index, t
+        self._since = t if since is None else since
         return index
+
+    def _contradicted(self, d: int, t: float | None) -> bool:
+        """Does the host clock rule out a jump of ``d`` samples since the last sample?"""
+        if self.reject_after_s is None or t is None or self._since is None or not self.fs or d == 1:
+            return False
+        return d - 1 > (t - self._since + self.reject_after_s) * self.fs

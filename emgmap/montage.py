@@ -8,6 +8,10 @@ covers the muscle). A :class:`Montage` is saved to and loaded from TOML::
     muscle = "gmed"
     side = "left"
 
+    [[channel]]              # an unassigned channel: recorded, skipped by
+    name = "EXG Channel 7"   # indices, analysis and live bars
+    muscle = ""
+
     [[pair]]
     agonist = "gmed"
     antagonist = "tfl"
@@ -60,6 +64,9 @@ def _muscle_list(value: Any, where: str) -> tuple[str, ...]:
     return keys
 
 
+UNASSIGNED = ""  # the muscle of a channel whose muscle is not known (yet); its side is midline
+
+
 @dataclass(frozen=True)
 class Channel:
     name: str
@@ -67,10 +74,20 @@ class Channel:
     side: Side
     placement: str = ""
 
+    @classmethod
+    def unassigned(cls, name: str) -> "Channel":
+        """A channel with no muscle yet (an import without a montage): recorded, but skipped by
+        everything that needs a muscle (indices, analysis, live bars) until it is assigned."""
+        return cls(name, UNASSIGNED, Side.MIDLINE)
+
+    @property
+    def assigned(self) -> bool:
+        return self.muscle != UNASSIGNED
+
     @property
     def label(self) -> str:
-        """Short display label, e.g. ``gmed L``."""
-        return f"{self.muscle} {self.side.short}"
+        """Short display label, e.g. ``gmed L`` (the channel name when unassigned)."""
+        return f"{self.muscle} {self.side.short}" if self.assigned else self.name
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,11 @@ class Montage:
             if ch.name in seen:
                 raise MontageError(f"channel[{i}].name: duplicate channel name {ch.name!r}")
             seen.add(ch.name)
-            if ch.muscle not in MUSCLES:
+            if not ch.assigned:
+                if ch.side != Side.MIDLINE:
+                    raise MontageError(f"channel[{i}] ({ch.name!r}) has no muscle but side {ch.side}; "
+                                       "an unassigned channel is midline")
+            elif ch.muscle not in MUSCLES:
                 raise MontageError(
                     f"channel[{i}].muscle: unknown muscle {ch.muscle!r}; valid keys: {', '.join(MUSCLES)}"
                 )
@@ -125,11 +146,21 @@ class Montage:
     def __len__(self) -> int:
         return len(self.channels)
 
+    @property
+    def assigned(self) -> tuple[Channel, ...]:
+        """The channels with a muscle (unassigned ones are recorded but not analysed)."""
+        return tuple(c for c in self.channels if c.assigned)
+
+    @classmethod
+    def unassigned(cls, names: Iterable[str]) -> "Montage":
+        """Every channel unassigned: ``emgmap montage assign`` gives them muscles later."""
+        return cls(tuple(Channel.unassigned(n) for n in names))
+
     def index(self, muscle: str, side: Side | str) -> int | None:
         """Column of ``muscle`` on ``side``, or None when it is not on the montage."""
         side = Side(side)
         for i, c in enumerate(self.channels):
-            if c.muscle == muscle and c.side == side:
+            if c.assigned and c.muscle == muscle and c.side == side:
                 return i
         return None
 
@@ -184,18 +215,24 @@ class Montage:
             extra = set(c) - {"name", "muscle", "side", "placement"}
             if extra:
                 raise MontageError(f"{where}.{sorted(extra)[0]} is not a channel field (name, muscle, side, placement)")
+            if c.get("muscle", UNASSIGNED) == UNASSIGNED:  # unassigned: muscle "" or left out
+                c = {"muscle": UNASSIGNED, "side": Side.MIDLINE.value, **c}
             for key in ("name", "muscle", "side"):
                 if not isinstance(c.get(key), str):
                     raise MontageError(f"{where}.{key} is missing or not a string")
+            if not isinstance(c.get("placement", ""), str):
+                raise MontageError(f"{where}.placement must be a string, got {c['placement']!r}")
             try:
                 side = Side(c["side"])
             except ValueError:
                 raise MontageError(f"{where}.side must be left, right or midline, got {c['side']!r}") from None
             muscle = c["muscle"]
-            if muscle not in MUSCLES:
+            if muscle != UNASSIGNED and muscle not in MUSCLES:
                 raise MontageError(f"{where}.muscle: unknown muscle {muscle!r}; valid keys: {', '.join(MUSCLES)}")
             channels.append(Channel(c["name"], muscle, side, c.get("placement", "")))
         pairs = []
+        if not isinstance(doc.get("pair", []), list):
+            raise MontageError(f"{source}: pair must be [[pair]] tables, got {doc['pair']!r}")
         for i, p in enumerate(doc.get("pair", [])):
             where = f"{source}: pair[{i}]"
             if not isinstance(p, dict) or set(p) != {"agonist", "antagonist"}:
@@ -228,6 +265,8 @@ class Montage:
             text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise MontageError(f"cannot read montage file {p} ({e.strerror}); check the path") from None
+        except UnicodeDecodeError:
+            raise MontageError(f"montage file {p} is not a text (TOML) file; check the path") from None
         return cls.loads(text, source=str(p))
 
 

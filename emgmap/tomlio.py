@@ -1,63 +1,28 @@
-"""Write the small TOML documents emgmap saves (montages, settings, protocols).
+"""Write the small TOML documents emgmap saves (montages, settings, protocols,
+the ``config`` attribute of recordings) with tomli-w; read them with the
+standard library's :mod:`tomllib`.
 
-Reading uses the standard library's :mod:`tomllib`; it has no writer, and the
-documents we write are plain tables, arrays of tables and scalars/lists.
+What the writer is given may hold values TOML has no word for: ``None`` (a
+setting left unset) is left out, tuples become arrays, numpy scalars their
+Python value.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
-
-def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else _string(k)
+import tomli_w
 
 
-def _string(s: str) -> str:
-    out = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{out}"'
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return _string(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
+def _plain(v: Any) -> Any:
     if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + "}"
-    if hasattr(v, "item"):  # numpy scalar
-        return _value(v.item())
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+        return {str(k): _plain(x) for k, x in v.items() if x is not None}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalar
+        return v.item()
+    return v
 
 
-def _is_table_array(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, Mapping) for x in v)
-
-
-def dumps(doc: Mapping[str, Any], _prefix: str = "") -> str:
+def dumps(doc: Mapping[str, Any]) -> str:
     """Serialise ``doc`` to TOML text that :func:`tomllib.loads` reads back equal."""
-    lines: list[str] = []
-    nested: list[tuple[str, Any]] = []
-    for k, v in doc.items():
-        if isinstance(v, Mapping) or _is_table_array(v):
-            nested.append((k, v))
-        elif v is not None:
-            lines.append(f"{_key(k)} = {_value(v)}")
-    for k, v in nested:
-        name = f"{_prefix}{_key(k)}"
-        if isinstance(v, Mapping):
-            lines += ["", f"[{name}]", dumps(v, name + ".").rstrip("\n")]
-        else:
-            for item in v:
-                lines += ["", f"[[{name}]]", dumps(item, name + ".").rstrip("\n")]
-    return "\n".join(line for line in lines).lstrip("\n") + "\n"
+    return tomli_w.dumps(_plain(doc))

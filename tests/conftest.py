@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # LSL: resolve on loopback only; liblsl reads this once, before its first use.
 os.environ["LSLAPICFG"] = str(Path(__file__).with_name("lsl_api.cfg"))
+
+# the CLI's log file goes here, not into the user's log folder (subprocesses inherit it)
+os.environ.setdefault("EMGMAP_LOG_DIR", tempfile.mkdtemp(prefix="emgmap-test-log-"))
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -72,3 +72,13 @@ def test_pair_parsing():
 def test_channel_checks_in_code_too():
     with pytest.raises(MontageError, match="unknown muscle"):
         Montage((Channel("x", "calf", Side.LEFT),))
+
+
+@pytest.mark.parametrize("text, match", [
+    # issue 18 item 12: a traceback, and a placement that was not text accepted
+    ('pair = 5\n[[channel]]\nname = "a"\nmuscle = "gmed"\nside = "left"', "pair must be \\[\\[pair\\]\\] tables"),
+    ('[[channel]]\nname = "a"\nmuscle = "gmed"\nside = "left"\nplacement = 5', r"channel\[0\].placement must be a string"),
+])
+def test_montage_schema_names_the_field(text, match):
+    with pytest.raises(MontageError, match=match):
+        Montage.loads(text, "m.toml")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..clock import SYSTEM_CLOCK, ManualClock
-from ..drivers.sim import sim_spec
+from ..drivers.sim import SimDriver, sim_spec
 from ..drivers.spec import fast_spec
 from ..montage import Montage
 from ..protocols import Protocol, build_plan
@@ -54,7 +54,10 @@ class GuidedSession:
         self.live = LiveSession(clock=ManualClock() if fast else SYSTEM_CLOCK)
         driver = self.live.open(guided_device(device, protocol, scenario, fast))
         try:
+            given = montage is not None
             montage, _ = self.live.montage_for(driver, montage)
+            if given and isinstance(driver, SimDriver):  # the simulated subject wears the user's electrodes
+                driver.wear(montage)
             self.plan: Plan = build_plan(protocol, montage)
         except BaseException:
             driver.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+import sys
 
 from . import studyrun
 
@@ -18,7 +18,9 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="an emgmap recording (.h5); several recordings or folders make a study table (--table)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
-    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report")
+    p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report (never over an "
+                   "existing file unless --force, never over the recording)")
+    p.add_argument("--force", action="store_true", help="replace an existing report")
     p.add_argument("--normalize", choices=NORMALIZE, default="auto",
                    help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
                         "recording's MVC trials), else %% of the peak in the task, else µV; or force one")
@@ -50,6 +52,9 @@ def run(args) -> int:
     from ..analysis import analyze_recording
     from ..analysis.gait import GAIT_EXERCISES
     from ..analysis.summary import print_summary
+    from ..outputs import check_output, write_text
+    if args.report is not None:  # before the work: a bad path must not cost the analysis
+        check_output(args.report, what="--report", inputs=[args.file], force=args.force)
     analysis = analyze_recording(args.file, normalize=args.normalize, gait=True if args.gait else None,
                                  gait_source=args.gait_source)
     gait = analysis.gait
@@ -72,7 +77,6 @@ def run(args) -> int:
             if gait is not None:
                 from ..analysis.gait_report import with_gait_section
                 page = with_gait_section(page, gait)
-        Path(args.report).write_text(page, encoding="utf-8")
-        if not args.json:
-            print(f"report: {args.report}")
+        write_text(args.report, page, force=args.force)
+        print(f"report: {args.report}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "analyze": ("emgmap.bench.analyze", "analysis throughput: per file against one sosfiltfilt pass, -j 2 against -j 1"),
     "lsl": ("emgmap.bench.lsl", "LSL round trip: sample counts and latency"),
     "record": ("emgmap.bench.record", "recording throughput (unpaced simulator to HDF5)"),
+    "import": ("emgmap.bench.import_", "import of a 1-hour OpenBCI GUI file against pandas.read_csv"),
     "gui": ("emgmap.gui.bench", "GUI frame rate, CPU per frame, sample-to-screen latency"),
 }
 

@@ -11,6 +11,8 @@ import signal
 import sys
 import threading
 
+from .. import validate
+
 
 def register(sub) -> None:
     p = sub.add_parser("emulate", help="emulate a board on a pseudo-terminal (OpenBCI Cyton, emgmap serial)",
@@ -20,8 +22,9 @@ def register(sub) -> None:
     def common(bp) -> None:   # scenarios are checked when the simulator starts (`--help` must not load scipy)
         bp.add_argument("--scenario", default="healthy",
                         help="simulator scenario (default healthy; `emgmap devices` lists them)")
-        bp.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
-        bp.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+        bp.add_argument("--seed", type=validate.arg(0, 2**63 - 1, integer=True), default=0,
+                        help="simulator seed (default 0)")
+        bp.add_argument("--drop-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P",
                         help="probability that a packet is lost (its counter still advances)")
         bp.add_argument("--link", metavar="PATH", help="keep a symlink at PATH pointing at the current pty")
         bp.set_defaults(func=run)
@@ -33,29 +36,20 @@ def register(sub) -> None:
     se = kinds.add_parser("serial", help="emgmap serial protocol v1 board for serial:PTY")
     common(se)
     se.add_argument("--format", choices=("binary", "ascii"), default="binary")
-    se.add_argument("--fs", type=float, default=1000.0, help="sample rate, Hz (default 1000)")
-    se.add_argument("--channels", type=int, default=4, help="channels, 1-18 (default 4)")
-    se.add_argument("--scale-uv", type=float, default=1.0, help="µV per count (default 1)")
+    se.add_argument("--fs", type=validate.arg(1, 100_000), default=1000.0, help="sample rate, Hz (default 1000)")
+    se.add_argument("--channels", type=validate.arg(1, 18, integer=True), default=4, help="channels, 1-18 (default 4)")
+    se.add_argument("--scale-uv", type=validate.arg(1e-9, 1e9), default=1.0, help="µV per count (default 1)")
     se.add_argument("--counter", action="store_true", help="ascii: send the sample counter first on each line")
     se.add_argument("--no-banner", action="store_true", help="do not send the banner line on reset")
-    se.add_argument("--corrupt-rate", type=float, default=0.0, metavar="P", help="frames with one bit flipped")
-    se.add_argument("--garbage-rate", type=float, default=0.0, metavar="P", help="random bytes before a frame")
+    se.add_argument("--corrupt-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P", help="frames with one bit flipped")
+    se.add_argument("--garbage-rate", type=validate.arg(0, 0.99), default=0.0, metavar="P", help="random bytes before a frame")
 
 
 def make_emulator(args):
     from ..drivers.emulators import CytonEmulator, SerialEmulator
-    from ..types import ConfigError
-    for name in ("drop_rate", "corrupt_rate", "garbage_rate"):
-        v = getattr(args, name, 0.0)
-        if not 0 <= v < 1:
-            raise ConfigError(f"--{name.replace('_', '-')} must be in [0, 1), got {v:g}")
     kw = dict(scenario=args.scenario, seed=args.seed, drop_rate=args.drop_rate, link=args.link)
     if args.board == "cyton":
         return CytonEmulator(daisy=args.daisy, **kw)
-    if not 1 <= args.channels <= 18:
-        raise ConfigError(f"--channels must be 1 to 18, got {args.channels}")
-    if not args.fs > 0:
-        raise ConfigError(f"--fs must be positive, got {args.fs:g}")
     return SerialEmulator(fs=args.fs, channels=args.channels, format=args.format, scale_uv=args.scale_uv,
                           banner=not args.no_banner, counter=args.counter, corrupt_rate=args.corrupt_rate,
                           garbage_rate=args.garbage_rate, **kw)

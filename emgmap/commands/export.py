@@ -17,11 +17,30 @@ def register(sub) -> None:
     p.add_argument("--subject", help="bids: subject label (default: the recording's pseudonym)")
     p.add_argument("--session", help="bids: session label (default: the recording date, YYYYMMDD)")
     p.add_argument("--task", help="bids: task label (default: the protocol, else the exercises, else 'free')")
+    p.add_argument("--confirm-subject", action="store_true",
+                   help="export a subject field that looks like a name or birth date as it is")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    import logging
+
+    from ..outputs import check_output
+    from ..privacy import personal_data
+    from ..recordings import open_recording
     from ..recordings.export import export
+    from ..types import ConfigError
+    if args.output is not None and args.to != "bids":  # a bad folder is found before any work
+        check_output(args.output, what="--output", inputs=[args.file], rename=True)
+    with open_recording(args.file) as rec:  # the real-name guard (docs/outputs.md)
+        subject = str(rec.attrs.get("subject_id", ""))
+    what = personal_data(subject)
+    if what and not args.confirm_subject:
+        raise ConfigError(f"the subject of {args.file} ({subject!r}) looks like {what}, which would land in the "
+                          "export's patient fields; add --confirm-subject to export it as it is")
+    if what:
+        logging.getLogger(__name__).warning("the subject %r looks like %s and is exported as it is "
+                                            "(--confirm-subject)", subject, what)
     for path in export(args.file, args.to, args.output, signal=args.signal, subject=args.subject,
                        session=args.session, task=args.task):
         print(f"wrote {path}")

@@ -5,7 +5,6 @@ baseline, MVC trials, the protocol's sets on its cue schedule, then the summary.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .lsloption import add_lsl_arguments, lsl_name
 
@@ -23,7 +22,11 @@ def register(sub) -> None:
                    help="the recording to write (with --patient: default in the patient's folder of the data folder)")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
-    p.add_argument("--report", metavar="FILE.html", help="also write the HTML report")
+    p.add_argument("--confirm-subject", action="store_true",
+                   help="store a --subject that looks like a name or birth date as it is (it travels in exports)")
+    p.add_argument("--report", metavar="FILE.html", help="also write the HTML report (never over an existing "
+                   "file unless --force, never over the recording)")
+    p.add_argument("--force", action="store_true", help="replace an existing report")
     p.add_argument("--patient", metavar="PSEUDONYM", help="file the session under this patient of the patient store "
                                                           "(see `emgmap patients`); sets --subject")
     p.add_argument("--note", default="", help="the clinician's note for this visit (with --patient)")
@@ -39,12 +42,18 @@ def run(args) -> int:
     from ..sinks.recorder import RecorderState
     from ..session import State
     from ..types import ConfigError
+    from ..outputs import check_output, write_text
+    from ..privacy import check_subject
+    check_subject(args.subject, confirmed=args.confirm_subject)
     protocol = load_protocol(args.protocol)
     if args.patient:
         from ..app.patients import prepare_patient_session
         args.output, args.subject = prepare_patient_session(args.patient, args.output, args.subject, protocol.name)
     elif not args.output:
         raise ConfigError("give the recording to write with -o FILE.h5 (or file the session under --patient P01)")
+    check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
+    if args.report is not None:
+        check_output(args.report, what="--report", inputs=[args.output], force=args.force)
     guided = GuidedSession(args.device, protocol, args.output, scenario=args.scenario, fast=args.fast,
                            montage=Montage.load(args.montage) if args.montage else None, subject=args.subject,
                            lsl_name=lsl_name(args))
@@ -96,6 +105,6 @@ def run(args) -> int:
             page = render_gait_html(analysis.gait, f"{protocol.title}: gait report", analysis.meta)
         else:
             page = render_html(analysis, f"{protocol.title}: session report", analysis.meta)
-        Path(args.report).write_text(page, encoding="utf-8")
+        write_text(args.report, page, force=args.force)
         print(f"report: {args.report}")
     return 0

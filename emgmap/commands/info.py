@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import collections
+import json
 import math
+
+from .. import validate
 
 
 def register(sub) -> None:
     p = sub.add_parser("info", help="summarise a recording (device, channels, duration, gaps, events)")
     p.add_argument("file", metavar="FILE.h5")
-    p.add_argument("--events", type=int, default=20, metavar="N", help="list at most N events (default 20)")
+    p.add_argument("--events", type=validate.arg(0, 10**9, integer=True), default=20, metavar="N",
+                   help="list at most N events (default 20)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON (every event, numbers as numbers)")
     p.set_defaults(func=run)
 
 
@@ -16,10 +21,44 @@ def _num(x: float, fmt: str = ".1f") -> str:
     return "-" if not math.isfinite(x) else format(x, fmt)
 
 
+def _finite(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def summary(rec) -> dict:
+    """What :func:`run` prints, as data (``info --json``)."""
+    from ..montage import MUSCLES
+    a = rec.attrs
+    gaps = rec.gaps()
+    return {
+        "file": str(rec.path), "format_version": int(a["format_version"]),
+        "software_version": str(a.get("software_version", "")), "created_utc": str(a.get("created_utc", "")),
+        "finalised": bool(rec.finalised), "interrupted": bool(rec.interrupted),
+        "subject": str(a.get("subject_id", "")), "device": rec.device, "device_model": str(a.get("device_model", "")),
+        "sampling_frequency": rec.fs, "n_channels": rec.n_channels, "power_line_hz": _finite(a.get("power_line_hz", 0)),
+        "placement_scheme": str(a.get("placement_scheme", "")), "n_samples": int(rec.n_samples),
+        "duration_s": rec.duration_s, "gaps": len(gaps), "missing_samples": int(sum(g.missing for g in gaps)),
+        "events": [{"onset_s": e.onset_s, "duration_s": e.duration_s, "kind": e.kind, "label": e.label,
+                    "channel": e.channel} for e in rec.events],
+        "envelope_rows": int(rec.envelope()[0].shape[0]),
+        "channels": [{"name": ch.name, "muscle": ch.muscle, "side": ch.side.value,
+                      "low_cutoff_hz": _finite(rec.low_cutoff_hz[i]), "high_cutoff_hz": _finite(rec.high_cutoff_hz[i]),
+                      "rest_rms_uv": _finite(rec.rest_rms_uv[i]), "mvc_uv": _finite(rec.mvc_uv[i]),
+                      "placement": ch.placement or MUSCLES[ch.muscle].name}
+                     for i, ch in enumerate(rec.montage.channels)],
+        "aux": [{"name": n, "unit": u} for n, u in zip(rec.aux_names, rec.aux_units)],
+        "notes": str(a.get("notes", "")),
+    }
+
+
 def run(args) -> int:
     from ..montage import MUSCLES
     from ..recordings import open_recording
     with open_recording(args.file) as rec:
+        if args.json:
+            print(json.dumps(summary(rec), indent=2, ensure_ascii=False))
+            return 0
         a = rec.attrs
         print(f"file         {rec.path}  (emgmap format {a['format_version']}, "
               f"written by emgmap {a.get('software_version', '?')} at {a.get('created_utc', '?')})")
@@ -51,8 +90,10 @@ def run(args) -> int:
         print(f"{'channel':<{w}}{'muscle':<8}{'side':<9}{'band Hz':>14}{'rest µV':>9}{'MVC µV':>9}  placement")
         for i, ch in enumerate(rec.montage.channels):
             band = f"{rec.low_cutoff_hz[i]:g}-{rec.high_cutoff_hz[i]:g}"
-            print(f"{ch.name:<{w}}{ch.muscle:<8}{ch.side.value:<9}{band:>14}{_num(rec.rest_rms_uv[i]):>9}"
-                  f"{_num(rec.mvc_uv[i]):>9}  {ch.placement or MUSCLES[ch.muscle].name}")
+            what = ch.placement or (MUSCLES[ch.muscle].name if ch.assigned else
+                                    "unassigned (emgmap montage assign gives it a muscle)")
+            print(f"{ch.name:<{w}}{ch.muscle or '-':<8}{ch.side.value:<9}{band:>14}{_num(rec.rest_rms_uv[i]):>9}"
+                  f"{_num(rec.mvc_uv[i]):>9}  {what}")
         if rec.events and args.events:
             print()
             print(f"{'onset s':>10}{'dur s':>8}  {'kind':<7}label")

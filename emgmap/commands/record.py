@@ -1,9 +1,13 @@
 """``emgmap record``: headless recording of a device to an HDF5 file."""
 from __future__ import annotations
 
+import logging
 import sys
 
+from .. import validate
 from .lsloption import add_lsl_arguments, lsl_name
+
+log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
@@ -11,12 +15,14 @@ def register(sub) -> None:
                        description="Stream from a device and record it to an emgmap HDF5 file "
                                    "(docs/recording-format.md). An existing file is never overwritten.")
     p.add_argument("--device", default="sim", help="device spec (default: sim)")
-    p.add_argument("--duration", type=float, required=True, metavar="S", help="seconds to record")
+    p.add_argument("--duration", type=validate.seconds, required=True, metavar="S", help="seconds to record")
     p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="the recording to write")
     p.add_argument("--fast", action="store_true",
                    help="run the simulator (or a replay) unpaced, as fast as the machine allows")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
     p.add_argument("--subject", default="", help="subject pseudonym (never a name)")
+    p.add_argument("--confirm-subject", action="store_true",
+                   help="store a --subject that looks like a name or birth date as it is (it travels in exports)")
     p.add_argument("--notes", default="", help="free text stored with the recording")
     p.add_argument("--compress", action="store_true", help="gzip 1 + shuffle (float sEMG shrinks only ~1.2x)")
     add_lsl_arguments(p)
@@ -24,10 +30,14 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..montage import Montage
     from ..app.recording import record
-    from ..sinks.recorder import RecorderState
+    from ..montage import Montage
+    from ..outputs import check_output
+    from ..privacy import check_subject
     from ..session import State
+    from ..sinks.recorder import RecorderState
+    check_output(args.output, what="-o/--output", rename=True)  # before the device opens
+    check_subject(args.subject, confirmed=args.confirm_subject)
     montage = Montage.load(args.montage) if args.montage else None
     shown = [-1]
 
@@ -49,10 +59,9 @@ def run(args) -> int:
     print(f"recorded {rec.seconds:.1f} s ({rec.samples} samples, {r.fs:g} Hz, {r.n_channels} channels) "
           f"to {rec.path}, {rec.file_bytes / 1e6:.1f} MB")
     if st.dropped_samples:
-        print(f"warning: the device lost {st.dropped_samples} samples in {st.gaps} gaps (recorded as gap events)",
-              file=sys.stderr)
+        log.warning("the device lost %d samples in %d gaps (recorded as gap events)", st.dropped_samples, st.gaps)
     if rec.overruns:
-        print(f"warning: {rec.overruns} samples were not recorded because the recorder fell behind", file=sys.stderr)
+        log.warning("%d samples were not recorded because the recorder fell behind", rec.overruns)
     if rec.state == RecorderState.FAILED:
         print(f"emgmap: {rec.message}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from .. import validate
 from .lsloption import add_lsl_arguments, lsl_name
 
 
@@ -13,7 +14,7 @@ def register(sub) -> None:
                                    "LabRecorder and other lab software.")
     p.add_argument("--device", default="sim", help="device spec (default: sim)")
     p.add_argument("--montage", help="montage TOML (default: the device's own)")
-    p.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--seconds", type=validate.seconds, default=None, help="stop after this long (default: until Ctrl-C)")
     add_lsl_arguments(p)
     p.set_defaults(func=run)
 

@@ -6,6 +6,7 @@ the simulator never loads BrainFlow or pyserial.
 from __future__ import annotations
 
 import importlib
+import logging
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..types import DeviceSpecError
@@ -30,7 +31,12 @@ def open_driver(spec: str, *, clock: Clock = SYSTEM_CLOCK) -> Driver:
     if target is None:
         raise DeviceSpecError(f"device kind {parsed.kind!r} is not available in this version; {valid_forms_text()}")
     module, func = target.split(":")
-    return getattr(importlib.import_module(module), func)(parsed, clock)
+    driver = getattr(importlib.import_module(module), func)(parsed, clock)
+    s = driver.spec
+    logging.getLogger(__name__).info("opened %s: %s, %g Hz, %d channels (%s), range %g µV, mains %g Hz",
+                                     s.device, s.device_model, s.fs, s.n_channels, ", ".join(s.channel_names),
+                                     s.range_uv, s.power_line_hz)
+    return driver
 
 
 __all__ = ["Driver", "DeviceSpec", "open_driver", "parse_spec", "OPENERS", "KINDS"]

@@ -8,11 +8,16 @@ channels and format are also recognised from the frames themselves. What is
 wrong (no such port, busy, silent, garbage at this baud, channel mismatch)
 ends in one sentence naming the port and what to try.
 
-Timestamps: each read's samples end at the host time of the read, spaced
-1/fs back (on the session clock). Indices come from the frame counter
-(``seq``, or the ascii counter with ``counter=1``), unwrapped mod 65536; a
-board that falls silent for more than 1 s or disappears raises DeviceLost,
-and ``start()`` after ``stop()`` reopens the port (the session's reconnect).
+Indices come from the frame counter (``seq``, or the ascii counter with
+``counter=1``), unwrapped mod 65536; a counter jump that the host clock rules
+out (a garbled ascii counter, a board restarting without its banner) is counted
+in ``bad_counters`` and its sample refused, not turned into a gap of thousands of
+samples. Timestamps (on the session clock) are the sample index / fs plus a
+smoothed offset to the host clock: strictly increasing, evenly spaced within a
+run of samples, and following the board's clock drift; how many frames one read
+happens to return (which varies with load) does not move them. A board that falls
+silent for more than 1 s or disappears raises DeviceLost, and ``start()`` after
+``stop()`` reopens the port (the session's reconnect).
 """
 from __future__ import annotations
 
@@ -35,6 +40,10 @@ PROBE_S = 2.5        # an Uno's bootloader waits ~1.6 s after the reset on open
 PROBE_FRAMES = 5     # frames that settle the format and the channel count
 SILENCE_S = 1.0      # no valid frame for this long: the device is lost
 READ_TIMEOUT_S = 0.05
+COUNTER_SLACK_S = 0.1  # host-clock slack before a counter jump is ruled out (USB delivers in bursts)
+#: how fast the timestamp offset follows the host clock, per read: quickly towards lower latency
+#: (the offset sits at the fastest delivery seen), slowly upwards (drift, a slower board clock)
+OFFSET_DOWN, OFFSET_UP = 0.5, 0.02
 
 
 def _serial():
@@ -95,11 +104,15 @@ class SerialDriver(Driver):
                                device_model=f"emgmap serial board ({fmt})",
                                range_uv=32767 * self.scale_uv if fmt == "binary" else float("inf"))
         has_counter = fmt == "binary" or self.counter
-        self._unwrap = CounterUnwrapper(SEQ_MODULUS if has_counter else None, 1, fs)
+        self._unwrap = CounterUnwrapper(SEQ_MODULUS if has_counter else None, 1, fs,
+                                        reject_after_s=COUNTER_SLACK_S)
+        self._offset: float | None = None   # timestamp = index / fs + offset (host clock)
+        self._prev_read: float | None = None  # host time of the previous read
+        self._last_ts = -np.inf
         self._parser = make_parser(fmt, channels, self.counter)
         self._pending: collections.deque[SampleBlock] = collections.deque()
         self._counts = {"resyncs": 0, "crc_errors": 0, "garbage_bytes": 0, "bad_lines": 0,
-                        "wrong_channels": 0, "duplicates": 0, "resets": 0}
+                        "wrong_channels": 0, "duplicates": 0, "resets": 0, "bad_counters": 0}
         self._last_frame = 0.0
         self._started = False
         self._streaming = False  # a frame arrived since start()
@@ -157,6 +170,9 @@ class SerialDriver(Driver):
             if k in c:
                 c[k] += v
         shown = ("resyncs", "crc_errors") if self.format == "binary" else ("bad_lines",)
+        # the host clock saw what the counter said was lost: counted with the lines that carried it
+        if self.format == "ascii":
+            c["bad_lines"] += c.pop("bad_counters")
         return {k: v for k, v in c.items() if k in shown or v}
 
     def start(self) -> None:
@@ -168,7 +184,7 @@ class SerialDriver(Driver):
         if self._started:
             self._unwrap.resume()
         self._started, self._streaming = True, False
-        self._last_frame = self.clock.now()
+        self._last_frame = self._prev_read = self.clock.now()
 
     def stop(self) -> None:
         ser, self._ser = self._ser, None
@@ -176,6 +192,7 @@ class SerialDriver(Driver):
             for k, v in self._parser.counters.items():  # keep the totals across reconnects
                 if k in self._counts:
                     self._counts[k] += v
+            self._parser.counters = dict.fromkeys(self._parser.counters, 0)  # folded in: count them once
             try:
                 ser.close()
             except Exception:  # a vanished port may fail to close; it is closed either way
@@ -198,6 +215,7 @@ class SerialDriver(Driver):
             else:
                 frames.append(item)
         if not frames:
+            self._prev_read = now
             # until the first frame after (re)opening, allow for the board's reset and bootloader
             if now - self._last_frame > (SILENCE_S if self._streaming else PROBE_S):
                 raise DeviceLost(f"{self.port} sent no valid frame for {SILENCE_S:g} s; check the board's power "
@@ -205,23 +223,44 @@ class SerialDriver(Driver):
             return None
         self._last_frame, self._streaming = now, True
         self._blocks(frames, now)
+        self._prev_read = now
         return self._pending.popleft() if self._pending else None
 
     def _blocks(self, frames: list[Frame], now: float) -> None:
         n = len(frames)
-        ts = now - (n - 1 - np.arange(n)) / self.fs
-        idx = [self._unwrap(f.seq, float(t)) for f, t in zip(frames, ts)]
+        rejected = self._unwrap.rejected
+        # each frame of this read was sent after the previous read (which drained the port) and by now
+        idx = [self._unwrap(f.seq, now, self._prev_read) for f in frames]
         keep = [k for k, i in enumerate(idx) if i is not None]
-        self._counts["duplicates"] += n - len(keep)
+        bad = self._unwrap.rejected - rejected
+        self._counts["bad_counters"] += bad
+        self._counts["duplicates"] += n - len(keep) - bad
         if not keep:
             return
         idx = np.array([idx[k] for k in keep], dtype=np.int64)
-        ts = ts[keep]
+        ts = self._timestamps(idx, now)
         x = np.array([frames[k].values for k in keep], dtype=np.float64) * self.scale_uv
         cuts = np.flatnonzero(np.diff(idx) != 1) + 1
         for a, b in zip(np.r_[0, cuts], np.r_[cuts, idx.size]):
             if b > a:
                 self._pending.append(SampleBlock(x[a:b], ts[a:b], int(idx[a])))
+
+
+    def _timestamps(self, idx: np.ndarray, now: float) -> np.ndarray:
+        """index / fs + offset; the offset follows ``now - newest index / fs`` (the newest sample
+        arrived by now), quickly downwards and slowly upwards, and never lets time go back."""
+        seen = now - idx[-1] / self.fs
+        if self._offset is None:
+            self._offset = seen
+        else:
+            self._offset += (seen - self._offset) * (OFFSET_DOWN if seen < self._offset else OFFSET_UP)
+        ts = idx / self.fs + self._offset
+        if ts[0] <= self._last_ts:  # the offset fell faster than a sample period: keep order, shift on
+            shift = self._last_ts - ts[0] + 0.5 / self.fs
+            ts += shift
+            self._offset += shift
+        self._last_ts = float(ts[-1])
+        return ts
 
 
 def open_serial(spec: DeviceSpec, clock: Clock) -> SerialDriver:

@@ -22,6 +22,9 @@ HEADER_LEN = 5            # sync (2) + seq (2) + n (1)
 MAX_CHANNELS = 32
 SEQ_MODULUS = 1 << 16     # seq (binary) and the ascii counter wrap here
 MAX_LINE = 1024           # longer "lines" are garbage (a binary stream read as ascii)
+#: ascii values beyond this magnitude are not samples of any ADC (a 32-bit one reaches 2^31): the
+#: line is garbled (``1e300``), counted as bad rather than stored as an absurd (or, as float32, infinite) value
+ASCII_MAX_ABS = 2.0 ** 31
 BANNER_PREFIX = "# emgmap-serial v1"
 FORMATS = ("binary", "ascii")
 
@@ -44,7 +47,8 @@ def encode_frame(seq: int, counts) -> bytes:
 
 def encode_line(values, seq: int | None = None) -> bytes:
     """One ascii sample line, comma separated, with the counter first when given."""
-    parts = ([str(seq % SEQ_MODULUS)] if seq is not None else []) + [f"{v:g}" for v in values]
+    # 12 significant digits: any 32-bit count survives (":g" turned 1000001 into 1e+06)
+    parts = ([str(seq % SEQ_MODULUS)] if seq is not None else []) + [f"{v:.12g}" for v in values]
     return (",".join(parts) + "\n").encode()
 
 
@@ -184,10 +188,12 @@ class AsciiParser:
 
     A line is ``[counter,] v1, v2, ...`` (separated by commas, tabs or spaces);
     ``#`` lines are comments or the banner. A line that does not parse, has
-    non-finite values, the wrong number of values (when ``channels`` is set) or
-    a bad counter is dropped and counted in ``bad_lines``; so is a run of more
-    than 1024 bytes without a newline (``garbage_bytes``). A bad line before the
-    first good one (cut by opening the port) is skipped without counting.
+    non-finite values or values beyond :data:`ASCII_MAX_ABS`, the wrong number of
+    values (when ``channels`` is set) or a bad counter (not a whole number in
+    0..65535) is dropped and counted in ``bad_lines``; so is a run of more than
+    1024 bytes without a newline (``garbage_bytes``). A bad line before the first
+    good one (cut by opening the port) is skipped without counting. Nothing in
+    the input makes it raise.
     """
 
     def __init__(self, channels: int | None = None, counter: bool = False):
@@ -253,13 +259,15 @@ class AsciiParser:
             vals = [float(p) for p in _SPLIT.split(text)]
         except ValueError:
             return None
+        # finite and plausible before anything else (int(inf) raises, int(nan) too)
+        if not all(math.isfinite(v) and abs(v) <= ASCII_MAX_ABS for v in vals):
+            return None
         seq = None
         if self.counter:
-            if len(vals) < 2 or not (vals[0] >= 0 and vals[0] == int(vals[0])):
+            if len(vals) < 2 or not (0 <= vals[0] < SEQ_MODULUS and vals[0] == int(vals[0])):
                 return None
-            seq, vals = int(vals[0]) % SEQ_MODULUS, vals[1:]
-        if (self.channels is not None and len(vals) != self.channels) or len(vals) > MAX_CHANNELS \
-                or not all(map(math.isfinite, vals)):
+            seq, vals = int(vals[0]), vals[1:]
+        if (self.channels is not None and len(vals) != self.channels) or len(vals) > MAX_CHANNELS:
             return None
         return Frame(seq, np.array(vals))
 

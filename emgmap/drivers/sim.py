@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import collections
+from dataclasses import replace
 
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..montage import LOWER_LIMB_ORDER
+from ..montage import LOWER_LIMB_ORDER, Montage
 from ..sim import SimConfig, Simulator
 from ..sim.schedule import Schedule
 from ..types import DeviceLost, SampleBlock, StreamSpec
 from .base import Driver
+from ..validate import MAX_SECONDS
 from .spec import DeviceSpec
 
 PARAMS = ("scenario", "severity", "exercise", "fs", "channels", "seed", "scatter", "fatigue", "artifacts", "mains",
@@ -28,15 +30,15 @@ def sim_config(spec: DeviceSpec) -> tuple[SimConfig, bool]:
         exercise=spec.take_str("exercise", d.exercise),
         fs=spec.take_float("fs", d.fs, 100, 20000),
         channels=spec.take_int("channels", d.channels, 1, 18),
-        seed=spec.take_int("seed", d.seed, 0),
+        seed=spec.take_int("seed", d.seed, 0, 2**63 - 1),
         scatter=spec.take_float("scatter", d.scatter, 0, 1),
         fatigue=spec.take_float("fatigue", d.fatigue, 0, 1),
         artifacts=spec.take_bool("artifacts", d.artifacts),
         power_line_hz=spec.take_float("mains", d.power_line_hz),
         mains_uv=spec.take_float("mains_uv", d.mains_uv, 0, 10000),
         drop_rate=spec.take_float("drop_rate", d.drop_rate, 0, 0.99),
-        disconnect_at=spec.take_float("disconnect_at", None, 0),
-        saturate_at=spec.take_float("saturate_at", None, 0),
+        disconnect_at=spec.take_float("disconnect_at", None, 0, MAX_SECONDS),
+        saturate_at=spec.take_float("saturate_at", None, 0, MAX_SECONDS),
         counter=spec.take_bool("counter", d.counter),
         cadence=spec.take_float("cadence", None, 40, 240),
     )
@@ -72,6 +74,16 @@ class SimDriver(Driver):
     @property
     def truth(self):
         return self.sim.truth
+
+    def wear(self, montage: Montage) -> None:
+        """Simulate the electrodes of ``montage`` (a user's montage: its channel names, muscles
+        and sides, in its order) instead of the simulator's own; before :meth:`start`."""
+        if self._t0 is not None:
+            raise RuntimeError("wear() after start()")
+        cfg = replace(self.sim.config, channels=len(montage))
+        self.sim = self.subject = Simulator(cfg, montage=montage)
+        self.montage = montage
+        self.spec = replace(self.spec, channel_names=montage.names)
 
     def start(self) -> None:
         self._t0 = self.clock.now()

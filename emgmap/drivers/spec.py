@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from ..types import DeviceSpecError
+from ..validate import number
 
 VALID_FORMS = (
     "sim",
@@ -41,26 +42,18 @@ class DeviceSpec:
 
     def take_float(self, key: str, default: float | None = None, lo: float | None = None,
                    hi: float | None = None) -> float | None:
+        """``key`` as a finite number in [lo, hi] (NaN and infinities never pass), or ``default``."""
         raw = self.params.pop(key, None)
         if raw is None:
             return default
-        try:
-            v = float(raw)
-        except ValueError:
-            raise self._err(f"{key} must be a number, got {raw!r}") from None
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise self._err(f"{key} must be between {lo} and {hi}, got {raw}")
-        return v
+        return number(raw, key, lo, hi, error=self._err)
 
     def take_int(self, key: str, default: int | None = None, lo: int | None = None,
                  hi: int | None = None) -> int | None:
-        raw = self.params.get(key)
-        v = self.take_float(key, None if default is None else float(default), lo, hi)
-        if v is None:
-            return None
-        if v != int(v):
-            raise self._err(f"{key} must be a whole number, got {raw!r}")
-        return int(v)
+        raw = self.params.pop(key, None)
+        if raw is None:
+            return default
+        return number(raw, key, lo, hi, integer=True, error=self._err)
 
     def take_bool(self, key: str, default: bool = False) -> bool:
         raw = self.params.pop(key, None)
@@ -103,6 +96,11 @@ def fast_spec(spec: str) -> str:
     kind = spec.partition(":")[0].strip().lower()
     if kind not in ("sim", "replay"):
         raise DeviceSpecError(f"--fast needs a sim or replay device, not {spec!r}; drop --fast for a real board")
+    given = dict(parse_qsl(spec.partition("?")[2])).get("fast")
+    if given is not None:  # the spec says it already: --fast agrees, or contradicts
+        if given.lower() in ("1", "true", "yes", "on"):
+            return spec
+        raise DeviceSpecError(f"--fast contradicts fast={given} in the device {spec!r}; give one of them")
     if kind == "sim" and ":" not in spec:
         spec = "sim:"
     return spec + ("&" if "?" in spec else "?") + "fast=1"

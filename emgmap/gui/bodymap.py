@@ -272,7 +272,7 @@ class ActivationBars(QWidget):
         self.update()
 
     def set_montage(self, montage: Montage) -> None:
-        self.rows = list(dict.fromkeys(c.muscle for c in montage.channels))
+        self.rows = list(dict.fromkeys(c.muscle for c in montage.assigned))  # unassigned: no bar
         self.values = {}
         self.setMinimumHeight(28 * len(self.rows) + 30)
         self.update()

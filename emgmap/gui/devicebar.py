@@ -6,7 +6,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
                              QLineEdit, QPushButton, QTableWidget, QVBoxLayout, QWidget)
 
-from ..montage import MUSCLES, Channel, Montage, MusclePair
+from ..montage import MUSCLES, UNASSIGNED, Channel, Montage, MusclePair
 from ..session import State, Status
 from ..types import MontageError, Side
 from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
@@ -162,6 +162,7 @@ class MontageEditor(QDialog):
             name = QLabel(ch.name)
             self.table.setCellWidget(i, 0, name)
             muscle = QComboBox()
+            muscle.addItem("unassigned (recorded, not analysed)", UNASSIGNED)
             for key, m in MUSCLES.items():
                 muscle.addItem(f"{key} ({m.name})", key)
             muscle.setCurrentIndex(muscle.findData(ch.muscle))
@@ -192,6 +193,9 @@ class MontageEditor(QDialog):
         chans = []
         for i, name in enumerate(self.names):
             muscle = self.table.cellWidget(i, 1).currentData()
+            if muscle == UNASSIGNED:
+                chans.append(Channel.unassigned(name))
+                continue
             side = Side(self.table.cellWidget(i, 2).currentData())
             # a channel moved to another muscle takes that muscle's standard placement
             placement = self.placements[i] if muscle == self.muscles[i] else MUSCLES[muscle].placement

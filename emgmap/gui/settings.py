@@ -1,31 +1,29 @@
 """What the dashboard remembers between runs: last device, theme, trace window,
 protocol, biofeedback target, window layout, and one montage per device (TOML files, Qt-free).
 
-The folder is ``$EMGMAP_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/emgmap``, else
-``~/.config/emgmap``. A damaged settings file is ignored (defaults are used)
+The folder is ``$EMGMAP_CONFIG_DIR``, else the platform's user config folder
+(platformdirs: ``$XDG_CONFIG_HOME/emgmap`` or ``~/.config/emgmap`` on Linux,
+``~/Library/Application Support/emgmap`` on macOS, ``%LOCALAPPDATA%\\emgmap`` on
+Windows; :func:`emgmap.paths.config_dir`). Files are written with tomli-w,
+completely or not at all (:mod:`emgmap.outputs`). A damaged settings file is ignored (defaults are used)
 rather than stopping the dashboard; a damaged montage raises MontageError.
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from .. import tomlio
+from .. import paths, tomlio
 from ..montage import Montage
+from ..outputs import write_text
 
 THEMES = ("dark", "light")
 VIEWS = ("raw", "filtered")
 
 
-def config_dir() -> Path:
-    env = os.environ.get("EMGMAP_CONFIG_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "emgmap"
+config_dir = paths.config_dir
 
 
 @dataclass
@@ -69,7 +67,7 @@ class GuiSettings:
     def save(self) -> None:
         d = config_dir()
         d.mkdir(parents=True, exist_ok=True)
-        (d / "gui.toml").write_text(tomlio.dumps(asdict(self)), encoding="utf-8")
+        write_text(d / "gui.toml", tomlio.dumps(asdict(self)), force=True)
 
 
 def _montage_path(device: str, n_channels: int) -> Path:

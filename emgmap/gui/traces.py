@@ -132,7 +132,7 @@ class TracesView(pg.PlotWidget):
         self.ring, self.fs, self.window_s, self.unit_label = ring, fs, window_s, unit_label
         C = len(montage)
         self._sides = [ch.side for ch in montage.channels]
-        self.labels = [f"{ch.muscle} {ch.side.short}" for ch in montage.channels]
+        self.labels = [ch.label for ch in montage.channels]   # the name when unassigned
         self.flags = [()] * C
         self.curves = []
         for i in range(C):

@@ -26,6 +26,7 @@ from ..app.wizard_flow import (QualityRow, Verdict, WizardFlow, looks_like_name,
                                protocol_choices, quality_rows)
 from ..montage import MUSCLES, MusclePair
 from ..analysis import ONSET_LEAD_S
+from ..privacy import looks_like_name
 from ..protocols import Protocol, build_plan, load_protocol
 from ..quality import channel_quality
 from ..types import EmgmapError, Side

@@ -3,17 +3,8 @@ unit, type), plus emgmap's muscle and side, and the reverse: a muscle and side
 guessed from a foreign stream's channel labels."""
 from __future__ import annotations
 
-import re
-
+from .. import muscle_names
 from ..montage import MUSCLES, Channel, Montage, Side
-
-_SIDES = {"l": Side.LEFT, "left": Side.LEFT, "lt": Side.LEFT, "r": Side.RIGHT, "right": Side.RIGHT,
-          "rt": Side.RIGHT}
-_NAMES = {**{k: k for k in MUSCLES},
-          **{re.sub(r"[^a-z]", "", m.name.split("(")[0]): k for k, m in MUSCLES.items()},
-          "gluteusmedius": "gmed", "glutmed": "gmed", "gluteusmaximus": "gmax", "glutmax": "gmax",
-          "tensorfascialatae": "tfl", "vmo": "vm", "vastusmedialisobliquus": "vm", "rectusfemoris": "rf",
-          "bicepsfemoris": "bf", "semitendinosus": "st", "erectorspinae": "es", "longissimus": "es"}
 
 
 def describe(info, montage: Montage, unit: str = "microvolts", ch_type: str = "EMG") -> None:
@@ -41,16 +32,14 @@ def read_channels(info) -> list[dict[str, str]]:
 
 
 def guess(label: str) -> tuple[str, Side] | None:
-    """``gmed_L``, ``L Gluteus Medius``, ``VMO-right`` -> (muscle key, side); None when unsure."""
-    tokens = [t for t in re.split(r"[^a-z]+", label.lower()) if t]
-    side = next((_SIDES[t] for t in tokens if t in _SIDES), None)
-    rest = "".join(t for t in tokens if t not in _SIDES)
-    muscle = _NAMES.get(rest)
-    return (muscle, side) if muscle and side else None
+    """``gmed_L``, ``L Gluteus Medius``, ``VMO-right`` -> (muscle key, side); None when unsure
+    (the synonym table of emgmap/muscle_names.py)."""
+    return muscle_names.guess(label)
 
 
 def montage_from(info) -> Montage | None:
-    """A montage from the channels' muscle/side metadata or labels; None if any is unknown."""
+    """A montage from the channels' muscle/side metadata or labels (emgmap/muscle_names.py);
+    channels neither names stay unassigned. None when the stream describes no channels."""
     meta = read_channels(info)
     if len(meta) != info.channel_count():
         return None
@@ -61,8 +50,7 @@ def montage_from(info) -> Montage | None:
             found = (m["muscle"], Side(m["side"]))
         else:
             found = guess(label)
-        if found is None:
-            return None
-        chans.append(Channel(label, found[0], found[1], MUSCLES[found[0]].placement))
+        chans.append(Channel(label, found[0], found[1], MUSCLES[found[0]].placement) if found
+                     else Channel.unassigned(label))
     names = [c.name for c in chans]
     return Montage(tuple(chans)) if len(set(names)) == len(names) else None

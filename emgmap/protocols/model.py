@@ -7,6 +7,7 @@ and the field. See docs/protocols.md for the format.
 """
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ..montage import MUSCLES, Montage, MusclePair, Side, restrict_pairs
+from ..paths import config_dir
 from ..types import ConfigError, MontageError
+from ..validate import number
 
 BUILTIN_DIR = Path(__file__).with_name("builtin")
 
@@ -80,6 +83,17 @@ class Zones:
         return "red"
 
 
+#: (low, high, whole number) of every numeric field of [timing], [calibration], [zones] and [gait]:
+#: a session must stay something a patient can do (``reps = 1e8`` would lay out years of cues)
+LIMITS: dict[str, tuple[float, float, bool]] = {
+    "ramp_up": (0, 60, False), "hold": (0, 600, False), "ramp_down": (0, 60, False), "rest": (0, 600, False),
+    "reps": (1, 100, True), "sets": (1, 20, True),
+    "signal_check_s": (0, 600, False), "rest_s": (0, 600, False), "mvc_trials": (0, 10, True),
+    "mvc_s": (0.5, 60, False), "mvc_rest_s": (0, 600, False), "set_rest_s": (0, 600, False),
+    "symmetry_green": (0, 100, False), "symmetry_amber": (0, 200, False), "ratio_amber": (0, 1, False),
+    "speed_kmh": (0.5, 40, False), "incline_pct": (-30, 30, False), "duration_s": (1, 3600, False),
+    "bouts": (1, 20, True),
+}
 GAIT_MODES = ("walk", "run")
 
 
@@ -149,12 +163,12 @@ class Protocol:
 
 
 def user_protocol_dir() -> Path:
-    """``$EMGMAP_PROTOCOLS``, else ``$XDG_CONFIG_HOME/emgmap/protocols`` (~/.config/...)."""
+    """``$EMGMAP_PROTOCOLS``, else ``protocols`` in the platform's user config folder
+    (:func:`emgmap.paths.config_dir`; ``~/.config/emgmap/protocols`` on Linux)."""
     env = os.environ.get("EMGMAP_PROTOCOLS")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "emgmap" / "protocols"
+    return config_dir() / "protocols"
 
 
 def list_protocols() -> dict[str, Path]:
@@ -178,9 +192,15 @@ def load_protocol(name_or_path: str | Path) -> Protocol:
         doc = tomllib.loads(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise ConfigError(f"cannot read protocol file {p} ({e.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"protocol file {p} is not a text (TOML) file; check the path") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"protocol file {p} is not valid TOML ({e})") from None
     return parse_protocol(doc, str(p))
+
+
+_TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list", dict: "a table", int: "a whole number",
+               float: "a number"}
 
 
 def _get(doc: dict, key: str, typ, where: str, default: Any = ...) -> Any:
@@ -189,11 +209,23 @@ def _get(doc: dict, key: str, typ, where: str, default: Any = ...) -> Any:
             raise ConfigError(f"{where}: missing field {key!r}")
         return default
     v = doc[key]
+    if typ in (int, float) and key in LIMITS:
+        lo, hi, whole = LIMITS[key]
+        return number(v, f"{where}: field {key!r}", lo, hi, integer=whole)
     if typ is float and isinstance(v, int) and not isinstance(v, bool):
         v = float(v)
     if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
-        raise ConfigError(f"{where}: field {key!r} must be {typ.__name__}, got {v!r}")
+        raise ConfigError(f"{where}: field {key!r} must be {_TYPE_NAMES.get(typ, typ.__name__)}, got {v!r}")
     return v
+
+
+def _strings(doc: dict, key: str, where: str, default: Any = ...) -> list[str]:
+    """A list of strings (``muscles``, ``pairs``)."""
+    items = _get(doc, key, list, where, default)
+    for i, x in enumerate(items):
+        if not isinstance(x, str):
+            raise ConfigError(f"{where}: {key}[{i}] must be a string, got {x!r}")
+    return items
 
 
 def _section(doc: dict, name: str, cls, where: str):
@@ -205,13 +237,7 @@ def _section(doc: dict, name: str, cls, where: str):
     if unknown:
         raise ConfigError(f"{where}: [{name}] has unknown field {sorted(unknown)[0]!r}; "
                           f"valid: {', '.join(fields)}")
-    kwargs = {}
-    for k, f in fields.items():
-        typ = type(f.default)
-        v = _get(sec, k, typ, f"{where} [{name}]", f.default)
-        if isinstance(v, (int, float)) and v < 0:
-            raise ConfigError(f"{where} [{name}]: field {k!r} must not be negative, got {v}")
-        kwargs[k] = v
+    kwargs = {k: _get(sec, k, type(f.default), f"{where} [{name}]", f.default) for k, f in fields.items()}
     return cls(**kwargs)
 
 
@@ -223,8 +249,12 @@ def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
     if unknown:
         raise ConfigError(f"{where}: unknown field {sorted(unknown)[0]!r}; valid: {', '.join(sorted(known))}")
     name = _get(doc, "name", str, where)
+    if not name.strip():
+        raise ConfigError(f"{where}: field 'name' is empty")
     unilateral = _get(doc, "unilateral", bool, where)
-    muscles = _get(doc, "muscles", list, where)
+    muscles = _strings(doc, "muscles", where)
+    if not muscles:
+        raise ConfigError(f"{where}: field 'muscles' lists no muscle")
     for i, m in enumerate(muscles):
         if m not in MUSCLES:
             raise ConfigError(f"{where}: muscles[{i}] is {m!r}, not a muscle key; valid: {', '.join(MUSCLES)}")
@@ -232,23 +262,33 @@ def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
     if prime not in muscles:
         raise ConfigError(f"{where}: prime_mover {prime!r} must be one of its muscles {muscles}")
     pairs = []
-    for i, text in enumerate(_get(doc, "pairs", list, where, [])):
+    for i, text in enumerate(_strings(doc, "pairs", where, [])):
         try:
-            pairs.append(MusclePair.parse(str(text)))
+            pairs.append(MusclePair.parse(text))
         except MontageError as e:
             raise ConfigError(f"{where}: pairs[{i}]: {e}") from None
     timing = _section(doc, "timing", Timing, where)
-    if timing.reps < 1 or timing.sets < 1 or timing.rep_s <= 0:
-        raise ConfigError(f"{where}: [timing] needs reps >= 1, sets >= 1 and a rep longer than 0 s")
+    if timing.rep_s <= 0:
+        raise ConfigError(f"{where}: [timing] needs a rep longer than 0 s (ramp_up + hold + ramp_down)")
     cues = _get(doc, "cues", dict, where, {})
     bad = set(cues) - {"up", "hold", "down", "rest"}
     if bad:
         raise ConfigError(f"{where}: [cues] has unknown phase {sorted(bad)[0]!r}; valid: up, hold, down, rest")
+    for k, v in cues.items():
+        if not isinstance(v, str):
+            raise ConfigError(f"{where}: [cues] {k} must be a string, got {v!r}")
+    zones = _section(doc, "zones", Zones, where)
+    if zones.symmetry_green > zones.symmetry_amber:
+        raise ConfigError(f"{where}: [zones] symmetry_green ({zones.symmetry_green:g}) must not exceed "
+                          f"symmetry_amber ({zones.symmetry_amber:g})")
     expected = {}
     for pname, e in _get(doc, "expected", dict, where, {}).items():
         w = f"{where} [expected.{pname!r}]"
+        if not isinstance(e, dict):
+            raise ConfigError(f"{w} must be a table with range = [low, high] and source, got {e!r}")
         rng = _get(e, "range", list, w)
-        if len(rng) != 2 or not all(isinstance(x, (int, float)) for x in rng) or not 0 < rng[0] <= rng[1]:
+        if (len(rng) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                     and math.isfinite(x) for x in rng) or not 0 < rng[0] <= rng[1]):
             raise ConfigError(f"{w}: range must be [low, high] with 0 < low <= high, got {rng!r}")
         expected[pname] = Expected((float(rng[0]), float(rng[1])), _get(e, "source", str, w, ""))
     simulate_as = _get(doc, "simulate_as", str, where, "")
@@ -265,5 +305,5 @@ def parse_protocol(doc: dict, source: str = "protocol") -> Protocol:
         name=name, title=_get(doc, "title", str, where, name), position=_get(doc, "position", str, where, ""),
         unilateral=unilateral, prime_mover=prime, muscles=tuple(muscles),
         pairs=tuple(pairs), timing=timing, cues={k: str(v) for k, v in cues.items()}, expected=expected,
-        zones=_section(doc, "zones", Zones, where), calibration=_section(doc, "calibration", CalibrationPlan, where),
+        zones=zones, calibration=_section(doc, "calibration", CalibrationPlan, where),
         simulate_as=simulate_as, source=source, gait=gait)

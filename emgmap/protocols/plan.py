@@ -13,7 +13,8 @@ import numpy as np
 
 from ..events import Event, EventKind
 from ..montage import Montage, Side
-from ..sim import Contraction, ContractionList, Simulator
+from ..sim import EXERCISES, Contraction, ContractionList, Simulator
+from ..sim.model import generic_exercise
 from ..types import ConfigError
 from .model import MVC_POSITIONS, Protocol
 
@@ -122,15 +123,29 @@ class Plan:
         """The simulated subject's contractions for this plan: 100 %MVC (best of the
         trials, the others 90-100 %) on the tested channel during an MVC trial, the
         scenario's exercise levels with rep-to-rep variation and rising fatigue in reps;
-        a walking/running bout (sim/gait.py) for each set of a gait protocol."""
-        exercise = self.protocol.simulate_as or self.protocol.name
-        names = sim.montage.names
+        a walking/running bout (sim/gait.py) for each set of a gait protocol.
+
+        The plan's channels are found on the simulator by muscle and side (the plan may use a
+        montage with its own channel names); a protocol the simulator has no profile for
+        (no ``simulate_as``, a name not in its exercises) gets a generic one
+        (:func:`~emgmap.sim.model.generic_exercise`)."""
+        p = self.protocol
+        exercise = p.simulate_as or p.name
+        if exercise not in EXERCISES and self.of_kind("rep"):
+            if p.simulate_as:
+                raise ConfigError(f"protocol {p.name!r}: simulate_as {p.simulate_as!r} is not a simulator exercise; "
+                                  f"valid: {', '.join(EXERCISES)}")
+            exercise = generic_exercise(p.name, p.prime_mover, p.muscles, p.unilateral)
         out: list[Contraction] = []
         rng = np.random.default_rng([sim.config.seed, 6])
         for s in self.of_kind("mvc"):
             effort = 100.0 if s.number == 1 else 100.0 * rng.uniform(0.9, 1.0)
             ramp = min(0.5, s.duration / 4)
-            out.append(Contraction(s.start, ramp, s.duration - 2 * ramp, ramp, {names.index(s.channel): effort},
+            ch = self.montage.channels[self.montage.names.index(s.channel)]
+            i = sim.montage.index(ch.muscle, ch.side)
+            if i is None:  # the simulated subject has no electrode there: the trial stays at rest
+                continue
+            out.append(Contraction(s.start, ramp, s.duration - 2 * ramp, ramp, {i: effort},
                                    kind="mvc", label=s.label))
         if self.protocol.gait is not None:
             out += [sim.gait_bout(self.protocol.gait.mode, s.start, s.end) for s in self.of_kind("set")]

@@ -128,8 +128,8 @@ class Recording:
 
     @property
     def finalised(self) -> bool:
-        """True when the recorder stopped cleanly (``n_samples``/``duration_s`` attributes exist)."""
-        return "n_samples" in self.attrs
+        """True when the recorder stopped cleanly (``n_samples``/``duration_s`` attributes hold values)."""
+        return int(self.attrs.get("n_samples", -1)) >= 0  # -1 while recording (SWMR needs it created)
 
     @property
     def device(self) -> str:

@@ -15,22 +15,28 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .format import RecordingError, unique_path
+from ..outputs import check_output, check_space, partial_path, publish_unique
+from .format import RecordingError
 from .reader import Recording
-from .writer import _reason, utc_now
+from .writer import _reason, abandon, utc_now
 
 
 def repair(path: str | os.PathLike, output: str | os.PathLike | None = None) -> tuple[Path, int, float]:
-    """Copy ``path`` to ``output`` (default ``<stem>-repaired.h5``, never overwritten).
-    Returns (output path, samples, duration_s)."""
+    """Copy ``path`` to ``output`` (default ``<stem>-repaired.h5``; an existing file is never
+    replaced, a new name is picked). The copy is written under a temporary name and renamed
+    when complete, owner-only (docs/outputs.md). Returns (output path, samples, duration_s)."""
     src = Path(path)
+    target = check_output(output if output is not None else src.with_name(f"{src.stem}-repaired{src.suffix}"),
+                          what="-o/--output", inputs=[src], rename=True)
     with Recording(src) as rec:  # validates format and version; opens crashed files with swmr=True
         n, n_env = rec.n_samples, rec.envelope()[0].shape[0]
         n_ev, duration = len(rec.events), rec.duration_s
-        out = unique_path(output or src.with_name(f"{src.stem}-repaired{src.suffix}"))
+        check_space(target.absolute().parent, _size(src), "-o/--output")
         f = rec._f
+        tmp = partial_path(target)
         try:
-            with h5py.File(out, "x", libver="latest") as g:
+            g = h5py.File(tmp, "w", libver="latest")
+            try:
                 for name in f:
                     f.copy(f[name], g, name=name)
                 g.attrs.update(dict(f.attrs))
@@ -45,7 +51,21 @@ def repair(path: str | os.PathLike, output: str | os.PathLike | None = None) -> 
                 g.attrs["n_samples"] = np.int64(n)
                 g.attrs["duration_s"] = float(duration)
                 g.attrs["repaired_utc"] = utc_now()
+            except BaseException:
+                abandon(g)  # never another HDF5 write after a failed one (HDF5 crashes on that)
+                raise
+            g.close()
+            out = publish_unique(tmp, target)
         except (OSError, ValueError) as e:
-            raise RecordingError(f"cannot write the repaired copy {out} ({_reason(e)}); "
+            raise RecordingError(f"cannot write the repaired copy {target} ({_reason(e)}); nothing was kept, "
                                  "free some space or give -o in another folder") from None
+        finally:
+            tmp.unlink(missing_ok=True)
     return out, n, duration
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -84,6 +84,18 @@ EXERCISES: dict[str, Exercise] = {e.name: e for e in (
 NON_WORKING_SIDE = 0.2  # the resting leg of a unilateral exercise, relative to the working one
 
 
+def generic_exercise(name: str, prime_mover: str, muscles, unilateral: bool) -> Exercise:
+    """An exercise the simulator has no published profile for (a user's protocol without
+    ``simulate_as``): the prime mover at 40 %MVC, the protocol's other muscles at 20 %MVC and
+    10-50 ms later, everything else at a resting 3 %MVC. Plausible, not a reference."""
+    levels = {m: 3.0 for m in MVC_RMS_UV}
+    levels.update({m: 20.0 for m in muscles})
+    levels[prime_mover] = 40.0
+    lags = {m: 0.05 for m in muscles}
+    lags[prime_mover] = 0.0
+    return Exercise(name, unilateral, levels, lags)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -250,9 +262,11 @@ class Simulator:
         self.truth = SimTruth(self)
 
     # -- schedules ---------------------------------------------------------------
-    def exercise_levels(self, exercise: str, working: Side | None) -> tuple[dict[int, float], dict[int, float]]:
-        """Per-channel %MVC and onset lags of one rep of ``exercise`` under this scenario."""
-        ex, sc = EXERCISES[exercise], SCENARIOS[self.config.scenario]
+    def exercise_levels(self, exercise: str | Exercise, working: Side | None) -> tuple[dict[int, float], dict[int, float]]:
+        """Per-channel %MVC and onset lags of one rep of ``exercise`` (a name in EXERCISES, or an
+        :class:`Exercise`) under this scenario."""
+        ex = exercise if isinstance(exercise, Exercise) else EXERCISES[exercise]
+        sc = SCENARIOS[self.config.scenario]
         levels, lags = {}, {}
         for i, ch in enumerate(self.montage.channels):
             base = ex.levels.get(ch.muscle, 0.0) * self._subject[ch.muscle]

@@ -12,6 +12,7 @@ acquisition thread back instead of letting the ring overrun.
 from __future__ import annotations
 
 import enum
+import logging
 import math
 import os
 import threading
@@ -24,7 +25,7 @@ import numpy as np
 from .. import tomlio
 from ..events import Event
 from ..recordings.format import ENVELOPE_FS, RecordingError
-from ..recordings.writer import RecordingWriter, _reason
+from ..recordings.writer import RecordingWriter, _advice, _reason
 from ..session import Session
 
 
@@ -48,6 +49,7 @@ class RecorderStatus:
     events: int = 0
 
 
+log = logging.getLogger(__name__)
 WRITE_EVERY_S = 0.25        # at the latest, append what arrived this often (wall time)
 RESERVE_BYTES = 1_000_000   # kept free so that the file can always be closed and finalised
 
@@ -100,6 +102,8 @@ class Recorder:
         self._thread: threading.Thread | None = None
         msg = (f"{self.writer.requested} exists; recording to {self.path} instead" if self.writer.renamed else "")
         self._status = RecorderStatus(state=RecorderState.IDLE, path=str(self.path), message=msg)
+        log.info("recording to %s (subject %r); settings:\n%s", self.path, subject_id,
+                 session_config_toml(session, config_extra))
         self._backpressure = not session.driver.paced
         self._held = False          # the acquisition thread is waiting for us
         if self._backpressure:  # paced sources are polled (every 50 ms); sessions cannot drop listeners,
@@ -181,15 +185,17 @@ class Recorder:
                 self.writer.close()
             except RecordingError:
                 self.writer._abort()
-            self._fail(str(e))
+            self._fail(str(e), "free some space or pick another folder and record again")
         except Exception as e:  # the disk refused a write: keep what was flushed
             self.writer._abort()
-            self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}")
+            # the writer's message says what happened and what to do
+            self._fail(str(e) if isinstance(e, RecordingError) else f"{_reason(e)}; {_advice(e)}")
 
-    def _fail(self, why: str) -> None:
+    def _fail(self, why: str, advice: str = "") -> None:
+        log.error("recording to %s stopped: %s", self.path, why)
         self._set(state=RecorderState.FAILED, file_bytes=_size(self.path), message=(
             f"recording to {self.path} stopped: {why}; acquisition goes on and the file keeps the first "
-            f"{self.writer.duration_s:.1f} s - free some space or pick another folder and record again"))
+            f"{self.writer.duration_s:.1f} s" + (f" - {advice}" if advice else "")))
 
     def _write_pending(self) -> None:
         s = self.session

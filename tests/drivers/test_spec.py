@@ -35,9 +35,19 @@ def test_bad_specs_list_the_valid_forms(text, match):
 
 
 @pytest.mark.parametrize("text, match", [
-    ("sim:?fs=abc", "fs must be a number"),
+    ("sim:?fs=abc", "fs must be a finite number from 100 to 20000, got 'abc'"),
     ("sim:?channels=2.5", "channels must be a whole number"),
-    ("sim:?channels=40", "channels must be between 1 and 18"),
+    ("sim:?channels=40", "channels must be a whole number from 1 to 18, got 40"),
+    # NaN and infinities never pass a range check (issue 18 item 11)
+    ("sim:?channels=nan", "channels must be a whole number from 1 to 18, got nan"),
+    ("sim:?seed=inf", "seed must be a whole number from 0 to"),
+    ("sim:?fs=nan", "fs must be a finite number from 100 to 20000, got nan"),
+    ("sim:?drop_rate=-inf", "drop_rate must be a finite number from 0 to 0.99"),
+    ("serial:/dev/null?baud=nan", "baud must be a whole number from 50 to 10000000, got nan"),
+    ("serial:/dev/null?scale_uv=nan", "scale_uv must be a finite number"),
+    ("serial:/dev/null?timeout=nan", "unknown parameter 'timeout'"),
+    ("brainflow:cyton?port=/dev/null&timeout=nan", "timeout must be a whole number from 0 to 600, got nan"),
+    ("lsl:type=EMG?timeout=nan", "timeout must be a finite number from 0.1 to 120, got nan"),
     ("sim:?scenario=nope", "unknown scenario 'nope'; valid: healthy, quad_dominant_sls"),
     ("sim:?color=red", "unknown parameter 'color'; valid parameters: scenario"),
     ("sim:?artifacts=maybe", "artifacts must be 0 or 1"),

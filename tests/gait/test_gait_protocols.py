@@ -46,7 +46,7 @@ def test_builtin_run_and_walk_protocols():
     ('mode = "hop"', "mode must be one of walk, run, got 'hop'"),
     ("duration_s = 5.0", "needs duration_s >= 10"),
     ("speed = 3.0", "[gait] has unknown field 'speed'"),
-    ('speed_kmh = "fast"', "field 'speed_kmh' must be float"),
+    ('speed_kmh = "fast"', "field 'speed_kmh' must be a finite number from 0.5 to 40, got 'fast'"),
 ])
 def test_bad_gait_settings_are_named(gait, message):
     import tomllib

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -93,9 +95,22 @@ BASE = {"name": "x", "unilateral": False, "prime_mover": "gmed", "muscles": ["gm
     ({"muscles": ["gmed", "glute"]}, r"muscles\[1\] is 'glute'"),
     ({"prime_mover": "bf"}, "prime_mover 'bf' must be one of its muscles"),
     ({"pairs": ["gmed-tfl"]}, r"pairs\[0\].*agonist:antagonist"),
-    ({"unilateral": "yes"}, "field 'unilateral' must be bool"),
-    ({"timing": {"reps": "ten"}}, r"\[timing\]: field 'reps' must be int"),
-    ({"timing": {"hold": -1}}, "must not be negative"),
+    ({"unilateral": "yes"}, "field 'unilateral' must be true or false"),
+    ({"timing": {"reps": "ten"}}, r"\[timing\]: field 'reps' must be a whole number from 1 to 100, got 'ten'"),
+    ({"timing": {"hold": -1}}, r"field 'hold' must be a finite number from 0 to 600, got -1"),
+    # issue 18 item 12: each was a traceback, a silent drop of every set, or a hang
+    ({"muscles": [["gmed"]]}, r"muscles\[0\] must be a string, got \['gmed'\]"),
+    ({"expected": {"x": 5}}, r"\[expected.'x'\] must be a table"),
+    ({"expected": {"gmed:tfl": {"range": [1, float("inf")]}}}, "range must be"),
+    ({"timing": {"hold": float("inf")}}, r"field 'hold' must be a finite number from 0 to 600, got inf"),
+    ({"timing": {"hold": float("nan")}}, r"field 'hold' must be a finite number from 0 to 600, got nan"),
+    ({"timing": {"reps": 1e8}}, r"field 'reps' must be a whole number from 1 to 100, got 1e\+08"),
+    ({"timing": {"reps": 100_000_000}}, r"field 'reps' must be a whole number from 1 to 100, got 100000000"),
+    ({"calibration": {"mvc_trials": 2.5}}, r"field 'mvc_trials' must be a whole number from 0 to 10"),
+    ({"zones": {"symmetry_green": 30, "symmetry_amber": 20}}, "symmetry_green .30. must not exceed"),
+    ({"pairs": [5]}, r"pairs\[0\] must be a string, got 5"),
+    ({"cues": {"up": 3}}, r"\[cues\] up must be a string"),
+    ({"muscles": []}, "lists no muscle"),
     ({"timing": {"tempo": 1}}, r"\[timing\] has unknown field 'tempo'"),
     ({"cues": {"push": "x"}}, "unknown phase 'push'"),
     ({"expected": {"gmed:tfl": {"range": [3, 1]}}}, "range must be"),
@@ -106,6 +121,22 @@ def test_malformed_protocols_name_file_and_field(change, match):
     with pytest.raises(ConfigError, match=match) as e:
         parse_protocol(doc, "my.toml")
     assert "my.toml" in str(e.value)
+
+
+def test_a_binary_file_is_one_sentence(tmp_path):
+    from emgmap.montage import Montage
+    from emgmap.types import MontageError
+    junk = tmp_path / "junk.toml"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ConfigError, match="is not a text \\(TOML\\) file"):
+        load_protocol(junk)
+    with pytest.raises(MontageError, match="is not a text \\(TOML\\) file"):
+        Montage.load(junk)
+
+
+def test_every_builtin_protocol_passes_the_schema():
+    for name in list_protocols():
+        load_protocol(name)
 
 
 def test_missing_field_and_bad_toml(tmp_path):
@@ -132,3 +163,51 @@ def test_protocol_whose_muscles_are_not_on_the_montage():
     from emgmap.montage import bilateral
     with pytest.raises(ConfigError, match="none of which is on the montage"):
         build_plan(load_protocol("single_leg_squat"), bilateral(("es",)))
+
+
+CUSTOM_MONTAGE = """
+[[channel]]
+name = "hipL"
+muscle = "gmed"
+side = "left"
+[[channel]]
+name = "hipR"
+muscle = "gmed"
+side = "right"
+[[channel]]
+name = "tflL"
+muscle = "tfl"
+side = "left"
+[[channel]]
+name = "tflR"
+muscle = "tfl"
+side = "right"
+"""
+
+
+def test_the_simulator_follows_a_custom_montage_and_an_unknown_protocol():
+    """Issue 18 item 6: channel names other than gmed_L... raised ValueError (tuple.index), a
+    user protocol named 'p' without simulate_as raised KeyError: 'p'."""
+    import tomllib
+
+    from emgmap.drivers import open_driver
+    from emgmap.montage import Montage
+    montage = Montage.loads(CUSTOM_MONTAGE)
+    doc = tomllib.loads((Path(__file__).resolve().parents[2] / "emgmap/protocols/builtin/clamshell.toml")
+                        .read_text())
+    protocol = parse_protocol({**doc, "name": "p"}, "p.toml")
+    driver = open_driver("sim:?fast=1&seed=2")
+    driver.wear(montage)
+    assert driver.montage.names == ("hipL", "hipR", "tflL", "tflR") and driver.spec.n_channels == 4
+    plan = build_plan(protocol, montage)
+    driver.sim.schedule = plan.sim_schedule(driver.sim)
+    fs, truth = driver.spec.fs, driver.sim.truth
+    mvc = plan.of_kind("mvc")[0]
+    assert (mvc.channel, mvc.label) == ("hipL", "mvc gmed left")
+    a = truth.activation(int((mvc.start + mvc.duration / 2) * fs), 1)[0]
+    assert a[0] == pytest.approx(100.0) and np.all(a[1:] == 0)  # the MVC lands on hipL, nowhere else
+    rep = plan.of_kind("rep")[0]  # left leg works: a generic profile, prime mover (gmed) above tfl
+    a = truth.activation(int((rep.start + protocol.timing.ramp_up + 0.5) * fs), 1)[0]
+    assert a[0] > a[2] > 0 and a[0] > a[1]
+    with pytest.raises(ConfigError, match="simulate_as 'hopping' is not a simulator exercise"):
+        build_plan(parse_protocol({**doc, "simulate_as": "hopping"}, "q.toml"), montage).sim_schedule(driver.sim)
