@@ -20,20 +20,17 @@ inline SVG (no scripts, fonts or links), so the page works offline and prints.
 from __future__ import annotations
 
 import html
-import io
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from .charts import STYLE, svg_element
 
 INDEX_MEASURES = ("ratio", "symmetry")
 LEFT, RIGHT = "#0072B2", "#E69F00"
 PRE, POST = "#999999", "#0072B2"
 BETTER, WORSE, NEUTRAL = "#009E73", "#D55E00", "#56B4E9"
-_RC = {"svg.fonttype": "path", "svg.hashsalt": "emgmap", "font.size": 9, "axes.spines.top": False,
-       "axes.spines.right": False, "axes.edgecolor": "#999999", "xtick.color": "#555555",
-       "ytick.color": "#555555", "axes.labelcolor": "#555555"}
 TUKEY_K = 1.5
 MIN_FOR_OUTLIERS = 4   # quartiles of fewer subjects flag nothing meaningful
 
@@ -149,7 +146,7 @@ def _distribution_section(ex, indices: list[Index]) -> str:
     n = len(indices)
     cols = min(n, 4)
     rows = math.ceil(n / cols)
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(2.1 * cols + 0.3, 2.5 * rows), dpi=96)
         rng = np.random.default_rng(0)   # the same jitter every time: a report is reproducible
         for k, ix in enumerate(indices):
@@ -173,7 +170,7 @@ def _distribution_section(ex, indices: list[Index]) -> str:
             ax.set_ylabel("ratio" if ix.measure == "ratio" else "SI %")
         fig.subplots_adjust(left=0.75 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.45,
                             top=1 - 0.45 / (2.5 * rows), bottom=0.1 / rows)
-        svg = _svg(fig, f"distribution of the indices of {ix.exercise}")
+        svg = svg_element(fig, f"distribution of the indices of {ix.exercise}")
     return (f"<h3>Distribution across subjects</h3>"
             f"<p class=note>Each dot a subject (latest visit); green inside the expected range, red outside, "
             f"blue where the index has no expected range.</p>"
@@ -188,7 +185,7 @@ def _lr_section(ex, indices: list[Index]) -> str:
     import matplotlib
     from matplotlib.figure import Figure
     counts = []
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(STYLE):
         cols = min(len(pairs), 4)
         rows = math.ceil(len(pairs) / cols)
         fig = Figure(figsize=(2.1 * cols + 0.3, 2.4 * rows), dpi=96)
@@ -213,7 +210,7 @@ def _lr_section(ex, indices: list[Index]) -> str:
             counts.append((f"{name} {measure}", len(both), higher_l, higher_r))
         fig.subplots_adjust(left=0.75 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.5,
                             top=1 - 0.45 / (2.4 * rows), bottom=0.3 / (2.4 * rows))
-        svg = _svg(fig, "left against right per subject")
+        svg = svg_element(fig, "left against right per subject")
     rows_html = "".join(f"<tr><td>{_e(n)}</td><td>{k}</td><td>{a}</td><td>{b}</td></tr>" for n, k, a, b in counts)
     return ("<h3>Left and right</h3><p class=note>Each line a subject (latest visit).</p>" + svg +
             "<table><tr><th>index</th><th>subjects</th><th>higher on the left</th><th>higher on the right</th>"
@@ -239,7 +236,7 @@ def _prepost_section(ex, indices: list[Index]) -> str:
                                                   for k in ("improved", "worsened", "same", "unjudged"))))
     if not shown:
         return ("<h3>Pre and post</h3><p class=note>No subject has two visits of this exercise.</p>")
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(STYLE):
         cols = min(len(shown), 4)
         rows = math.ceil(len(shown) / cols)
         fig = Figure(figsize=(2.1 * cols + 0.3, 2.4 * rows), dpi=96)
@@ -257,7 +254,7 @@ def _prepost_section(ex, indices: list[Index]) -> str:
             ax.set_title(_wrap(ix.title), fontsize=8.5)
         fig.subplots_adjust(left=0.75 / (2.1 * cols + 0.3), right=0.98, wspace=0.6, hspace=0.5,
                             top=1 - 0.45 / (2.4 * rows), bottom=0.3 / (2.4 * rows))
-        svg = _svg(fig, "first against last visit per subject")
+        svg = svg_element(fig, "first against last visit per subject")
     rows_html = "".join(f"<tr><td>{_e(n)}</td><td>{k}</td><td class=better>{a}</td><td class=worse>{b}</td>"
                         f"<td>{c}</td></tr>" if not u else
                         f"<tr><td>{_e(n)}</td><td>{k}</td><td colspan=3>not judged: no expected range</td></tr>"
@@ -317,19 +314,6 @@ def _value_axis(ax, log: bool) -> None:
 def _wrap(text: str, width: int = 24) -> str:
     import textwrap
     return "\n".join(textwrap.wrap(text, width))
-
-
-def _svg(fig, label: str) -> str:
-    """The figure as an inline <svg> element (no prolog, metadata or namespace URLs)."""
-    import matplotlib
-    buf = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    text = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text)
-    return text.replace("<svg", f'<svg role="img" aria-label="{_e(label)}"', 1)
 
 
 def _e(x) -> str:

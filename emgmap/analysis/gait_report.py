@@ -11,7 +11,7 @@ import numpy as np
 
 from ..sim.gait import PROFILES, GaitMode
 from ..types import Side
-from .charts import LEFT, RIGHT, _figure, _svg
+from .charts import LEFT, RIGHT, _figure, svg_element
 from .gait import GaitAnalysis
 from .report import CSS, _f
 
@@ -57,7 +57,7 @@ def ensemble_svg(g: GaitAnalysis, muscle: str, width_in: float = 4.6, height_in:
     ax.set_ylabel(g.unit, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    return _svg(fig, f"{muscle}: left and right ensembles over the gait cycle")
+    return svg_element(fig, f"{muscle}: left and right ensembles over the gait cycle")
 
 
 def gait_muscles(g: GaitAnalysis) -> list[str]:

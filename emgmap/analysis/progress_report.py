@@ -12,10 +12,10 @@ The input is a :class:`PatientHistory`, built by the patient store
 from __future__ import annotations
 
 import html
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from .charts import svg_element
 
 # Okabe-Ito (colour-blind safe), as in the session report: zones green / amber / red
 ZONE_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "": "#7f7f7f"}
@@ -213,13 +213,6 @@ def render_pdf(history: PatientHistory, path: str | Path) -> Path:
     return path
 
 
-def _svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
-
-
 def render_html(history: PatientHistory) -> str:
     """The same content as the PDF, as one self-contained HTML page (charts inline SVG)."""
     from matplotlib.figure import Figure
@@ -234,7 +227,7 @@ def render_html(history: PatientHistory) -> str:
             fig = Figure(figsize=(8, 2.6))
             ax = fig.add_axes((0.08, 0.18, 0.68, 0.7))
             if _chart(ax, history, exercise, m):
-                parts.append(_svg(fig))
+                parts.append(svg_element(fig, f"{exercise}: {m} over the visits"))
         rows = first_vs_latest(history, exercise)
         if rows:
             parts.append("<table><tr><th>index</th><th>first</th><th>latest</th><th>change</th><th>zone</th></tr>")
