@@ -98,7 +98,7 @@ class LevelsModel:
         self.view = LevelsView()
 
     def update(self, live: LiveIndices, calibration: CalibrationSnapshot | None = None) -> LevelsView:
-        chans = self.montage.channels
+        chans = self.montage.assigned   # an unassigned channel has no place on the map or the bars
         vals = [live.activation[c.name] for c in chans]
         units = {v.unit for v in vals}
         uv = [v.value for v in vals if v.unit == "µV" and math.isfinite(v.value)]

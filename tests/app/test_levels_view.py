@@ -91,3 +91,11 @@ def test_missing_values_have_no_bar():
 def test_nice_scale_steps_and_keeps_a_fitting_scale():
     assert nice_scale(33.0, 0.0) == 50.0 and nice_scale(33.0, 50.0) == 50.0
     assert nice_scale(21.0, 50.0) == 50.0 and nice_scale(19.0, 50.0) == 20.0 and nice_scale(60.0, 50.0) == 100.0
+
+
+def test_unassigned_channels_have_no_level():
+    from emgmap.montage import Channel, Montage
+    m = Montage(M.channels[:7] + (Channel.unassigned("EXG 8"),), M.pairs)
+    act = {c.name: LabelledValue(10.0, "mvc") for c in m.channels}
+    v = LevelsModel(m).update(LiveIndices(0.0, 0, act, (), ()))
+    assert len(v.levels) == 7 and all(lv.muscle for lv in v.levels)
