@@ -16,10 +16,10 @@ from typing import Sequence
 import h5py
 
 from .. import tomlio
-from ..montage import MUSCLES, Channel, Montage
+from ..montage import Channel, Montage
 from ..types import MontageError
 from .format import RecordingError
-from .importers import parse_assignment
+from .importers import apply_assignments
 from .reader import open_recording
 from .writer import utc_now
 
@@ -41,16 +41,7 @@ def new_montage(current: Montage, montage: Montage | None, assignments: Sequence
             raise RecordingError(f"the montage names channels the recording does not have and has {len(montage)} "
                                  f"channels, not {len(chans)}; name its channels {', '.join(names)} or list all "
                                  "of them in order")
-    lower = [n.lower() for n in names]
-    for a in assignments:
-        name, muscle, side = parse_assignment(a)
-        if name.lower() in lower:
-            j = lower.index(name.lower())
-        elif name.isdigit() and 1 <= int(name) <= len(names):
-            j = int(name) - 1
-        else:
-            raise RecordingError(f"--channel {a!r}: no channel {name!r}; the channels are {', '.join(names)}")
-        chans[j] = Channel(names[j], muscle, side, MUSCLES[muscle].placement)
+    apply_assignments(chans, names, assignments)
     try:
         return Montage(tuple(chans), current.pairs if montage is None else montage.pairs)
     except MontageError as e:

@@ -159,6 +159,21 @@ def _numeric_line(text: str) -> bool:
 
 
 # --- channel mapping ---------------------------------------------------------------------------------------
+def apply_assignments(chans: list, names: Sequence[str], assignments: Sequence[str], noun: str = "channel") -> None:
+    """Set ``chans[j]`` for each ``NAME=muscle:side`` (NAME: a channel name, any case, or its
+    1-based number); an unknown NAME is one sentence listing the ``noun`` s there are."""
+    lower = [n.lower() for n in names]
+    for a in assignments:
+        name, muscle, side = parse_assignment(a)
+        if name.lower() in lower:
+            j = lower.index(name.lower())
+        elif name.isdigit() and 1 <= int(name) <= len(names):
+            j = int(name) - 1
+        else:
+            raise RecordingError(f"--channel {a!r}: no {noun} {name!r}; the {noun}s are {', '.join(names)}")
+        chans[j] = Channel(names[j], muscle, side, MUSCLES[muscle].placement)
+
+
 def parse_assignment(text: str) -> tuple[str, str, Side]:
     """``NAME=muscle:side`` -> (NAME, muscle key, side); the muscle may be any name of the
     synonym table (``L Glute Med`` style names too: ``NAME=gluteus medius:left``)."""
@@ -188,16 +203,7 @@ def build_montage(names: list[str], montage: Montage | None, assignments: Sequen
     for j, n in enumerate(names):
         found = muscle_names.guess(n)
         chans[j] = Channel(n, found[0], found[1], MUSCLES[found[0]].placement) if found else Channel.unassigned(n)
-    lower = [n.lower() for n in names]
-    for a in assignments:
-        name, muscle, side = parse_assignment(a)
-        if name.lower() in lower:
-            j = lower.index(name.lower())
-        elif name.isdigit() and 1 <= int(name) <= len(names):
-            j = int(name) - 1
-        else:
-            raise RecordingError(f"--channel {a!r}: no EMG column {name!r}; the EMG columns are {', '.join(names)}")
-        chans[j] = Channel(names[j], muscle, side)
+    apply_assignments(chans, names, assignments, "EMG column")
     try:
         return Montage(tuple(chans[j] for j in range(len(names))))
     except MontageError as e:
