@@ -16,7 +16,7 @@ from emgmap.app.patients import DB_NAME, Patient, PatientStore
 from emgmap.recordings import open_recording
 from emgmap.recordings.format import RecordingError
 
-from patientsupport import VISITS, emgmap, session_argv
+from patientsupport import SHORT_CLAMSHELL, VISITS, emgmap, session_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 120.0
@@ -48,13 +48,19 @@ def _integrity(data_dir: Path) -> str:
         db.close()
 
 
-def test_kill_9_mid_session_leaves_the_store_consistent_and_the_recording_importable(data_dir):
+def test_kill_9_mid_session_leaves_the_store_consistent_and_the_recording_importable(data_dir, tmp_path):
     scenario, extra, note = VISITS[0]
     assert emgmap("patients", "add", "P01")[0] == 0
     assert emgmap(*session_argv(scenario, extra, note=note))[0] == 0     # one completed visit
     folder = data_dir / "recordings" / "P01"
     done = set(folder.iterdir())
-    proc = subprocess.Popen([sys.executable, "-m", "emgmap", *map(str, session_argv(*VISITS[2][:2]))],
+    # a session far longer than the test waits, so it is certainly mid-recording when killed
+    # (the short protocol can finish, --fast, before a loaded machine's reader first opens it)
+    long_protocol = tmp_path / "clamshell_long.toml"
+    long_protocol.write_text(SHORT_CLAMSHELL.read_text().replace("reps = 2", "reps = 100"))
+    argv = session_argv(*VISITS[2][:2])
+    argv[argv.index("--protocol") + 1] = long_protocol
+    proc = subprocess.Popen([sys.executable, "-m", "emgmap", *map(str, argv)],
                             env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         def samples_on_disk() -> bool:  # past its first flushes: a reader sees 10 s of samples
@@ -63,6 +69,7 @@ def test_kill_9_mid_session_leaves_the_store_consistent_and_the_recording_import
                 return False
             try:
                 with open_recording(next(iter(new))) as rec:
+                    assert not rec.finalised, "the session ended before it could be killed"
                     return rec.n_samples >= 10 * rec.fs
             except RecordingError:  # still being created
                 return False
