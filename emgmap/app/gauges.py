@@ -140,6 +140,16 @@ def activity_thresholds_uv(cal: CalibrationSnapshot | None) -> np.ndarray | None
     return thr if np.isfinite(thr).any() else None
 
 
+def activity_pct_mvc(cal: CalibrationSnapshot | None) -> np.ndarray | None:
+    """(C,) each channel's activity threshold (:func:`activity_thresholds_uv`) in %MVC: NaN
+    for a channel without MVC; None when nothing is known yet."""
+    thr = activity_thresholds_uv(cal)
+    if thr is None:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cal.mvc_uv > 0, 100.0 * thr / cal.mvc_uv, np.nan)
+
+
 class _Gauge:
     """A gauge's fixed parts and its trend (mutable, private to the model)."""
 
