@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .gauges import ACTIVE_MVC_PCT
+from ..analysis.judgement import ACTIVE_MVC_PCT
 
 DEFAULT_TARGET_PCT = 40.0   # reference §4: gmed 38-40 %MVC in a clamshell
 REARM_FRACTION = 0.8        # a target counts again once the level fell below 80 % of it

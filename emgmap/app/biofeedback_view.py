@@ -29,7 +29,8 @@ from ..dsp.indices import LiveIndices
 from ..montage import MUSCLES, Montage
 from ..types import ConfigError, Side
 from .biofeedback import DEFAULT_TARGET_PCT, REARM_FRACTION, DominanceMonitor
-from .gauges import ACTIVE_MVC_PCT, activity_pct_mvc
+from ..analysis.judgement import ACTIVE_MVC_PCT
+from .gauges import activity_pct_mvc
 
 DEFAULT_BAND_WIDTH_PCT = 20.0
 MAX_TARGET_PCT = 150.0     # above MVC is possible in a rested muscle; beyond this is a typo

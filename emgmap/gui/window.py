@@ -27,7 +27,7 @@ from . import settings as settings_mod
 from .banner import Banner
 from .bodymap import ActivationBars, BodyMap
 from .controls import TRACE_WINDOW_MAX_S, ControlRow
-from .devicebar import DeviceBar, MontageEditor
+from .devicebar import DeviceBar, MontageEditor, error_text
 from .off_thread import off_thread
 from .gauges import GaugePanel
 from .patient_view import PatientView
@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
         try:
             driver = driver or self._open_driver(spec)
         except EmgmapError as e:
-            self.banner.show_message(str(e))
+            self.banner.show_message(error_text(e))
             return False
         if self._closing:   # the window was closed while the device was opening
             driver.stop()
