@@ -70,9 +70,9 @@ class Stage:
 def _trial(step: Step, number: int, of: int, repeat: bool = False) -> Step:
     """An MVC trial step numbered ``number`` of ``of``: trials are numbered in the order they
     run, a repeat included, so the screen's counter is the number the trial is captured under."""
-    return replace(step, number=number, of=of,
-                   instruction=f"MVC {step.muscle} {step.side.value}, trial {number}/{of}{' (repeat)' if repeat else ''}"
-                               f": {MVC_POSITIONS[step.muscle]}; push as hard as possible")
+    trial = f"trial {number}/{of}" + (" (repeat)" if repeat else "")
+    return replace(step, number=number, of=of, instruction=f"MVC {step.muscle} {step.side.value}, {trial}: "
+                                                           f"{MVC_POSITIONS[step.muscle]}; push as hard as possible")
 
 
 def stages(plan: Plan) -> list[Stage]:

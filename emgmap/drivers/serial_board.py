@@ -142,8 +142,8 @@ class SerialDriver(Driver):
         # stream (or in noise) must not pass for ascii
         fmt = fmt or banner.format or next((f for f in FORMATS if len(got[f]) >= PROBE_FRAMES), None)
         if n_bytes == 0:
-            raise DeviceError(f"{self.what}: {self.port} sent nothing in {PROBE_S:g} s", Remedy.LIST_DEVICES,
-                              " and check that it is the board, that it is powered and that its sketch is running")
+            raise DeviceError(f"{self.what}: {self.port} sent nothing in {PROBE_S:g} s; check that it is the board, "
+                              "that it is powered and that its sketch is running", Remedy.LIST_DEVICES)
         if fmt is None or not got[fmt]:
             raise DeviceError(f"{self.what}: {self.port} sends {n_bytes} bytes but no valid emgmap frames at "
                               f"{self.baud} baud; check the baud rate (baud=...) and format=binary|ascii")
