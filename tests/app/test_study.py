@@ -84,6 +84,13 @@ def test_incremental_rerun_analyses_only_what_changed(study_folder, tmp_path):
     assert set(third.table[third.table.file == str(changed)].subject) == {"S01b"}
     # other settings: everything again
     assert len(run_study([study_folder], jobs=1, cache=cache, options={"x": 1}, glob="S03*.h5").analysed) == 2
+    # the same study copied elsewhere (new paths, new times): found by content, nothing analysed
+    import shutil
+    moved = shutil.copytree(study_folder, tmp_path / "moved")
+    elsewhere = run_study([moved], jobs=2, cache=cache)
+    assert elsewhere.analysed == () and len(elsewhere.reused) == GOOD + 3
+    assert set(elsewhere.table.file) == {str(Path(moved) / Path(f).relative_to(study_folder))
+                                         for f in third.table.file}
 
 
 def test_missing_paths_and_bad_table_names_are_one_sentence(tmp_path):
