@@ -112,6 +112,16 @@ def test_table_round_trips(study_folder, tmp_path, suffix):
     assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(back.value, res.table.value))
 
 
+def test_scheduler_local_starts_a_cluster_of_worker_processes(study_folder, tmp_path, capsys):
+    """`--scheduler local`: a LocalCluster of real worker processes on 127.0.0.1, the same table."""
+    out = tmp_path / "local.csv"
+    assert main(["analyze", str(study_folder / "S01"), "--table", str(out), "--scheduler", "local", "-j", "1",
+                 "--no-cache"]) == 0
+    assert "2 recordings: 2 in the table" in capsys.readouterr().out
+    expected = run_study([study_folder / "S01"], jobs=1).table
+    pd.testing.assert_frame_equal(read_table(out), read_table(write_table(expected, tmp_path / "direct.csv")))
+
+
 def test_analyze_cli_over_a_folder(study_folder, tmp_path, capsys):
     out = tmp_path / "out" / "study.parquet"
     assert main(["analyze", str(study_folder), "--table", str(out), "-j", "1", "--strict"]) == 1
