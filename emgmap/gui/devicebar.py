@@ -13,8 +13,7 @@ from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
 
 REPLAY_ITEM = "Replay a recording…"
 # What to do about a device that cannot be opened, said for the dashboard (types.Remedy)
-REMEDY_TEXT = {Remedy.LIST_DEVICES: "plug the board in, pick it in the Device list (it lists the ports found "
-                                    "when opened) and press Connect"}
+REMEDY_TEXT = {Remedy.LIST_DEVICES: "plug it in, pick it in the Device list and press Connect"}
 
 
 def error_text(e: EmgmapError) -> str:

@@ -96,7 +96,7 @@ class ReviewWindow(QMainWindow):
         # pyqtgraph does not widen an axis for text ticks: give the longest label its room
         left.setWidth(self.plot.fontMetrics().horizontalAdvance(max((t for _, t in ticks), key=len, default="")) + 40)
         self.event_items = []
-        row = 0
+        row = sets = 0
         for k, ev in enumerate(self.events):
             if ev.kind in SPAN_COLOURS and ev.duration_s > 0:
                 colour = pg.mkColor(SPAN_COLOURS[ev.kind])
@@ -108,9 +108,11 @@ class ReviewWindow(QMainWindow):
                 text = self._span_label(k)
                 if text:
                     label = pg.TextItem(text, color=SPAN_COLOURS[ev.kind], anchor=(0, 1))
-                    # set names on top; MVC labels (one per run of trials) on three rows in turn
+                    # set names on top on two rows in turn (a set's name is wider than a short set);
+                    # MVC labels (one per run of trials) on three rows in turn below them
+                    sets += ev.kind == "set"
                     row += ev.kind == "mvc"
-                    label.setPos(ev.onset_s, n + (0.75 if ev.kind == "set" else 0.25 * (row % 3)))
+                    label.setPos(ev.onset_s, n + (0.75 + 0.2 * (sets % 2) if ev.kind == "set" else 0.25 * (row % 3)))
                     self.plot.addItem(label)
                     self.event_items.append(label)
             elif ev.kind in ("marker", "gap"):

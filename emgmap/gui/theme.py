@@ -93,7 +93,8 @@ def paint_stale(p, rect, theme: Theme, text: str) -> None:
     p.fillRect(rect, veil)
     p.setPen(QColor(theme.fg))
     p.setFont(font(SMALL_PT, bold=True))
-    p.drawText(QRectF(rect).adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, text)
+    p.drawText(QRectF(rect).adjusted(8, 4, -8, -4),
+               Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, text)
 
 
 def fit_to_screen(w, width: int, height: int) -> None:

@@ -111,7 +111,7 @@ class TracesView(pg.PlotWidget):
             return
         self.stale = text
         self._colour_curves()
-        self.getPlotItem().getAxis("bottom").setLabel(f"seconds before the last sample · {text}" if text else
+        self.getPlotItem().getAxis("bottom").setLabel(f"s before the last sample · {text}" if text else
                                                       "seconds before now")
         self._set_title()
 
@@ -196,9 +196,9 @@ class TracesView(pg.PlotWidget):
         self._set_title()
 
     def _set_title(self) -> None:
-        scale = "each lane its own scale (µV on the labels)" if self.per_lane else \
+        scale = "own scale per lane" if self.per_lane else \
             f"lane ±{self.scale_uv:g} µV" if self.scale_uv else ""
-        stale = f" · STOPPED: {self.stale}" if self.stale else ""
+        stale = " · STOPPED" if self.stale else ""   # when and why: on the time axis below
         self.getPlotItem().setTitle(f"{self.unit_label} · {scale}{stale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
 
     def _rebuild_trace(self) -> None:

@@ -299,7 +299,8 @@ class MainWindow(QMainWindow):
                 m.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
                 self.patient_view.set_view(m.feedback.update(live, state.calibration))
         if numbers or ended:
-            self.device_bar.show_status(state.status, None if ended else self.latency.median_ms(), s.fs,
+            latency = self.latency.median_ms() if s.driver.paced and not ended else None   # unpaced: none to show
+            self.device_bar.show_status(state.status, latency, s.fs,
                                         s.driver.paced, ended=state.ended)
             if not s.running:
                 self.device_bar.set_connected(False)

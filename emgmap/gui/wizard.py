@@ -15,7 +15,7 @@ from pathlib import Path
 from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                              QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QScrollArea,
-                             QStackedWidget, QVBoxLayout, QWidget)
+                             QVBoxLayout, QWidget)
 
 from ..app.biofeedback import Biofeedback
 from ..app.run_view import RunScreen, RunView, Tone
@@ -91,7 +91,11 @@ class SessionWizard(QWidget):
         self.report_path: Path | None = None
         self.visit_id: int | None = None   # the patient-store visit this session was filed as
         self.flow = WizardFlow()           # page, placement guide, pseudonym guard (app/wizard_flow.py)
-        self.stack = QStackedWidget()
+        self._fitted = 0                   # the shown page's height so far (fit_page)
+        # the pages, one shown at a time: a hidden page takes no room (a QStackedWidget asks for
+        # the height of its tallest page, so the run page scrolled at 1366x768)
+        self.stack = QWidget()
+        QVBoxLayout(self.stack).setContentsMargins(0, 0, 0, 0)
         # in a scroll area: a page taller than the room the window gives it scrolls, it never
         # grows the window past the screen (a 1366x768 laptop)
         scroll = self.scroll = QScrollArea()
@@ -113,14 +117,18 @@ class SessionWizard(QWidget):
     # -- pages ---------------------------------------------------------------------------
     def _add(self, name: str, w: QWidget) -> None:
         self.pages[name] = w
-        self.stack.addWidget(w)
+        w.hide()
+        self.stack.layout().addWidget(w)
 
     @property
     def page(self) -> Page:
         return self.flow.page
 
     def _show(self) -> None:
-        self.stack.setCurrentWidget(self.pages[self.flow.page.value])
+        """Show the flow's page (and only it)."""
+        for name, w in self.pages.items():
+            w.setVisible(name == self.flow.page.value)
+        self._fitted = 0
         self.fit_page()
 
     def set_compact(self, compact: bool) -> None:
@@ -132,18 +140,26 @@ class SessionWizard(QWidget):
             label.setFont(font(sizes[key], True if key != "text" else False))
 
     def fit_page(self) -> None:
-        """Give the page its own height, up to the panel's cap (the window's resize sets it);
-        beyond that it scrolls."""
-        want = self.stack.currentWidget().sizeHint().height() + 4
+        """Give the page its own height, up to the panel's cap (the window's resize sets it), and
+        no more (the traces and gauges get the rest); beyond that it scrolls."""
+        page = self.pages[self.flow.page.value]
+        width = self.scroll.viewport().width()
+        want = (page.heightForWidth(width) if page.hasHeightForWidth() else page.sizeHint().height()) + 4
+        self._fitted = want = max(want, self._fitted)   # it grows for longer text, never shrinks back (no jumps)
         room = int(0.4 * self.dashboard.height())   # what the traces and gauges can always spare
-        self.scroll.setMinimumHeight(max(0, min(want, room, self.maximumHeight() - 12)))
+        self.scroll.setFixedHeight(max(0, min(want, room, self.maximumHeight() - 12)))   # the rest: gauges
 
     def _build_setup(self) -> None:
         w = QWidget()
         form = QFormLayout(w)
         title = QLabel("New guided session")
-        title.setFont(font(28, True))
-        form.addRow(title)
+        title.setFont(font(24, True))
+        head = QHBoxLayout()   # Start on top: in view on a laptop screen whatever scrolls below
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(_button("Start  (Enter)", lambda: self.start()))
+        head.addWidget(_button("Cancel  (Esc)", lambda: self.abort()))
+        form.addRow(head)
         self.pseudonym = QLineEdit()
         self.pseudonym.setPlaceholderText("pseudonym, e.g. P017 (never the patient's name)")
         self.pseudonym.setFont(font(20))
@@ -151,6 +167,7 @@ class SessionWizard(QWidget):
         # so the name guard's "press again" was answered by the same press)
         self.pseudonym.textEdited.connect(self._pseudonym_edited)
         self.patient_picker = PatientPicker(self.pseudonym)   # search the patient store as you type, or create
+        self.patient_picker.list.setMaximumHeight(90)          # three rows: Start and the warnings stay in view
         self.protocol_picker = QComboBox()
         self.protocol_picker.setFont(font(20))
         self.protocol_picker.setEditable(True)   # type to choose; an ambiguous text is not a guess
@@ -174,20 +191,17 @@ class SessionWizard(QWidget):
         self.montage_note = QLabel()      # the montage against the protocol, before starting
         self.montage_note.setFont(font(15, True))
         self.montage_note.setWordWrap(True)
-        for text, field in (("Patient", self.pseudonym), ("Protocol", self.protocol_picker),
-                            ("Target", self.target_spin)):
+        # each warning right under the field it is about
+        for text, field, note in (("Patient", self.pseudonym, self.name_warning),
+                                  ("Protocol", self.protocol_picker, self.montage_note),
+                                  ("Target", self.target_spin, None)):
             lab = QLabel(text)
             lab.setFont(font(20))
             form.addRow(lab, field)
-        form.addRow("", self.patient_picker)
+            if note is not None:
+                form.addRow("", note)
         form.addRow("", self.sound_box)
-        form.addRow(self.montage_note)
-        form.addRow(self.name_warning)
-        row = QHBoxLayout()
-        row.addWidget(_button("Start  (Enter)", lambda: self.start()))
-        row.addWidget(_button("Cancel  (Esc)", lambda: self.abort()))
-        row.addStretch(1)
-        form.addRow(row)
+        form.addRow("", self.patient_picker)
         self._add("setup", w)
 
     def _build_placement(self) -> None:
@@ -203,9 +217,9 @@ class SessionWizard(QWidget):
         self._add("placement", w)
 
     def _build_run(self) -> None:
-        """Left: the cue (phase word, instruction, counters); right: what the stage
-        measured (channel check, MVC values, biofeedback). Side by side so the
-        traces and gauges below keep their height."""
+        """The phase word with its counters beside it, the instruction under them; right: what
+        the stage measured (channel check, MVC values, biofeedback). Side by side so the traces
+        and gauges below keep their height (at 1366x768 the gauges' values stay in view)."""
         w = QWidget()
         grid = QGridLayout(w)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -213,23 +227,20 @@ class SessionWizard(QWidget):
         self.cue_text = _label(TEXT_PT, wrap=True)
         self.counter = _label(COUNTER_PT, True)
         self.remaining = _label(COUNTER_PT, True)
-        self.remaining.setMinimumWidth(160)
+        self.counter.setWordWrap(True)
         self.detail = _label(18, wrap=True)      # MVC values, signal check, biofeedback
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.run_hint = _label(15)
-        counters = QHBoxLayout()
-        counters.addStretch(1)
+        counters = QVBoxLayout()
         counters.addWidget(self.counter)
-        counters.addSpacing(40)
         counters.addWidget(self.remaining)
-        counters.addStretch(1)
         grid.addWidget(self.cue_word, 0, 0)
-        grid.addWidget(self.cue_text, 1, 0)
-        grid.addLayout(counters, 2, 0)
-        grid.addWidget(self.detail, 0, 1, 3, 1)
-        grid.addWidget(self.run_hint, 3, 0, 1, 2)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        grid.addLayout(counters, 0, 1)
+        grid.addWidget(self.cue_text, 1, 0, 1, 2)
+        grid.addWidget(self.detail, 0, 2, 2, 1)
+        grid.addWidget(self.run_hint, 2, 0, 1, 3)
+        for col, stretch in enumerate((3, 2, 3)):
+            grid.setColumnStretch(col, stretch)
         self._add("run", w)
 
     def _build_summary(self) -> None:
@@ -422,6 +433,7 @@ class SessionWizard(QWidget):
         self.run_hint.setText(v.keys)
         self.detail.setText(detail_html(v))
         self.pages["run"].setAccessibleDescription(v.spoken)
+        self.fit_page()
 
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""

@@ -122,7 +122,7 @@ def test_a_disconnect_greys_the_views_and_a_new_device_is_live_again(qtbot, tmp_
     w = window(qtbot, "sim:?fast=1&seed=1", tmp_path, clock=ManualClock())
     qtbot.waitUntil(lambda: w.session.now_s() > 1.0, timeout=20000)
     w.disconnect_device()
-    assert w.stopped.startswith("disconnected at ") and "seconds before the last sample" in \
+    assert w.stopped.startswith("disconnected at ") and "s before the last sample · disconnected at " in \
         w.traces.getPlotItem().getAxis("bottom").labelText
     assert w.connect_device("sim:?fast=1&seed=2")
     assert w.stopped == "" and w.traces.getPlotItem().getAxis("bottom").labelText == "seconds before now"

@@ -224,8 +224,8 @@ def test_stopped_data_is_greyed_and_says_when(qtbot):
     view.set_source(RingBuffer(100, len(M)), RingBuffer(100), 1000.0, M, 5.0, "raw µV")
     view.set_stale("replay finished at 10:43:00")
     assert all(c.opts["pen"].color().name() == QColor(THEMES["dark"].muted).name() for c in view.curves)
-    assert "last sample" in view.getPlotItem().getAxis("bottom").labelText
-    assert "STOPPED: replay finished" in view.getPlotItem().titleLabel.text
+    assert "last sample · replay finished at 10:43:00" in view.getPlotItem().getAxis("bottom").labelText
+    assert view.getPlotItem().titleLabel.text.endswith("STOPPED")   # short: the traces are narrow on a laptop
     view.set_stale("")
     assert view.getPlotItem().getAxis("bottom").labelText == "seconds before now"
     bars = ActivationBars(THEMES["dark"])
