@@ -155,9 +155,9 @@ def montage_advice(protocol: Protocol, montage: Montage, n_channels: int | None 
     if prime:
         what += f"; {protocol.prime_mover} is its prime mover, so the session cannot judge it"
     if suggested is not None:
-        how = f"use the protocol's montage ({', '.join(protocol.muscles)} on both sides)"
+        how = f"Use the protocol's montage ({', '.join(protocol.muscles)} on both sides)"
     else:
-        how = (f"its montage needs {need} channels and this device streams {n}: connect a device with more "
+        how = (f"Its montage needs {need} channels and this device streams {n}: connect a device with more "
                "channels, or choose another protocol")
     return MontageAdvice(missing, prime, f"{what}. {how}.", suggested)
 
