@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..protocols import Zones, load_protocol
 from ..analysis.report import compare_rows
 from ..types import ConfigError
-from ..analysis.judgement import JUDGED_UNIT
+from ..analysis.judgement import ACTIVE_MVC_PCT, JUDGED_UNIT, active
 from .gauges import GaugeKind, Zone
 
 ZONE_RANK = {Zone.GREEN: 0, Zone.AMBER: 1, Zone.RED: 2}
@@ -67,6 +67,17 @@ def _protocol(exercise: str):
         return None
 
 
+def _active(a, exercise: str, what: str) -> bool:
+    """Whether the symmetry index ``what`` ("SI bf") of ``exercise`` has a side above the
+    activity threshold in ``a`` (a muscle the exercise does not work is not judged)."""
+    muscle = what.split()[1]
+    for e in a.exercises:
+        for r in e["symmetry"] if e["exercise"] == exercise else ():
+            if r["muscle"] == muscle:
+                return active(r["left"], r["right"])
+    return False
+
+
 def compare_table(a, b) -> tuple[CompareRow, ...]:
     """Rows for two :class:`~emgmap.analysis.Analysis` of the same patient."""
     normalised = a.normalization == b.normalization == "mvc"
@@ -81,6 +92,9 @@ def compare_table(a, b) -> tuple[CompareRow, ...]:
                              f"not both in {JUDGED_UNIT}: calibrate MVC to judge")
         elif kind == GaugeKind.RATIO and expected is None:
             row = CompareRow(ex, what, kind, x, y, None, None, Change.NOT_JUDGED, "no expected range for this pair")
+        elif kind == GaugeKind.SYMMETRY and not (_active(a, ex, what) and _active(b, ex, what)):
+            row = CompareRow(ex, what, kind, x, y, None, None, Change.NOT_JUDGED,
+                             f"at rest (both sides under {ACTIVE_MVC_PCT:g} %MVC) in one of the sessions")
         else:
             zb, za = zone_of(kind, x, zones, expected), zone_of(kind, y, zones, expected)
             note = f"expected {expected[0]:g}-{expected[1]:g}" if expected else ""

@@ -217,9 +217,9 @@ class SessionWizard(QWidget):
         self._add("placement", w)
 
     def _build_run(self) -> None:
-        """The phase word with its counters beside it, the instruction under them; right: what
-        the stage measured (channel check, MVC values, biofeedback). Side by side so the traces
-        and gauges below keep their height (at 1366x768 the gauges' values stay in view)."""
+        """Left: the cue (phase word, instruction, counters); right: what the stage
+        measured (channel check, MVC values, biofeedback). Side by side so the
+        traces and gauges below keep their height."""
         w = QWidget()
         grid = QGridLayout(w)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -227,20 +227,23 @@ class SessionWizard(QWidget):
         self.cue_text = _label(TEXT_PT, wrap=True)
         self.counter = _label(COUNTER_PT, True)
         self.remaining = _label(COUNTER_PT, True)
-        self.counter.setWordWrap(True)
+        self.remaining.setMinimumWidth(160)
         self.detail = _label(18, wrap=True)      # MVC values, signal check, biofeedback
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.run_hint = _label(15)
-        counters = QVBoxLayout()
+        counters = QHBoxLayout()
+        counters.addStretch(1)
         counters.addWidget(self.counter)
+        counters.addSpacing(40)
         counters.addWidget(self.remaining)
+        counters.addStretch(1)
         grid.addWidget(self.cue_word, 0, 0)
-        grid.addLayout(counters, 0, 1)
-        grid.addWidget(self.cue_text, 1, 0, 1, 2)
-        grid.addWidget(self.detail, 0, 2, 2, 1)
-        grid.addWidget(self.run_hint, 2, 0, 1, 3)
-        for col, stretch in enumerate((3, 2, 3)):
-            grid.setColumnStretch(col, stretch)
+        grid.addWidget(self.cue_text, 1, 0)
+        grid.addLayout(counters, 2, 0)
+        grid.addWidget(self.detail, 0, 1, 3, 1)
+        grid.addWidget(self.run_hint, 3, 0, 1, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         self._add("run", w)
 
     def _build_summary(self) -> None:

@@ -9,10 +9,11 @@ from emgmap.montage import default_montage
 from emgmap.analysis.sets import Analysis, SetResult
 
 
-def analysis(gmed_tfl_left, si_gmax, norm="mvc"):
+def analysis(gmed_tfl_left, si_gmax, norm="mvc", gmax_level=40.0):
     sets = [SetResult("clamshell left", "clamshell", "left", None, [], "cues", {},
                       [{"name": "gmed:tfl", "side": "left", "value": gmed_tfl_left}], [])]
-    exercises = [{"exercise": "clamshell", "symmetry": [{"muscle": "gmax", "si_percent": si_gmax}]}]
+    exercises = [{"exercise": "clamshell", "symmetry": [{"muscle": "gmax", "si_percent": si_gmax,
+                                                         "left": gmax_level, "right": gmax_level}]}]
     return Analysis("x.h5", 2000.0, norm, "%MVC" if norm == "mvc" else "µV", default_montage(), sets, exercises, [])
 
 
@@ -38,3 +39,10 @@ def test_sessions_without_mvc_are_not_judged():
     rows = compare_table(analysis(0.85, 5.0, norm="peak"), analysis(3.46, 30.0))
     assert all(r.change == Change.NOT_JUDGED and r.before_zone is None for r in rows)
     assert "calibrate MVC" in rows[0].note
+
+
+def test_a_symmetry_index_at_rest_is_not_judged():
+    """A muscle the exercise does not work (both sides ~3 %MVC) was "watch"/"worse" on noise."""
+    rows = {r.index: r for r in compare_table(analysis(0.85, 1.0, gmax_level=3.0), analysis(3.46, -11.0, gmax_level=3.0))}
+    si = rows["SI gmax"]
+    assert si.change == Change.NOT_JUDGED and si.after_zone is None and "at rest" in si.note
