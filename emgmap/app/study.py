@@ -25,12 +25,12 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..progress import Progress
 from ..types import EmgmapError
 
 TABLE_COLUMNS = ("file", "subject", "date", "exercise", "set", "side", "measure", "name", "rep", "value", "unit",
@@ -203,7 +203,7 @@ def default_jobs() -> int:
 
 def run_study(paths, *, jobs: int | None = None, scheduler: str | None = None, options: dict | None = None,
               cache: str | os.PathLike | None = None, glob: str = DEFAULT_GLOB,
-              progress: bool | None = None) -> StudyResult:
+              progress: Progress | None = None) -> StudyResult:
     """Analyse every recording under ``paths`` (files and folders) into one table.
 
     Parameters
@@ -215,7 +215,8 @@ def run_study(paths, *, jobs: int | None = None, scheduler: str | None = None, o
         LocalCluster on 127.0.0.1; None runs on local processes.
     options : keyword options of the per-file analysis; part of the cache key.
     cache : SQLite file for incremental re-runs (created if absent); None: no cache.
-    progress : a progress bar on stderr; default: only when stderr is a terminal.
+    progress : ``progress(files done, files to analyse)`` as the analyses finish (the
+        command passes :func:`emgmap.progress.bar`).
     """
     import pandas as pd
 
@@ -280,19 +281,16 @@ def _execute(todo, options, settings, jobs, scheduler, progress) -> Iterator[_Ou
     """Run :func:`_study_file` over ``todo`` and yield the outcomes as they finish."""
     if not todo:
         return
-    from tqdm import tqdm
-
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=len(todo), unit="file", disable=not show, file=sys.stderr) as bar:
-        if scheduler is not None:
-            runner = _on_dask(todo, options, settings, scheduler, jobs)
-        elif (jobs or default_jobs()) <= 1 or len(todo) == 1:
-            runner = (_study_file(p, options, settings, k) for p, k in todo)
-        else:
-            runner = _on_processes(todo, options, settings, jobs or default_jobs())
-        for o in runner:
-            bar.update(1)
-            yield o
+    if scheduler is not None:
+        runner = _on_dask(todo, options, settings, scheduler, jobs)
+    elif (jobs or default_jobs()) <= 1 or len(todo) == 1:
+        runner = (_study_file(p, options, settings, k) for p, k in todo)
+    else:
+        runner = _on_processes(todo, options, settings, jobs or default_jobs())
+    for done, o in enumerate(runner, 1):
+        if progress is not None:
+            progress(done, len(todo))
+        yield o
 
 
 def _on_processes(todo, options, settings, jobs) -> Iterator[_Outcome]:

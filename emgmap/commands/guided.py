@@ -44,6 +44,7 @@ def run(args) -> int:
     from ..types import ConfigError
     from ..outputs import check_output, write_text
     from ..privacy import check_subject
+    from ..progress import bar
     check_subject(args.subject, confirmed=args.confirm_subject)
     protocol = load_protocol(args.protocol)
     if args.patient:
@@ -65,15 +66,15 @@ def run(args) -> int:
     tty = sys.stdout.isatty() and not args.fast
     shown = [None]
 
-    def progress(session) -> None:
-        if tty:
-            cue = plan.cue_at(session.now_s())
-            text = f"{cue.step.label if cue.step else ''}: {cue.phase.upper()} {cue.text} ({cue.remaining_s:.0f} s)"
-            if text != shown[0]:
-                shown[0] = text
-                print(f"\r{text[:100]:<100}", end="", flush=True)
+    def cues(session) -> None:   # a paced session on a terminal: the cue to follow, in place
+        cue = plan.cue_at(session.now_s())
+        text = f"{cue.step.label if cue.step else ''}: {cue.phase.upper()} {cue.text} ({cue.remaining_s:.0f} s)"
+        if text != shown[0]:
+            shown[0] = text
+            print(f"\r{text[:100]:<100}", end="", flush=True)
 
-    result = guided.run(progress)
+    with bar("session", "s") as progress:   # --fast: a bar over the plan's seconds (stderr, terminal only)
+        result = guided.run(cues if tty else lambda s: progress(int(min(s.now_s(), plan.duration)), int(plan.duration)))
     if tty:
         print()
     st, rec = result.status, result.recording

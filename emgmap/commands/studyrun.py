@@ -30,6 +30,7 @@ def is_study(args) -> bool:
 
 def run(args, options: dict) -> int:
     from ..app.study import StudyError, run_study, sidecar, write_report, write_table
+    from ..progress import bar
 
     if args.json or args.report:
         raise StudyError("--json and --report take one recording; for many, write a table with --table")
@@ -38,8 +39,9 @@ def run(args, options: dict) -> int:
     cache = None
     if not args.no_cache:
         cache = args.cache or (sidecar(args.table, "cache").with_suffix(".sqlite") if args.table else None)
-    res = run_study(args.paths, jobs=args.jobs, scheduler=args.scheduler, options=options, cache=cache,
-                    glob=args.glob)
+    with bar("analysing", "file") as progress:
+        res = run_study(args.paths, jobs=args.jobs, scheduler=args.scheduler, options=options, cache=cache,
+                        glob=args.glob, progress=progress)
     n = len(res.provenance) + len(res.errors)
     print(f"{n} recordings: {len(res.provenance)} in the table ({len(res.table)} rows), {len(res.errors)} failed"
           + (f"; {len(res.reused)} taken from the cache {cache}" if cache else ""))
