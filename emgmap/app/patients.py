@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from ..analysis.progress_report import HistoryIndex, PatientHistory, VisitRecord
+from ..privacy import personal_data
 from ..types import EmgmapError
 
 DATA_DIR_ENV = "EMGMAP_DATA_DIR"
@@ -168,17 +169,18 @@ def _private_dir(path: Path) -> Path:
 
 
 _PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
-# Two or more capitalised words ("Anna Berg", "Berg, Anna") look like a real name.
-_NAME = re.compile(r"^\s*[A-ZÀ-Þ][a-zß-ÿ'\-]+(?:,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-.]+)+\s*$")
 
 
 def check_pseudonym(text: str) -> str:
     """``text`` as a pseudonym (a code such as P017 or knee-03), or :class:`PatientError`.
-    A real name is refused: it would end up in file names, recordings and exports."""
+    A real name or a birth date is refused (the one rule of :mod:`emgmap.privacy`): it would
+    end up in file names, recordings and exports."""
     p = text.strip()
-    if _NAME.match(p):
-        raise PatientError(f"{p!r} looks like a real name; use a pseudonym such as P017 (a display name can be "
-                           "kept locally with --display-name)")
+    what = personal_data(p)
+    if what:
+        raise PatientError(f"{p!r} " + ("looks like a real name" if "name" in what else "contains a birth date")
+                           + "; use a pseudonym such as P017 (a display name can be kept locally with "
+                           "--display-name)")
     if not _PSEUDONYM.match(p):
         raise PatientError(f"{p!r} is not a pseudonym: use 1-40 letters, digits, '-', '_' or '.', "
                            "starting with a letter or digit (e.g. P017)")

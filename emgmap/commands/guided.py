@@ -45,13 +45,14 @@ def run(args) -> int:
     from ..outputs import check_output, write_text
     from ..privacy import check_subject
     from ..progress import bar
-    check_subject(args.subject, confirmed=args.confirm_subject)
     protocol = load_protocol(args.protocol)
     if args.patient:
         from ..app.patients import prepare_patient_session
         args.output, args.subject = prepare_patient_session(args.patient, args.output, args.subject, protocol.name)
     elif not args.output:
         raise ConfigError("give the recording to write with -o FILE.h5 (or file the session under --patient P01)")
+    check_subject(args.subject, confirmed=args.confirm_subject,   # --patient's pseudonym is the subject too
+                  option="--patient" if args.patient else "--subject")
     check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
     if args.report is not None:
         check_output(args.report, what="--report", inputs=[args.output], force=args.force)
