@@ -35,6 +35,11 @@ class Bar:
             self._bar.total = total
         self._bar.update(done - self._bar.n)
 
+    def note(self, text: str) -> None:
+        """A short text after the bar (e.g. the file size so far)."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
