@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..outputs import atomic_output
 from ..progress import Progress
 from ..types import EmgmapError
 
@@ -361,21 +362,19 @@ TABLE_FORMATS = (".parquet", ".csv")
 
 
 def write_table(df, path: str | os.PathLike) -> Path:
-    """Write ``df`` as Parquet (pyarrow) or CSV by the suffix, atomically (a temporary file in
-    the same folder, then renamed: an interrupted write leaves the old table, never half a one)."""
+    """Write ``df`` as Parquet (pyarrow) or CSV by the suffix, replacing an older table (a
+    re-run updates it) completely or not at all, owner-only (emgmap.outputs: a temporary file
+    in the same folder, then renamed; an interrupted write leaves the old table)."""
     path = Path(path)
     if path.suffix.lower() not in TABLE_FORMATS:
         raise StudyError(f"cannot write a table to {path}: the name must end in one of {', '.join(TABLE_FORMATS)}")
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix.lower() == ".parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+        with atomic_output(path, force=True) as tmp:
+            if path.suffix.lower() == ".parquet":
+                df.to_parquet(tmp, index=False)
+            else:
+                df.to_csv(tmp, index=False)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise StudyError(f"cannot write {path} ({e.strerror or e}); check the folder and free space") from None
     return path
 
@@ -404,13 +403,14 @@ def read_table(path: str | os.PathLike):
 
 
 def write_report(table, path: str | os.PathLike, title: str = "emgmap cohort report", errors=None) -> Path:
-    """The cohort report (:mod:`emgmap.analysis.cohort`) of ``table`` as one HTML file."""
+    """The cohort report (:mod:`emgmap.analysis.cohort`) of ``table`` as one HTML file, replacing
+    an older one, complete or absent, owner-only."""
     from ..analysis.cohort import render_cohort_html
     path = Path(path)
     text = render_cohort_html(table, title, errors)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        with atomic_output(path, force=True) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as e:
         raise StudyError(f"cannot write {path} ({e.strerror or e}); check the folder and free space") from None
     return path
