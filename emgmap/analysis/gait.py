@@ -746,14 +746,15 @@ class GaitTracker:
                 if c > horizon or (last is not None and c <= last + 0.2):
                     continue
                 if last is not None and last >= self._t[0] and STRIDE_LIMITS_S[0] <= c - last <= STRIDE_LIMITS_S[1]:
-                    if env is None:
+                    if env is None:   # the ensemble's 6 Hz envelope; stance means on the 15 Hz one, as offline
                         env = linear_envelope(self._x, self.fs, rest_uv=self.rest_uv) * self.scale
+                        phase = linear_envelope(self._x, self.fs, PHASE_LP_HZ, rest_uv=self.rest_uv) * self.scale
                     cols = self._cols[side]
                     cycle = time_normalise(env[:, cols], self._t, last, c)
                     to = f.toe_offs_s[(f.toe_offs_s > last) & (f.toe_offs_s < c)]
                     end = to[0] if to.size else last + STANCE_PCT[self.mode] / 100 * (c - last)
                     a, b = np.searchsorted(self._t, [last, end])
-                    self._runs[side].add(cycle, env[a:max(b, a + 1)][:, cols].mean(axis=0), c - last)
+                    self._runs[side].add(cycle, phase[a:max(b, a + 1)][:, cols].mean(axis=0), c - last)
                     if to.size:
                         new.append(Event.gait(side, GaitPhase.TOE_OFF, float(to[0]), self.plan.names.get(side, "")))
                 self._last[side] = c

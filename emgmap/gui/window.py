@@ -34,6 +34,7 @@ from . import settings as settings_mod
 from .banner import Banner
 from .bodymap import ActivationBars, BodyMap
 from .devicebar import DeviceBar, MontageEditor
+from .gait_view import GaitView
 from .gauges import GaugePanel
 from .patient_view import PatientView
 from .recordbar import RecordBar
@@ -151,7 +152,9 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.traces)
         split.addWidget(right)
-        split.setSizes([1000, 900])
+        self.gait_view = GaitView(self.theme)   # walking/running: the stride view instead of the map and gauges
+        split.addWidget(self.gait_view)
+        split.setSizes([1000, 900, 0])
         self.splitters = (top, right, split)
         self.record_bar = RecordBar()
         self.record_bar.record_requested.connect(self.start_recording)
@@ -307,6 +310,10 @@ class MainWindow(QMainWindow):
                                          target_pct=self.settings.target_pct)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
+        gait = self.gait_view.setup(self.live, p)
+        self.splitters[1].setVisible(not gait)
+        if gait:
+            self.splitters[2].setSizes([1, 0, 2])   # the traces a third, the stride view two
         self._latencies.clear()
         self._show_stale("")
 
@@ -399,6 +406,8 @@ class MainWindow(QMainWindow):
                 side = self.working_side(live.t)
                 self.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
                 self.patient_view.set_view(self.feedback.update(live))
+        if numbers and self.gait_view.isVisible():
+            self.gait_view.update_state(state.gait)
         if numbers or ended:
             self.device_bar.show_status(state.status, None if ended else self.latency_ms(), s.fs,
                                         s.driver.paced, ended=state.ended)
@@ -727,6 +736,7 @@ class MainWindow(QMainWindow):
         self.body.set_theme(self.theme)
         self.bars.set_theme(self.theme)
         self.gauges.set_theme(self.theme)
+        self.gait_view.set_theme(self.theme)
 
     def closeEvent(self, ev) -> None:
         self._closing = True

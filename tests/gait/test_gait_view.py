@@ -53,15 +53,38 @@ def test_tracker_refuses_the_emg_fallback(live):
         GaitTracker(1000.0, tracker.montage, [], [])
 
 
-def test_view_draws_the_state(qtbot, live):
-    from emgmap.gui.gait_view import GaitView
-    from emgmap.gui.theme import THEMES
-    state = live[0].state()
-    view = GaitView(["gmed", "gmax", "tfl", "bf"], THEMES["dark"])
-    qtbot.addWidget(view)
-    view.update_state(state)
+def test_dashboard_shows_the_stride_view_during_a_run(qtbot, tmp_path, monkeypatch):
+    """`emgmap gui --device 'sim:?exercise=run&scenario=late_gmed_right' --protocol run`: the stride
+    view replaces the map and gauges, its stride count grows, each curve is the model's."""
+    pytest.importorskip("pytestqt")
+    monkeypatch.setenv("EMGMAP_CONFIG_DIR", str(tmp_path / "config"))
+    from emgmap.clock import ManualClock
+    from emgmap.gui.settings import GuiSettings
+    from emgmap.gui.window import MainWindow
+    from emgmap.protocols import load_protocol
+    w = MainWindow("sim:?exercise=run&scenario=late_gmed_right&seed=3&fast=1", clock=ManualClock(),
+                   settings=GuiSettings(record_dir=str(tmp_path)), protocol=load_protocol("run"))
+    qtbot.addWidget(w)
+    w.show()
+    view = w.gait_view
+    assert view.isVisible() and not w.splitters[1].isVisible()          # instead of the map and gauges
+    assert list(view.panels) == ["gmed", "gmax", "tfl", "bf"]          # the run protocol's, on this montage
+    counts = []
+
+    def grown():
+        w._update_state(drawing=True, numbers=True)
+        counts.append(view.screen.strides)
+        return counts[-1] >= 20
+    qtbot.waitUntil(grown, timeout=60000)
+    assert counts == sorted(counts) and len(set(counts)) >= 2 and counts[0] < 20
+    sc = view.screen
+    assert sc.cadence_text.endswith("steps/min") and view.cadence.text() == sc.cadence_text
+    assert view.strides.text() == sc.strides_text and sc.strides_text.startswith("L ")
+    gmed = next(m for m in sc.muscles if m.muscle == "gmed")
     panel = view.panels["gmed"]
-    x, y = panel.curves[Side.RIGHT].getData()
-    np.testing.assert_allclose(y, state.sides[Side.RIGHT].mean["gmed"])
-    assert panel.si.text() == f"SI {state.symmetry['gmed']:+.0f} %"
-    assert "spm" in view.header.text() and f"({state.sides[Side.LEFT].strides} strides)" in view.header.text()
+    np.testing.assert_allclose(panel.curves[Side.RIGHT].getData()[1], gmed.right.mean)
+    assert panel.si.text() == gmed.si_text and panel.gauge.si == gmed.si
+    assert gmed.note == "calibrate MVC to judge" and panel.gauge.zone is None   # no MVC in the dashboard yet
+    w.set_protocol(None)                                                # another exercise: the usual views
+    assert not view.isVisible() and w.splitters[1].isVisible() and w.live.gait is None
+    w.close()
