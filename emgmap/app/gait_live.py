@@ -162,7 +162,7 @@ class GaitScreen:
     new_stride: bool          # more strides than the previous frame
     unit: str                 # the ensembles' unit (%MVC or µV)
     muscles: tuple[MuscleScreen, ...]
-    message: str              # waiting, or why there is no stride view
+    message: str              # waiting, why there is no stride view, or why the SIs are not judged
 
 
 class GaitLiveModel:
@@ -202,4 +202,5 @@ class GaitLiveModel:
                                             self.zones.symmetry(si) if judged else None,
                                             "" if judged else "calibrate MVC to judge"))
         return GaitScreen(f"{mode} · events from {g.source}", f"{float(np.mean(cad)):.0f} steps/min",
-                          f"{counts} strides", g.strides, new, g.unit, tuple(muscles), "")
+                          f"{counts} strides", g.strides, new, g.unit, tuple(muscles),
+                          "" if judged else f"activation in {g.unit}: symmetry shown, not judged (calibrate MVC to judge)")

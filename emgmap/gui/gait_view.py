@@ -22,7 +22,8 @@ from .theme import BIG_PT, MEDIUM_PT, SMALL_PT, ZONE_COLOURS, ZONE_TEXT, Theme, 
 
 X = np.arange(101)
 SI_RANGE = 50.0
-CADENCE_PT = 40     # the one number a runner looks for
+CADENCE_PT = 44     # the one number a runner looks for
+PANEL_PT = 22       # muscle names and SIs when three panels share a row
 
 
 class SymmetryBar(QWidget):
@@ -77,17 +78,18 @@ class SymmetryBar(QWidget):
 class MusclePanel(QWidget):
     """One muscle: title and SI, the symmetry gauge, left and right ensembles (mean ± SD)."""
 
-    def __init__(self, muscle: str, theme: Theme, zones: Zones, parent=None):
+    def __init__(self, muscle: str, theme: Theme, zones: Zones, big: bool = True, parent=None):
         super().__init__(parent)
         self.muscle, self.theme = muscle, theme
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(2)
         head = QHBoxLayout()
+        pt = BIG_PT if big else PANEL_PT
         self.title = QLabel(muscle)
-        self.title.setFont(font(BIG_PT, True))
+        self.title.setFont(font(pt, True))
         self.si = QLabel("SI —")
-        self.si.setFont(font(BIG_PT, True))
+        self.si.setFont(font(pt, True))
         self.si.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         head.addWidget(self.title)
         head.addStretch(1)
@@ -141,31 +143,34 @@ class GaitView(QWidget):
     """The stride view of the dashboard: shown while a walk/run protocol is on
     (:meth:`setup`), redrawn from each :class:`~emgmap.app.live.LiveState` (:meth:`update_state`)."""
 
-    def __init__(self, theme: Theme, columns: int = 3, parent=None):
+    def __init__(self, theme: Theme, parent=None):
         super().__init__(parent)
-        self.theme, self.columns = theme, columns
+        self.theme = theme
         self.model: GaitLiveModel | None = None
         self.screen: GaitScreen | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 2, 6, 2)
+        lay.setSpacing(2)
         top = QHBoxLayout()
-        self.title = QLabel("Gait")
-        self.title.setFont(font(MEDIUM_PT, True))
         self.cadence = QLabel("—")
-        self.cadence.setFont(font(CADENCE_PT, True))
+        self.cadence.setFont(font(BIG_PT, True))
         self.strides = QLabel("")
         self.strides.setFont(font(BIG_PT, True))
-        col = QVBoxLayout()
-        col.addWidget(self.title)
+        top.addWidget(self.cadence)
+        top.addSpacing(24)
+        top.addWidget(self.strides)
+        top.addStretch(1)
+        lay.addLayout(top)
+        sub = QHBoxLayout()
+        self.title = QLabel("Gait")
+        self.title.setFont(font(MEDIUM_PT, True))
         self.legend = QLabel()
         self.legend.setFont(font(MEDIUM_PT))
-        col.addWidget(self.legend)
-        top.addLayout(col)
-        top.addStretch(1)
-        top.addWidget(self.cadence)
-        top.addSpacing(30)
-        top.addWidget(self.strides)
-        lay.addLayout(top)
+        sub.addWidget(self.title)
+        sub.addSpacing(16)
+        sub.addWidget(self.legend)
+        sub.addStretch(1)
+        lay.addLayout(sub)
         self.message = QLabel("")
         self.message.setFont(font(MEDIUM_PT))
         self.message.setWordWrap(True)
@@ -180,7 +185,7 @@ class GaitView(QWidget):
     def _set_legend(self) -> None:
         th = self.theme
         self.legend.setText(f'<span style="color:{th.left}">━ left</span> &nbsp; <span style="color:{th.right}">'
-                            '━ right</span> &nbsp; mean ± SD, % of the gait cycle from initial contact')
+                            '━ right</span> &nbsp; mean ± SD · 0 = initial contact')
 
     def setup(self, live, protocol: Protocol | None) -> bool:
         """Track gait on ``live`` when ``protocol`` is a walk or run (and show this view);
@@ -203,9 +208,10 @@ class GaitView(QWidget):
             self.grid.removeWidget(p)
             p.deleteLater()
         self.panels = {}
+        columns = 2 if len(muscles) <= 4 else 3     # 2 x 2, else 3 x 2: fits 1366 x 768
         for k, m in enumerate(muscles):
-            p = MusclePanel(m, self.theme, zones)
-            self.grid.addWidget(p, k // self.columns, k % self.columns)
+            p = MusclePanel(m, self.theme, zones, big=columns == 2)
+            self.grid.addWidget(p, k // columns, k % columns)
             self.panels[m] = p
 
     def update_state(self, status: GaitStatus | None) -> GaitScreen | None:
@@ -214,7 +220,8 @@ class GaitView(QWidget):
             return None
         sc = self.screen = self.model.update(status)
         self.title.setText(sc.title)
-        self.cadence.setText(sc.cadence_text)
+        number, _, unit = sc.cadence_text.partition(" ")   # "170 steps/min": the number large
+        self.cadence.setText(f'<span style="font-size:{CADENCE_PT}pt">{number}</span> {unit}')
         self.strides.setText(sc.strides_text)
         self.message.setText(sc.message)
         self.message.setVisible(bool(sc.message))

@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
         gait = self.gait_view.setup(self.live, p)
         self.splitters[1].setVisible(not gait)
         if gait:
-            self.splitters[2].setSizes([1, 0, 2])   # the traces a third, the stride view two
+            self.splitters[2].setSizes([450, 0, 900])   # the traces a third, the stride view two
         self._latencies.clear()
         self._show_stale("")
 

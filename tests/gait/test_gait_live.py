@@ -72,6 +72,7 @@ def test_strides_build_up_and_the_si_is_judged_only_in_mvc(run):
     early = model.update(before[-1])
     gmed = next(m for m in early.muscles if m.muscle == "gmed")
     assert early.unit == "µV" and gmed.zone is None and gmed.note == "calibrate MVC to judge"
+    assert early.message == "activation in µV: symmetry shown, not judged (calibrate MVC to judge)"
     screen = model.update(final.gait)
     assert screen.unit == "%MVC" and screen.new_stride and screen.message == ""
     gmed = next(m for m in screen.muscles if m.muscle == "gmed")
