@@ -4,6 +4,7 @@ back, however reads happen to batch the frames. The driver reads a real
 pseudo-terminal (pyserial); a ManualClock stands for the host clock, so
 'load' (late, irregular reads) is exact and no test sleeps."""
 import threading
+import time
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +41,7 @@ class Board:
             ready.join()
         self.driver.start()  # drops whatever the probe left unread
         self.blocks = []
+        self._unread = 0
 
     def _probe_lines(self) -> None:
         """Lines for the driver's probe until it has opened (pyserial drops what arrives before
@@ -54,18 +56,27 @@ class Board:
 
     def send(self, lines: list[bytes], dt: float) -> None:
         """The host reads ``dt`` seconds after its previous read and finds ``lines``."""
-        self.port.write(b"".join(lines))
+        self.write(b"".join(lines))
         self.clock.advance(dt)
         self.drain()
 
+    def write(self, data: bytes) -> None:
+        self.port.write(data)
+        self._unread += len(data)
+
     def drain(self) -> None:
-        """Read until the port holds nothing more (a pty may hand over a write in pieces)."""
-        while True:
+        """Read everything written so far. The pty hands a write over asynchronously (and maybe
+        in pieces), so wait until all of it is readable, then read until nothing is pending;
+        never a read that would wait out the driver's serial timeout."""
+        ser = self.driver._ser
+        deadline = time.monotonic() + 10.0
+        while ser.in_waiting < self._unread:   # a condition, not a sleep: usually true at once
+            assert time.monotonic() < deadline, f"the pty delivered {ser.in_waiting} of {self._unread} bytes"
+        self._unread = 0
+        while ser.in_waiting or self.driver._pending:
             b = self.driver.read()
             if b is not None:
                 self.blocks.append(b)
-            elif not self.driver._ser.in_waiting:
-                break
 
     def close(self):
         self.driver.stop()
@@ -148,7 +159,7 @@ def test_timestamps_are_monotonic_under_irregular_reads():
         for _ in range(400):
             n = int(rng.integers(1, 100))          # frames waiting at this read
             lag = float(rng.uniform(0, 0.15))       # how late the host got to them
-            board.port.write(b"".join(encode_line(values(j), j) for j in range(k, k + n)))
+            board.write(b"".join(encode_line(values(j), j) for j in range(k, k + n)))
             t_true += n / FS
             board.clock.advance(max(0.0, t_true + lag - board.clock.now()))
             board.drain()
