@@ -47,6 +47,8 @@ _KIND_WORDS = {EventSource.FOOTSWITCH: re.compile(r"foot.?switch|fsw|fsr|switch|
                EventSource.ACCEL: re.compile(r"acc|imu", re.I),
                EventSource.KNEE: re.compile(r"knee|^fx$|flex|gonio", re.I)}
 _PREFERENCE = (EventSource.FOOTSWITCH, EventSource.ACCEL, EventSource.KNEE)
+_KIND_NAMES = {EventSource.FOOTSWITCH: "a foot switch", EventSource.ACCEL: "an accelerometer",
+               EventSource.KNEE: "a knee angle"}
 
 
 # --- sources -------------------------------------------------------------------------------------------
@@ -104,7 +106,17 @@ def choose_source(requested: str, aux_names: list[str], aux_units: list[str], mo
                 cols = {s: tuple(v) for s, v in sorted(found[kind].items(), key=lambda kv: kv[0].value)}
                 return SourcePlan(kind, cols, {s: ",".join(aux_names[j] for j in v) for s, v in cols.items()},
                                   requested)
-        return _emg_plan(montage, requested)
+        sideless = [(n, kind) for n, u in zip(aux_names, aux_units) if (kind := _kind_of(n, u)) is not None]
+        try:
+            return _emg_plan(montage, requested)
+        except ConfigError:
+            if not sideless:
+                raise
+            n, kind = sideless[0]
+            raise ConfigError(f"aux column {n!r} looks like {_KIND_NAMES[kind]}, but neither its name nor the "
+                              "EMG montage says which leg it is on; give the EMG channels their muscles and side "
+                              "(`emgmap montage assign FILE --channel 'NAME=muscle:side'`), or name the feet's "
+                              f"columns: --gait-source {kind.value}:LEFT,RIGHT") from None
     try:
         kind = EventSource(kind_text)
     except ValueError:
