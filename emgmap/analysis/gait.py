@@ -435,8 +435,8 @@ class GaitAnalysis:
             d = y["onset_delay_ms"]
             if np.isfinite(d) and abs(d) > delay_ms:
                 late = "right" if d > 0 else "left"
-                out.append(f"{y['muscle']}: the {late} side's burst starts {abs(d):.0f} ms later after initial "
-                           "contact")
+                out.append(f"{y['muscle']}: the {late} side's burst starts {abs(d):.0f} ms later relative to "
+                           "initial contact")
         return out
 
 

@@ -230,6 +230,11 @@ def test_real_gait_file_imports_with_its_ragged_tail_left_out(shared_data, tmp_p
     assert res.returncode == 0, res.stderr
     gait = json.loads(res.stdout)["gait"]
     assert gait["source"] == "knee" and gait["source_label"] == "knee (right: FX)" and gait["sides"]["right"]["strides"] == 4
+    res = cli("analyze", out, "--gait", "--report", tmp_path / "mar.html")   # a walk without sets: its gait only
+    assert res.returncode == 0 and "gait (walk): events from knee (right: FX)" in res.stdout
+    assert "reps" not in res.stdout
+    page = (tmp_path / "mar.html").read_text()
+    assert "emgmap gait report" in page and page.count("<svg") == 4 and "One leg recorded (right)" in page
     bare = cli("import", src, "-o", tmp_path / "bare.h5")          # no sides given: said, with what to do
     assert bare.returncode == 0
     res = cli("analyze", tmp_path / "bare.h5", "--gait")
