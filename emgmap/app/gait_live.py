@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +65,7 @@ class GaitFeed:
         self._buf: list = []
         self._n = 0
         self._calibration: tuple[bytes, bytes] | None = None
+        self._clock = (np.empty(0), np.empty(0))    # (sample clock, session time) of the tracker's window
         self._lock = threading.Lock()
         self._attached = False
 
@@ -95,17 +96,21 @@ class GaitFeed:
                 for a, b in self.spans:
                     inside |= (frame.t >= a) & (frame.t < b)
             if inside.any():
-                self._buf.append((frame.t[inside], frame.filtered[inside], frame.aux[inside]))
+                self._buf.append((frame.sample_index[inside] / self.session.fs, frame.t[inside],
+                                  frame.filtered[inside], frame.aux[inside]))
                 self._n += int(inside.sum())
         if not self._buf:
             return
         span_over = self.spans is not None and frame.n and not inside[-1]
         if self._n >= self.every or span_over:
-            t, x, aux = (np.concatenate(parts) for parts in zip(*self._buf))
+            u, t, x, aux = (np.concatenate(parts) for parts in zip(*self._buf))
             self._buf, self._n = [], 0
-            self._feed(t, x, aux)
+            self._feed(u, t, x, aux)
 
-    def _feed(self, t: np.ndarray, x: np.ndarray, aux: np.ndarray) -> None:
+    def _feed(self, u: np.ndarray, t: np.ndarray, x: np.ndarray, aux: np.ndarray) -> None:
+        """The tracker runs on the device's sample clock ``u`` (sample index / fs): a replay at
+        8x has session times 8x closer, and the runner's strides are in the file's seconds;
+        its events are put back on session time ``t``."""
         s = self.session
         cal = s.calibration.snapshot()
         key = (np.asarray(cal.mvc_uv).tobytes(), np.asarray(cal.rest_mean_uv).tobytes())
@@ -120,10 +125,13 @@ class GaitFeed:
                     self.problem = str(e)
                     self._buf = []
                     return
-            events = self.tracker.feed(t, x, aux)
+            events = self.tracker.feed(u, x, aux)
+            self._clock = (np.concatenate([self._clock[0], u]), np.concatenate([self._clock[1], t]))
+            self._clock = (self._clock[0][-self.tracker.n_keep:], self._clock[1][-self.tracker.n_keep:])
         if self.record:
+            u_held, t_held = self._clock
             for ev in events:
-                s.add_event(ev)
+                s.add_event(replace(ev, onset_s=float(np.interp(ev.onset_s, u_held, t_held))))
 
     def status(self) -> GaitStatus:
         """The snapshot now (any thread)."""

@@ -88,3 +88,26 @@ def test_dashboard_shows_the_stride_view_during_a_run(qtbot, tmp_path, monkeypat
     w.set_protocol(None)                                                # another exercise: the usual views
     assert not view.isVisible() and w.splitters[1].isVisible() and w.live.gait is None
     w.close()
+
+
+def test_a_replayed_run_shows_the_stride_view_in_the_runners_seconds(qtbot, tmp_path, monkeypatch):
+    """A recording of a run, replayed at 8x: the protocol it was made with brings the stride view;
+    the strides are timed on the file's sample clock, so the cadence is the runner's, not 8x it."""
+    monkeypatch.setenv("EMGMAP_CONFIG_DIR", str(tmp_path / "config"))
+    from emgmap.gui.settings import GuiSettings
+    from emgmap.gui.window import MainWindow
+    path, sim, truth = gait_recording(tmp_path / "run.h5", mode="run", seconds=20.0, seed=5, protocol=True,
+                                      aux=("footswitch_L", "footswitch_R"))
+    w = MainWindow(None, settings=GuiSettings(record_dir=str(tmp_path)))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.replay(path, 8.0) and w.gait_view.isVisible()
+
+    def strides():
+        w._update_state(drawing=True, numbers=True)
+        return w.gait_view.screen.strides >= 10
+    qtbot.waitUntil(strides, timeout=30000)
+    sc = w.gait_view.screen
+    assert sc.unit == "%MVC"                                           # the file's MVC references
+    assert float(sc.cadence_text.split()[0]) == pytest.approx(truth.cadence_spm(), rel=0.02)
+    w.close()
