@@ -16,8 +16,9 @@ others.
 Incremental re-runs: with ``cache`` (an SQLite file) every file's result is stored
 under a key made of its content hash (SHA-256), the analysis options and the emgmap
 version. A file whose size and modification time are those of its cached entry is
-taken from the cache without being read; one whose stat changed is hashed (by the
-worker) and analysed only if its content changed.
+taken from the cache without being read; any other file is hashed (by the worker) and
+analysed only if no entry has its content and settings, so a study folder that was
+copied or moved elsewhere is not analysed again either.
 """
 from __future__ import annotations
 
@@ -96,14 +97,14 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def _study_file(path: str, options: dict, settings: str, known_key: str | None) -> _Outcome:
-    """Hash, then (unless the cached key matches) analyse ``path``; never raises."""
+def _study_file(path: str, options: dict, settings: str, known_keys: frozenset[str]) -> _Outcome:
+    """Hash, then (unless its key is one of the cached ``known_keys``) analyse ``path``; never raises."""
     try:
         sha = file_sha256(path)
     except OSError as e:
         return _Outcome(path, error=f"cannot read {path} ({e.strerror or e})", cacheable=False)
     key = _key(sha, settings)
-    if key == known_key:
+    if key in known_keys:
         return _Outcome(path, sha, key, unchanged=True)
     try:
         return _Outcome(path, sha, key, result=analyze_path(path, options))
@@ -138,10 +139,11 @@ def find_recordings(paths: Iterable[str | os.PathLike], glob: str = DEFAULT_GLOB
 
 # -- the cache ------------------------------------------------------------------------------------
 class StudyCache:
-    """Per-file results keyed by path, in one SQLite file (docs/analysis.md "Study").
+    """Per-file results by path and by key, in one SQLite file (docs/analysis.md "Study").
 
     A row holds the file's size and mtime (to skip hashing an untouched file), its
-    SHA-256, the key (hash + settings + version) and the result as JSON."""
+    SHA-256, the key (hash + settings + version) and the result as JSON. A file at a new
+    path finds its result by key: the candidates are the entries of the same size."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -157,6 +159,12 @@ class StudyCache:
     def lookup(self, path: str) -> tuple[int, int, str, str, str] | None:
         return self._db.execute("SELECT size, mtime_ns, sha256, key, result FROM files WHERE path = ?",
                                 (_abs(path),)).fetchone()
+
+    def keys_of_size(self, size: int) -> frozenset[str]:
+        return frozenset(k for (k,) in self._db.execute("SELECT key FROM files WHERE size = ?", (size,)))
+
+    def result_of(self, key: str) -> str:
+        return self._db.execute("SELECT result FROM files WHERE key = ? LIMIT 1", (key,)).fetchone()[0]
 
     def store(self, path: str, stat: os.stat_result, sha: str, key: str, result: str) -> None:
         with self._db:
@@ -225,19 +233,18 @@ def run_study(paths, *, jobs: int | None = None, scheduler: str | None = None, o
     store = StudyCache(cache) if cache is not None else None
     try:
         outcomes: dict[str, _Outcome] = {}
-        todo: list[tuple[str, str | None]] = []
+        todo: list[tuple[str, frozenset[str]]] = []
         for f in files:
             entry = store.lookup(f) if store else None
             if entry and _same_stat(f, entry) and entry[3] == _key(entry[2], settings):
                 outcomes[f] = _decode(f, entry[2], entry[3], entry[4])
             else:
-                todo.append((f, entry[3] if entry else None))
+                todo.append((f, _candidates(store, f)))
         reused = [f for f in files if f in outcomes]
         analysed = []
         for o in _execute(todo, options, settings, jobs, scheduler, progress):
             if o.unchanged:
-                entry = store.lookup(o.path)
-                o = _decode(o.path, o.sha256, o.key, entry[4])
+                o = _decode(o.path, o.sha256, o.key, store.result_of(o.key))
                 reused.append(o.path)
             else:
                 analysed.append(o.path)
@@ -266,6 +273,14 @@ def run_study(paths, *, jobs: int | None = None, scheduler: str | None = None, o
 
 def _key(sha: str, settings: str) -> str:
     return hashlib.sha256(f"{sha}|{settings}".encode()).hexdigest()
+
+
+def _candidates(store: StudyCache | None, path: str) -> frozenset[str]:
+    """The cached keys ``path``'s content might have: those of the entries of its size."""
+    try:
+        return store.keys_of_size(os.stat(path).st_size) if store else frozenset()
+    except OSError:   # gone since it was found: the worker reports it
+        return frozenset()
 
 
 def _same_stat(path: str, entry) -> bool:

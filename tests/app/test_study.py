@@ -84,6 +84,13 @@ def test_incremental_rerun_analyses_only_what_changed(study_folder, tmp_path):
     assert set(third.table[third.table.file == str(changed)].subject) == {"S01b"}
     # other settings: everything again
     assert len(run_study([study_folder], jobs=1, cache=cache, options={"x": 1}, glob="S03*.h5").analysed) == 2
+    # the same study copied elsewhere (new paths, new times): found by content, nothing analysed
+    import shutil
+    moved = shutil.copytree(study_folder, tmp_path / "moved")
+    elsewhere = run_study([moved], jobs=2, cache=cache)
+    assert elsewhere.analysed == () and len(elsewhere.reused) == GOOD + 3
+    assert set(elsewhere.table.file) == {str(Path(moved) / Path(f).relative_to(study_folder))
+                                         for f in third.table.file}
 
 
 def test_missing_paths_and_bad_table_names_are_one_sentence(tmp_path):
@@ -103,6 +110,16 @@ def test_table_round_trips(study_folder, tmp_path, suffix):
     back = read_table(out)
     assert list(back.columns) == list(TABLE_COLUMNS) and len(back) == len(res.table)
     assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(back.value, res.table.value))
+
+
+def test_scheduler_local_starts_a_cluster_of_worker_processes(study_folder, tmp_path, capsys):
+    """`--scheduler local`: a LocalCluster of real worker processes on 127.0.0.1, the same table."""
+    out = tmp_path / "local.csv"
+    assert main(["analyze", str(study_folder / "S01"), "--table", str(out), "--scheduler", "local", "-j", "1",
+                 "--no-cache"]) == 0
+    assert "2 recordings: 2 in the table" in capsys.readouterr().out
+    expected = run_study([study_folder / "S01"], jobs=1).table
+    pd.testing.assert_frame_equal(read_table(out), read_table(write_table(expected, tmp_path / "direct.csv")))
 
 
 def test_analyze_cli_over_a_folder(study_folder, tmp_path, capsys):
