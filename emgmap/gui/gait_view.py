@@ -148,6 +148,7 @@ class GaitView(QWidget):
         self.theme = theme
         self.model: GaitLiveModel | None = None
         self.screen: GaitScreen | None = None
+        self.stale = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 2, 6, 2)
         lay.setSpacing(2)
@@ -211,6 +212,7 @@ class GaitView(QWidget):
         columns = 2 if len(muscles) <= 4 else 3     # 2 x 2, else 3 x 2: fits 1366 x 768
         for k, m in enumerate(muscles):
             p = MusclePanel(m, self.theme, zones, big=columns == 2)
+            p.setEnabled(not self.stale)
             self.grid.addWidget(p, k // columns, k % columns)
             self.panels[m] = p
 
@@ -223,11 +225,24 @@ class GaitView(QWidget):
         number, _, unit = sc.cadence_text.partition(" ")   # "170 steps/min": the number large
         self.cadence.setText(f'<span style="font-size:{CADENCE_PT}pt">{number}</span> {unit}')
         self.strides.setText(sc.strides_text)
-        self.message.setText(sc.message)
-        self.message.setVisible(bool(sc.message))
+        self._show_message()
         for m in sc.muscles:
             self.panels[m.muscle].draw(m, sc.unit)
         return sc
+
+    def _show_message(self) -> None:
+        text = self.stale or (self.screen.message if self.screen is not None else "")
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color:{self.theme.banner};font-weight:bold" if self.stale else "")
+        self.message.setVisible(bool(text))
+
+    def set_stale(self, text: str) -> None:
+        """``text``: when and why the data stopped (said above the ensembles, which stay as they
+        were: the strides so far); "" live."""
+        self.stale = text
+        for p in self.panels.values():
+            p.setEnabled(not text)
+        self._show_message()
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

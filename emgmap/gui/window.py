@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
         if text == self.stopped:
             return
         self.stopped = text
-        for view in (self.traces, self.body, self.bars, self.gauges):
+        for view in (self.traces, self.body, self.bars, self.gauges, self.gait_view):
             view.set_stale(text)
 
     def working_side(self, t: float) -> Side | None:

@@ -110,4 +110,10 @@ def test_a_replayed_run_shows_the_stride_view_in_the_runners_seconds(qtbot, tmp_
     sc = w.gait_view.screen
     assert sc.unit == "%MVC"                                           # the file's MVC references
     assert float(sc.cadence_text.split()[0]) == pytest.approx(truth.cadence_spm(), rel=0.02)
+
+    def finished():
+        w._update_state(drawing=True, numbers=True)
+        return w.gait_view.stale.startswith("replay finished at")
+    qtbot.waitUntil(finished, timeout=30000)              # said above the ensembles, which stay
+    assert w.gait_view.message.text() == w.gait_view.stale and w.gait_view.screen.strides >= 10
     w.close()
