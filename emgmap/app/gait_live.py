@@ -171,6 +171,7 @@ class GaitScreen:
     unit: str                 # the ensembles' unit (%MVC or µV)
     muscles: tuple[MuscleScreen, ...]
     message: str              # waiting, why there is no stride view, or why the SIs are not judged
+    tracking: bool = True     # False: no gait channel, nothing will come (the panels are pointless)
 
 
 class GaitLiveModel:
@@ -185,10 +186,11 @@ class GaitLiveModel:
         mode = status.mode.value.capitalize() if status is not None else "Gait"
         g = status.gait if status is not None else None
         if g is None:
-            message = (status.problem if status is not None and status.problem else
-                       "waiting for the first strides (each appears about 1 s after its foot lands) …")
-            return GaitScreen(mode, "—", "", 0, False, "", tuple(MuscleScreen(m, None, None, None, "SI —", None, "")
-                                                                for m in self.muscles), message)
+            problem = status.problem if status is not None else ""
+            message = problem or "waiting for the first strides (each appears about 1 s after its foot lands) …"
+            return GaitScreen(mode, "— steps/min", "", 0, False, "",
+                              tuple(MuscleScreen(m, None, None, None, "SI —", None, "") for m in self.muscles),
+                              message, tracking=not problem)
         new = g.strides > self._strides
         self._strides = g.strides
         sides = [g.sides.get(Side.LEFT), g.sides.get(Side.RIGHT)]

@@ -176,9 +176,12 @@ class GaitView(QWidget):
         self.message.setFont(font(MEDIUM_PT))
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
-        self.grid = QGridLayout()
+        self.body = QWidget()              # the panels; hidden when nothing can come (no gait channel)
+        self.grid = QGridLayout(self.body)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(4)
-        lay.addLayout(self.grid, 1)
+        lay.addWidget(self.body, 1)
+        lay.addStretch(0)                  # takes the room only while the panels are hidden
         self.panels: dict[str, MusclePanel] = {}
         self._set_legend()
         self.hide()
@@ -228,6 +231,7 @@ class GaitView(QWidget):
         self._show_message()
         for m in sc.muscles:
             self.panels[m.muscle].draw(m, sc.unit)
+        self.body.setVisible(sc.tracking)
         return sc
 
     def _show_message(self) -> None:

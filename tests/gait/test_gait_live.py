@@ -103,7 +103,8 @@ def test_gait_events_go_into_the_session_as_typed_events(run):
 def test_before_strides_and_without_a_gait_channel_the_screen_says_why():
     model = GaitLiveModel(["gmed", "bf"])
     waiting = model.update(GaitStatus(Gait.RUN))
-    assert waiting.cadence_text == "—" and waiting.message.startswith("waiting for the first strides")
+    assert waiting.cadence_text == "— steps/min" and waiting.message.startswith("waiting for the first strides")
+    assert waiting.tracking
     assert [m.si_text for m in waiting.muscles] == ["SI —", "SI —"]
     live = LiveSession(clock=ManualClock())
     live.connect("sim:?fs=500&fast=1&seed=1", stop_after=5000, start=False)   # no exercise: no gait channels
@@ -113,4 +114,4 @@ def test_before_strides_and_without_a_gait_channel_the_screen_says_why():
     status = live.poll().gait
     live.close()
     screen = model.update(status)
-    assert status.gait is None and "EMG fallback works offline only" in screen.message
+    assert status.gait is None and "EMG fallback works offline only" in screen.message and not screen.tracking
