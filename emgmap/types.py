@@ -20,8 +20,19 @@ class DeviceSpecError(EmgmapError):
     """A device spec string could not be parsed."""
 
 
+class Remedy(str, enum.Enum):
+    """What to do about a device that cannot be opened, said by each face its own way
+    (the command line names a command, the dashboard its device picker)."""
+    LIST_DEVICES = "run `emgmap devices` to list the devices and ports"
+
+
 class DeviceError(EmgmapError):
-    """A device could not be opened or stopped working."""
+    """A device could not be opened or stopped working. With a ``remedy`` the message is
+    ``problem; <remedy, as the command line says it><detail>``."""
+
+    def __init__(self, problem: str, remedy: Remedy | None = None, detail: str = ""):
+        self.problem, self.remedy, self.detail = problem, remedy, detail
+        super().__init__(f"{problem}; {remedy.value}{detail}" if remedy is not None else problem + detail)
 
 
 class DeviceLost(DeviceError):

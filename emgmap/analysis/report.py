@@ -12,6 +12,7 @@ import numpy as np
 from ..protocols.model import Zones
 from . import charts
 from .charts import ZONE
+from .judgement import ratio_zone, symmetry_zone
 from .sets import Analysis, SetResult
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222}
@@ -56,13 +57,13 @@ def _set_section(s: SetResult, a: Analysis) -> str:
         out.append("<table><tr><th>ratio</th><th>side</th><th>value</th><th>expected</th><th></th><th>zone</th></tr>")
         for r in s.ratios:
             exp = s.protocol.expected.get(r["name"]) if s.protocol else None
-            zone = z.ratio(r["value"], exp.range if exp else None)
+            zone = ratio_zone(r["value"], a.unit, exp.range if exp else None, z)
             out.append(f"<tr><td class='big'>{html.escape(r['name'])}</td><td>{r['side']}</td>"
                        f"<td class='big'>{_f(r['value'], 2)}</td>"
                        f"<td style='text-align:left;max-width:240px'><b>{(_f(exp.range[0], 1) + '–' + _f(exp.range[1], 1)) if exp else '–'}</b>"
                        f"{'<br><span class=meta style=font-size:12px>' + html.escape(exp.source) + '</span>' if exp and exp.source else ''}</td>"
                        f"<td>{charts.ratio_strip(r['value'], exp.range if exp else None, zone)}</td>"
-                       f"<td>{_pill(zone, zone or 'no range')}</td></tr>")
+                       f"<td>{_pill(zone, zone or ('no range' if not exp else 'not judged'))}</td></tr>")
         out.append("</table>")
     chans = _working_channels(s, a)
     if s.reps:
@@ -133,7 +134,7 @@ def render_html(a: Analysis, title: str = "emgmap session report", meta: dict | 
             out.append("<div class='grid'><div>" + charts.lr_bars(ex["symmetry"], a.unit) + "</div><table><tr><th>muscle</th>"
                        "<th>left</th><th>right</th><th>SI %</th><th>L/R</th><th>zone</th></tr>")
             for r in ex["symmetry"]:
-                zone = z.symmetry(r["si_percent"]) if math.isfinite(r["si_percent"]) else None
+                zone = symmetry_zone(r["si_percent"], r["left"], r["right"], a.unit, z)
                 out.append(f"<tr><td class='big'>{html.escape(r['muscle'])}</td><td>{_f(r['left'])}</td>"
                            f"<td>{_f(r['right'])}</td><td class='big'>{_f(r['si_percent'], 1, True)}</td>"
                            f"<td>{_f(r['lr_ratio'], 2)}</td><td>{_pill(zone, zone or '–')}</td></tr>")
@@ -186,17 +187,15 @@ def findings(a: Analysis) -> list[tuple[str, str]]:
         sets = [s for s in a.sets if s.exercise == ex["exercise"]]
         z = _zones(sets[0]) if sets else Zones()
         for r in ex["symmetry"]:
-            if not math.isfinite(r["si_percent"]):
-                continue
-            zone = z.symmetry(r["si_percent"])
-            if zone != "green":
+            zone = symmetry_zone(r["si_percent"], r["left"], r["right"], a.unit, z)
+            if zone not in (None, "green"):
                 side = "right" if r["si_percent"] > 0 else "left"
                 out.append((zone, f"{ex['exercise'].replace('_', ' ')}: {r['muscle']} {side}-dominant, SI "
                                   f"{r['si_percent']:+.1f} % (L {r['left']:.1f}, R {r['right']:.1f} {a.unit})"))
         for s in sets:
             for r in s.ratios:
                 exp = s.protocol.expected.get(r["name"]) if s.protocol else None
-                zone = _zones(s).ratio(r["value"], exp.range if exp else None)
+                zone = ratio_zone(r["value"], a.unit, exp.range if exp else None, _zones(s))
                 if zone in ("amber", "red"):
                     where = "below" if r["value"] < exp.range[0] else "above"
                     out.append((zone, f"{s.label}: {r['name']} {r['value']:.2f}, {where} the expected "

@@ -1,9 +1,11 @@
-"""The session summary for a terminal: what the clinician reads after a session."""
+"""The session summary for a terminal: what the clinician reads after a session. Zones
+follow :mod:`emgmap.analysis.judgement`: only %MVC values, only active indices."""
 from __future__ import annotations
 
 import math
 
 from ..protocols.model import Zones
+from .judgement import JUDGED_UNIT, ratio_zone, symmetry_zone
 from .sets import Analysis
 
 
@@ -14,7 +16,8 @@ def _f(x, nd=1, signed=False) -> str:
 
 
 def summary_lines(a: Analysis) -> list[str]:
-    lines = [f"normalisation: {a.normalization} ({a.unit})"]
+    lines = [f"normalisation: {a.normalization} ({a.unit})"
+             + ("" if a.unit == JUDGED_UNIT else ": shown, not judged (zones are %MVC ranges; calibrate MVC)")]
     lines += [f"note: {n}" for n in a.notes]
     for ex in a.exercises:
         sets = [s for s in a.sets if s.exercise == ex["exercise"]]
@@ -27,7 +30,7 @@ def summary_lines(a: Analysis) -> list[str]:
                 lines.append("  activation " + "  ".join(f"{c.name} {_f(s.activation[c.name])}" for c in chans))
             for r in s.ratios:
                 exp = s.protocol.expected.get(r["name"]) if s.protocol else None
-                zone = zones.ratio(r["value"], exp.range if exp else None)
+                zone = ratio_zone(r["value"], a.unit, exp.range if exp else None, zones)
                 rng = f"expected {exp.range[0]:g}-{exp.range[1]:g}" if exp else "no published range"
                 lines.append(f"  {r['name']:<14}{r['side']:<7}{_f(r['value'], 2):>6}   {rng}"
                              + (f"  [{zone}]" if zone else ""))
@@ -35,9 +38,10 @@ def summary_lines(a: Analysis) -> list[str]:
         if ex["symmetry"]:
             lines.append("symmetry (SI = (R - L) / mean x 100; + = right dominant):")
             for r in ex["symmetry"]:
-                zone = zones.symmetry(r["si_percent"]) if math.isfinite(r["si_percent"]) else "–"
+                zone = symmetry_zone(r["si_percent"], r["left"], r["right"], a.unit, zones)
                 lines.append(f"  {r['muscle']:<6} L {_f(r['left']):>6}  R {_f(r['right']):>6}  "
-                             f"SI {_f(r['si_percent'], 1, True):>6} %  L/R {_f(r['lr_ratio'], 2)}  [{zone}]")
+                             f"SI {_f(r['si_percent'], 1, True):>6} %  L/R {_f(r['lr_ratio'], 2)}"
+                             + (f"  [{zone}]" if zone else ""))
     return lines
 
 

@@ -17,6 +17,7 @@ from typing import Iterable
 import numpy as np
 
 from ..protocols.model import Zones
+from .judgement import ratio_zone, symmetry_zone
 from .normalization import Normalize
 from .sets import Analysis, SetResult
 
@@ -74,7 +75,7 @@ def analysis_rows(analysis: Analysis) -> list[dict]:
         for q in s.ratios:
             exp = _expected(s, q["name"])
             row(s.exercise, s.label, q["side"], Measure.RATIO, q["name"], MEAN, q["value"], "", norm,
-                zones.ratio(q["value"], exp) if math.isfinite(q["value"]) else None, exp)
+                ratio_zone(q["value"], unit, exp, zones), exp)
         reps = [r for _, r in good]
         for ch in analysis.montage.names:
             onsets = [r.onset_s[ch] for r in reps if r.onset_s[ch] is not None]
@@ -89,7 +90,7 @@ def analysis_rows(analysis: Analysis) -> list[dict]:
         for y in ex["symmetry"]:
             si = y["si_percent"]
             row(ex["exercise"], "", "", Measure.SYMMETRY, y["muscle"], MEAN, si, "%", norm,
-                zones.symmetry(si) if math.isfinite(si) else None, (-zones.symmetry_green, zones.symmetry_green))
+                symmetry_zone(si, y["left"], y["right"], unit, zones), (-zones.symmetry_green, zones.symmetry_green))
     if analysis.gait is not None:   # walking/running: measures gait_* (docs/gait.md)
         out += analysis.gait.rows(analysis.file, prov.subject, prov.date)
     return out

@@ -12,10 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from ..analysis.judgement import ACTIVE_MVC_PCT
+
 DEFAULT_TARGET_PCT = 40.0   # reference §4: gmed 38-40 %MVC in a clamshell
 REARM_FRACTION = 0.8        # a target counts again once the level fell below 80 % of it
 DOMINANCE_HOLD_S = 1.0      # the antagonist must lead this long before the warning
-DOMINANCE_FLOOR_PCT = 5.0   # below this (%MVC) both muscles are at rest: no judgement
 DOMINANCE_CLEAR_S = 0.5     # the agonist must lead again this long before the warning goes
 
 
@@ -50,18 +53,19 @@ class DominanceMonitor:
     """Warns when ``antagonist > agonist`` (both %MVC) has lasted ``hold_s`` seconds
     of session time, e.g. TFL over gmed in a clamshell (reference §4). The warning
     clears once the agonist has led again, or both muscles rested, for ``clear_s``:
-    a noisy crossing inside one rep does not make it flicker."""
+    a noisy crossing inside one rep does not make it flicker. Below the activity
+    threshold (:func:`~emgmap.app.gauges.activity_pct_mvc`: rest + 3 SD, twice the
+    quiet level, 5 %MVC) the two muscles are noise over noise: not judged."""
     hold_s: float = DOMINANCE_HOLD_S
-    floor_pct: float = DOMINANCE_FLOOR_PCT
     clear_s: float = DOMINANCE_CLEAR_S
     since: float | None = None
     cleared_since: float | None = None
     warning: bool = False
 
-    def update(self, t: float, agonist: float, antagonist: float) -> bool:
-        """Feed one reading at session time ``t``; returns whether the warning is up."""
-        leads = (math.isfinite(agonist) and math.isfinite(antagonist) and antagonist > agonist
-                 and max(agonist, antagonist) >= self.floor_pct)
+    def update(self, t: float, agonist: float, antagonist: float, active: bool) -> bool:
+        """Feed one reading at session time ``t``; ``active``: either muscle is above its
+        activity threshold. Returns whether the warning is up."""
+        leads = active and math.isfinite(agonist) and math.isfinite(antagonist) and antagonist > agonist
         if leads:
             self.cleared_since = None
             if self.since is None:
@@ -103,10 +107,12 @@ class Biofeedback:
         c = self.col[f"act:{channel}"]
         return float(row[c]) if codes[c] == MVC_CODE else float("nan")
 
-    def feed(self, rows, codes, sides=("left", "right")) -> list[str]:
+    def feed(self, rows, codes, sides=("left", "right"), active_pct=None) -> list[str]:
         """Judge ``rows`` (n, len(columns)) with their normalisation ``codes`` for the
-        working ``sides``; returns the channels that reached the target."""
+        working ``sides``; returns the channels that reached the target. ``active_pct``:
+        (C,) each channel's activity threshold in %MVC (default :data:`ACTIVE_MVC_PCT`)."""
         m = self.montage
+        thr = np.full(len(m), ACTIVE_MVC_PCT) if active_pct is None else np.asarray(active_pct, float)
         watch = [c.name for c in m.channels if c.muscle == self.prime_mover and c.side.value in sides]
         pairs = []
         for p in m.pairs:
@@ -114,16 +120,19 @@ class Biofeedback:
                 ag = [c.name for c in m.channels if c.side.value == side and c.muscle in p.agonists]
                 an = [c.name for c in m.channels if c.side.value == side and c.muscle in p.antagonists]
                 if ag and an:
-                    pairs.append(((p.name, side), self.monitors[(p.name, side)], ag, an))
+                    floor = (float(np.mean(thr[[m.names.index(n) for n in ag]])),
+                             float(np.mean(thr[[m.names.index(n) for n in an]])))
+                    pairs.append(((p.name, side), self.monitors[(p.name, side)], ag, an, floor))
         hits: list[str] = []
         t_col = self.col["t"]
         for row, code in zip(rows, codes):
             self.calibrated = bool(any(code[self.col[f"act:{n}"]] == MVC_CODE for n in watch))
             hits += self.target.update({n: self._pct(row, code, n) for n in watch})
-            for key, mon, ag, an in pairs:
+            for key, mon, ag, an, floor in pairs:
                 was = mon.warning
-                if mon.update(float(row[t_col]), sum(self._pct(row, code, n) for n in ag) / len(ag),
-                              sum(self._pct(row, code, n) for n in an) / len(an)) and not was:
+                a = sum(self._pct(row, code, n) for n in ag) / len(ag)
+                b = sum(self._pct(row, code, n) for n in an) / len(an)
+                if mon.update(float(row[t_col]), a, b, a >= floor[0] or b >= floor[1]) and not was:
                     self.episodes[key] = self.episodes.get(key, 0) + 1
         return hits
 

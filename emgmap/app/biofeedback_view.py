@@ -14,17 +14,23 @@ band's bottom (so hovering at the line is one rep, not a burst). The hold timer
 counts the continuous time inside the band within the rep; the rep's longest
 hold stays on screen after it ends. The dominance cue uses the same
 :class:`~emgmap.app.biofeedback.DominanceMonitor` as the guided session
-(the antagonist above the agonist, both %MVC, for a second).
+(the antagonist above the agonist, both %MVC, for a second, either above its
+activity threshold).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from ..dsp.calibration import CalibrationSnapshot
 from ..dsp.indices import LiveIndices
 from ..montage import MUSCLES, Montage
-from .biofeedback import DEFAULT_TARGET_PCT, REARM_FRACTION, DominanceMonitor
 from ..types import ConfigError, Side
+from .biofeedback import DEFAULT_TARGET_PCT, REARM_FRACTION, DominanceMonitor
+from ..analysis.judgement import ACTIVE_MVC_PCT
+from .gauges import activity_pct_mvc
 
 DEFAULT_BAND_WIDTH_PCT = 20.0
 MAX_TARGET_PCT = 150.0     # above MVC is possible in a rested muscle; beyond this is a typo
@@ -150,8 +156,13 @@ class BiofeedbackModel:
         """The working leg(s) (a unilateral set works one at a time)."""
         self.sides = tuple(sides)
 
-    def update(self, live: LiveIndices) -> BiofeedbackView:
+    def update(self, live: LiveIndices, calibration: CalibrationSnapshot | None = None) -> BiofeedbackView:
+        """Take the session's newest indices; ``calibration`` (what they were normalised with)
+        gives each muscle's activity threshold: below it on both sides, no dominance cue."""
         t = live.t
+        thr = activity_pct_mvc(calibration)
+        if thr is None:
+            thr = np.full(len(self.montage), ACTIVE_MVC_PCT)
         bars = []
         for c in self.montage.channels:
             if c.muscle not in self.muscles or c.side not in self.sides:
@@ -181,7 +192,10 @@ class BiofeedbackModel:
             if r is None or p.side not in self.sides:
                 continue
             ag, an = (r.agonist, r.antagonist) if r.norm == "mvc" else (math.nan, math.nan)
-            if p.monitor.update(t, ag, an):
+            cols = [[i for m in group if (i := self.montage.index(m, p.side)) is not None]
+                    for group in (p.agonists, p.antagonists)]
+            floor = [float(np.mean(thr[c])) if c else math.nan for c in cols]
+            if p.monitor.update(t, ag, an, ag >= floor[0] or an >= floor[1]):
                 cues.append(DominanceCue(p.name, p.side, f"{p.side.value} leg: {_names(p.antagonists)} is taking "
                                                          f"over from {_names(p.agonists)}"))
         self.view = BiofeedbackView(t, tuple(bars), tuple(cues))

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from ..protocols import Zones, load_protocol
 from ..analysis.report import compare_rows
 from ..types import ConfigError
-from .gauges import JUDGED_UNIT, GaugeKind, Zone
+from ..analysis.judgement import JUDGED_UNIT
+from .gauges import GaugeKind, Zone
 
 ZONE_RANK = {Zone.GREEN: 0, Zone.AMBER: 1, Zone.RED: 2}
 

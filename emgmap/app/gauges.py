@@ -38,6 +38,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..analysis.judgement import ACTIVE_MVC_PCT, JUDGED_UNIT   # the one rule, offline and live
 from ..dsp.calibration import NORMS, UNITS, CalibrationSnapshot
 from ..dsp.indices import LiveIndices
 from ..montage import Montage
@@ -46,10 +47,8 @@ from ..types import Side
 
 ACTIVE_REST_SD = 3.0      # rest mean + 3 SD: Hodges & Bui 1996 onset threshold
 ACTIVE_OVER_QUIET = 2.0   # twice the quiet level: stationary rest noise stays under ~1.5x its floor
-ACTIVE_MVC_PCT = 5.0      # and never under 5 %MVC
 # With no calibration known at all (no quiet level yet): a fixed floor per unit.
 FALLBACK_MIN_LEVEL = {"%MVC": 5.0, "% peak": 5.0, "µV": 10.0}
-JUDGED_UNIT = "%MVC"      # the unit the zones' ranges are written in
 
 
 class GaugeKind(str, enum.Enum):
@@ -138,6 +137,16 @@ def activity_thresholds_uv(cal: CalibrationSnapshot | None) -> np.ndarray | None
         thr = np.fmax(np.fmax(quiet + ACTIVE_REST_SD * sd, ACTIVE_OVER_QUIET * quiet),
                       ACTIVE_MVC_PCT / 100.0 * cal.mvc_uv)
     return thr if np.isfinite(thr).any() else None
+
+
+def activity_pct_mvc(cal: CalibrationSnapshot | None) -> np.ndarray | None:
+    """(C,) each channel's activity threshold (:func:`activity_thresholds_uv`) in %MVC: NaN
+    for a channel without MVC; None when nothing is known yet."""
+    thr = activity_thresholds_uv(cal)
+    if thr is None:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cal.mvc_uv > 0, 100.0 * thr / cal.mvc_uv, np.nan)
 
 
 class _Gauge:

@@ -61,10 +61,18 @@ class Stage:
     def title(self) -> str:
         h = self.head
         if self.kind == "mvc":
-            return f"MVC {h.channel}, trial {h.number}" + (f"/{h.of}" if h.number <= h.of else " (repeat)")
+            return f"MVC {h.channel}, trial {h.number}/{h.of}"
         if self.kind == "set":
             return f"set {h.number}/{h.of}: {h.label}"
         return {"check": "signal check", "rest": "rest baseline"}[self.kind]
+
+
+def _trial(step: Step, number: int, of: int, repeat: bool = False) -> Step:
+    """An MVC trial step numbered ``number`` of ``of``: trials are numbered in the order they
+    run, a repeat included, so the screen's counter is the number the trial is captured under."""
+    trial = f"trial {number}/{of}" + (" (repeat)" if repeat else "")
+    return replace(step, number=number, of=of, instruction=f"MVC {step.muscle} {step.side.value}, {trial}: "
+                                                           f"{MVC_POSITIONS[step.muscle]}; push as hard as possible")
 
 
 def stages(plan: Plan) -> list[Stage]:
@@ -134,11 +142,15 @@ class PacedRunner(PlanRunner):
         if not self.can_repeat:
             raise ConfigError("only an MVC trial can be repeated; press R right after the trial")
         h = self.current_stage.head
-        k = h.number + 1
-        instruction = (f"MVC {h.muscle} {h.side.value}, trial {k} (repeat): {MVC_POSITIONS[h.muscle]}; "
-                       "push as hard as possible")
-        stage = Stage("mvc", (replace(h, number=k, instruction=instruction),))
+        of = h.of + 1   # one trial more of this muscle and side: the ones still to come follow it
+        stage = Stage("mvc", (_trial(h, h.number + 1, of, repeat=True),))
         self._start(stage)
+        k = h.number + 2
+        for i in range(self.position, len(self.stages)):
+            st = self.stages[i]
+            if st.kind == "mvc" and st.head.label == h.label:
+                self.stages[i] = Stage("mvc", (_trial(st.head, k, of),))
+                k += 1
         return stage
 
     def _start(self, stage: Stage) -> None:

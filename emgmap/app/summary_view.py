@@ -1,13 +1,15 @@
 """The guided session's summary as rows for a table, Qt-free: each set's reps and
 ratios, each exercise's symmetry, judged by the same rule as the live gauges
-(:mod:`emgmap.app.gauges`): a zone only for values normalised to MVC, a ratio
-only against a published range for its pair, and each ratio names its side.
+(:mod:`emgmap.analysis.judgement`): a zone only for values normalised to MVC and an
+index above the activity threshold, a ratio only against a published range for its
+pair, and each ratio names its side.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from ..analysis.judgement import JUDGED_UNIT, ratio_zone, symmetry_zone
 from ..protocols import Zones
 from .gauges import GaugeKind, NotJudged, Zone
 
@@ -57,7 +59,7 @@ class SummaryView:
 def summary_view(a) -> SummaryView:
     """The summary of an :class:`~emgmap.analysis.Analysis` (the recording's, as
     ``emgmap analyze`` computes it)."""
-    judged = a.normalization == "mvc"
+    judged = a.unit == JUDGED_UNIT
     rows, sets = [], []
     for ex in a.exercises:
         ex_sets = [s for s in a.sets if s.exercise == ex["exercise"]]
@@ -73,12 +75,13 @@ def summary_view(a) -> SummaryView:
                 elif exp is None:
                     rows.append(SummaryRow(s.label, index, GaugeKind.RATIO, r["value"], None, rng, NotJudged.NO_RANGE))
                 else:
-                    z = zones.ratio(r["value"], exp.range)
+                    z = ratio_zone(r["value"], a.unit, exp.range, zones)
                     rows.append(SummaryRow(s.label, index, GaugeKind.RATIO, r["value"], Zone(z) if z else None, rng))
         for r in ex["symmetry"]:
             si = r["si_percent"]
             detail = f"L {r['left']:.1f}  R {r['right']:.1f} {a.unit}  L/R {r['lr_ratio']:.2f}"
-            zone = Zone(zones.symmetry(si)) if judged and math.isfinite(si) else None
+            z = symmetry_zone(si, r["left"], r["right"], a.unit, zones)
+            zone = Zone(z) if z else None
             reason = None if zone is not None else NotJudged.NOT_MVC if not judged else NotJudged.AT_REST
             rows.append(SummaryRow(ex["exercise"], f"SI {r['muscle']}", GaugeKind.SYMMETRY, si, zone, detail, reason))
     return SummaryView(NORMALISATION_TEXT.get(a.normalization, a.unit), judged, tuple(a.notes), tuple(sets),

@@ -8,12 +8,14 @@ Pages: setup -> placement (one muscle at a time) -> run (stages of the
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 
+from ..analysis import ONSET_LEAD_S
 from ..montage import MUSCLES, Montage
-from ..protocols import Protocol, list_protocols, load_protocol
-from ..types import EmgmapError
+from ..privacy import personal_data
+from ..protocols import Protocol, build_plan, list_protocols, load_protocol
+from ..types import ConfigError, EmgmapError
+from .paced import PacedRunner
 
 
 class Page(str, enum.Enum):
@@ -23,25 +25,11 @@ class Page(str, enum.Enum):
     SUMMARY = "summary"
 
 
-# A pseudonym is a code (P017, knee-03); two or more capitalised words ("Anna Berg",
-# "Berg, Anna") look like a real name, and a date beside it like a birth date.
-_NAME = re.compile(r"^\s*[A-ZÀ-Þ][a-zß-ÿ'\-]+(?:,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-.]+)+\s*$")
-_NAME_IN = re.compile(r"\b[A-ZÀ-Þ][a-zß-ÿ'\-]+,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-]+")
-_DATE = re.compile(r"\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\b")
-
-
-def looks_like_name(text: str) -> bool:
-    """Whether ``text`` looks like a person's name rather than a pseudonym."""
-    return bool(_NAME.match(text))
-
-
 def identifying(text: str) -> str:
-    """Why ``text`` looks like it identifies a person ("" when it looks like a pseudonym)."""
-    if looks_like_name(text) or _NAME_IN.search(text):
-        return "looks like a real name"
-    if _DATE.search(text):
-        return "contains a date (a birth date identifies a patient)"
-    return ""
+    """Why ``text`` looks like it identifies a person ("" when it looks like a pseudonym):
+    the one guard of :mod:`emgmap.privacy`, also used by every ``--subject``."""
+    what = personal_data(text)
+    return f"looks like {what}" if what else ""
 
 
 class Verdict(str, enum.Enum):
@@ -108,11 +96,38 @@ def match_protocol(text: str, choices) -> ProtocolChoice | None:
     t = text.strip().lower()
     if not t:
         return None
-    exact = [c for c in choices if t in (c.name.lower(), c.title.lower())]
+    exact = [c for c in choices if t in (c.name.lower(), c.title.lower(), c.label.lower())]
     if exact:
         return exact[0]
     starts = [c for c in choices if c.title.lower().startswith(t) or c.name.lower().startswith(t)]
     return starts[0] if len(starts) == 1 else None
+
+
+def protocol_named(text: str, choices) -> str:
+    """The name of the protocol ``text`` names (:func:`match_protocol`); ConfigError saying
+    which ones it could mean when it names none or several."""
+    c = match_protocol(text, choices)
+    if c is not None:
+        return c.name
+    t = text.strip().lower()
+    matches = [x.title for x in choices if x.title.lower().startswith(t) or x.name.lower().startswith(t)]
+    raise ConfigError(f"“{text.strip()}” names {' and '.join(matches) if matches else 'no protocol'}; "
+                      "type more of it or pick one from the list")
+
+
+def paced_runner(live, protocol: Protocol) -> PacedRunner:
+    """The clinician-paced runner of ``protocol`` on ``live``'s session: its plan on the
+    session's montage (ConfigError when none of its muscles is there), history long enough
+    for the longest stage, and this session's own MVC trials (an earlier quick calibration
+    and task peak forgotten)."""
+    s = live.session
+    if s is None or not s.running:
+        raise ConfigError("connect a device first (the device bar above)")
+    plan = build_plan(protocol, s.montage)
+    live.ensure_history(max(step.duration for step in plan.steps) + ONSET_LEAD_S + 30.0)
+    s.calibration.clear_mvc()
+    s.calibration.reset_peak()
+    return PacedRunner(s, plan, subject=s.driver.subject)
 
 
 @dataclass(frozen=True)
@@ -197,6 +212,14 @@ class WizardFlow:
         return self.placement[self.placement_index] if self.page == Page.PLACEMENT else None
 
     @property
+    def placement_text(self) -> str:
+        m = self.muscle
+        if m is None:
+            return ""
+        where = MUSCLES[m].placement if m in MUSCLES else ""
+        return f"{where}\n\nBoth sides; reference electrode on a bony landmark."
+
+    @property
     def placement_title(self) -> str:
         m = self.muscle
         if m is None:
@@ -215,6 +238,9 @@ class WizardFlow:
     def previous_muscle(self) -> None:
         if self.page == Page.PLACEMENT and self.placement_index > 0:
             self.placement_index -= 1
+
+    def run(self) -> None:
+        self.page = Page.RUN
 
     def finished(self) -> None:
         self.page = Page.SUMMARY

@@ -24,7 +24,7 @@ import numpy as np
 from ..clock import SYSTEM_CLOCK, Clock
 from ..counter import CounterUnwrapper
 from ..montage import guess_montage
-from ..types import DeviceError, DeviceLost, SampleBlock, StreamSpec
+from ..types import DeviceError, DeviceLost, Remedy, SampleBlock, StreamSpec
 from .base import Driver
 from .spec import DeviceSpec
 
@@ -157,8 +157,8 @@ class BrainFlowDriver(Driver):
         codes = _brainflow().BrainFlowExitCodes
         where = self._where()
         if code == codes.UNABLE_TO_OPEN_PORT_ERROR:
-            return DeviceError(f"cannot open {where}: no such port or no permission; run `emgmap devices` to list "
-                               "ports (on Linux add yourself to the dialout group)")
+            return DeviceError(f"cannot open {where}: no such port or no permission", Remedy.LIST_DEVICES,
+                               " (on Linux add yourself to the dialout group)")
         if code == codes.BOARD_NOT_READY_ERROR:
             return DeviceError(f"{where} did not answer like an OpenBCI board; check that the board is switched on "
                                "(PC position) and that this is the dongle's port")

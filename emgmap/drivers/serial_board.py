@@ -29,7 +29,7 @@ import numpy as np
 from ..clock import SYSTEM_CLOCK, Clock
 from ..counter import CounterUnwrapper
 from ..montage import guess_montage
-from ..types import DeviceError, DeviceLost, SampleBlock, StreamSpec
+from ..types import DeviceError, DeviceLost, Remedy, SampleBlock, StreamSpec
 from .base import Driver
 from .serial_protocol import (FORMATS, MAX_CHANNELS, SEQ_MODULUS, AsciiParser, Banner, BinaryParser, Frame,
                               make_parser)
@@ -60,7 +60,7 @@ def open_port(port: str, baud: int, what: str):
         errno = getattr(e, "errno", None)
         text = str(e)
         if errno == 2 or "No such file" in text:
-            raise DeviceError(f"{what}: no such port {port}; run `emgmap devices` to list serial ports") from None
+            raise DeviceError(f"{what}: no such port {port}", Remedy.LIST_DEVICES) from None
         if errno == 13 or "Permission denied" in text:
             raise DeviceError(f"{what}: no permission to open {port}; on Linux add yourself to the dialout group "
                               "(`sudo usermod -aG dialout $USER`, then log in again)") from None
@@ -142,8 +142,8 @@ class SerialDriver(Driver):
         # stream (or in noise) must not pass for ascii
         fmt = fmt or banner.format or next((f for f in FORMATS if len(got[f]) >= PROBE_FRAMES), None)
         if n_bytes == 0:
-            raise DeviceError(f"{self.what}: {self.port} sent nothing in {PROBE_S:g} s; check that it is the board "
-                              "(`emgmap devices`), that it is powered and that its sketch is running")
+            raise DeviceError(f"{self.what}: {self.port} sent nothing in {PROBE_S:g} s; check that it is the board, "
+                              "that it is powered and that its sketch is running", Remedy.LIST_DEVICES)
         if fmt is None or not got[fmt]:
             raise DeviceError(f"{self.what}: {self.port} sends {n_bytes} bytes but no valid emgmap frames at "
                               f"{self.baud} baud; check the baud rate (baud=...) and format=binary|ascii")

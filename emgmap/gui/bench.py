@@ -96,11 +96,11 @@ def _measure(method: str, args, app) -> dict:
     spin(args.window if args.warmup is None else args.warmup)
     paints: list[float] = []
     w.traces.painted.append(lambda i: paints.append(time.monotonic()))
-    w._latencies.clear()
+    w.latency.clear()
     wall0, cpu0, gui0 = time.monotonic(), time.process_time(), time.thread_time()
     spin(args.seconds)
     wall, cpu, gui = time.monotonic() - wall0, time.process_time() - cpu0, time.thread_time() - gui0
-    lat = np.array([v for _, v in w._latencies]) * 1000.0
+    lat = np.array([v for _, v in w.latency.samples]) * 1000.0
     st = w.session.status
     w.close()
     frames = len(paints)

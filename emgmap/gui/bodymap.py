@@ -145,6 +145,15 @@ class BodyMap(QWidget):
         scale = min(w / (3 * 100 + 40), (h - title_h - legend_h - 8) / 200)
         return (w - scale * 340) / 2, scale, title_h
 
+    def title_font(self, scale: float):
+        """The views' title font: the largest up to SMALL_PT bold in which every title fits its
+        view plus the gap beside it (a 1366x768 screen clipped "right side" to "ight side")."""
+        room = 120 * scale - 4
+        pt = SMALL_PT
+        while pt > 7 and max(QFontMetrics(font(pt, bold=True)).horizontalAdvance(v[0]) for v in self.VIEWS) > room:
+            pt -= 1
+        return font(pt, bold=True)
+
     def muscle_at(self, x: float, y: float) -> tuple[str, Side] | None:
         """The muscle drawn under widget point (x, y), if any."""
         x0, scale, title_h = self._geometry()
@@ -184,11 +193,12 @@ class BodyMap(QWidget):
         on = {(c.muscle, c.side) for c in self.montage.channels} if self.montage else set()
         outline_pen = QPen(th.qcolor("body"), 1.5)
         outline_pen.setCosmetic(True)
+        title_font = self.title_font(scale)
         for k, (title, body, muscles) in enumerate(self._shapes):
             ox = x0 + k * (100 + 20) * scale
-            p.setFont(font(SMALL_PT, bold=True))
+            p.setFont(title_font)
             p.setPen(th.qcolor("muted"))
-            p.drawText(QRectF(ox, 0, 100 * scale, title_h), Qt.AlignmentFlag.AlignCenter, title)
+            p.drawText(QRectF(ox - 10 * scale, 0, 120 * scale, title_h), Qt.AlignmentFlag.AlignCenter, title)
             p.save()
             p.translate(ox, title_h)
             p.scale(scale, scale)
@@ -298,10 +308,10 @@ class ActivationBars(QWidget):
         """(header height, row height, name column, number column, centre x) for the current size;
         a header too long for one line gets two."""
         w = self.width()
-        fm = QFontMetrics(font(SMALL_PT, bold=True))
-        head = 30.0 if fm.horizontalAdvance(self.header) <= w - 150 else 48.0
-        row_h = min(self.MAX_ROW, (self.height() - head) / max(1, len(self.rows)))
         name_w, num_w = 70.0, 60.0
+        fm = QFontMetrics(font(SMALL_PT, bold=True))
+        head = 30.0 if fm.horizontalAdvance(self.header) <= w - name_w - 44 else 48.0
+        row_h = min(self.MAX_ROW, (self.height() - head) / max(1, len(self.rows)))
         return head, row_h, name_w, num_w, name_w + (w - name_w) / 2
 
     def paintEvent(self, ev) -> None:
@@ -320,7 +330,8 @@ class ActivationBars(QWidget):
         p.drawText(QRectF(w - 46, 0, 40, head), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "R")
         p.setFont(font(SMALL_PT, bold=True))
         p.setPen(th.qcolor("fg"))
-        p.drawText(QRectF(name_w + 30, 0, w - name_w - 80, head),
+        # between the L and the R (each ~15 px wide): one line where the old rect wrapped it
+        p.drawText(QRectF(name_w + 20, 0, w - name_w - 44, head),
                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.header)
         bottom = head + len(self.rows) * row_h
         if self.target is not None:   # the target band, both sides, behind the bars

@@ -8,10 +8,20 @@ from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, 
 
 from ..montage import MUSCLES, UNASSIGNED, Channel, Montage, MusclePair
 from ..session import State, Status
-from ..types import MontageError, Side
+from ..types import DeviceError, EmgmapError, MontageError, Remedy, Side
 from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
 
 REPLAY_ITEM = "Replay a recording…"
+# What to do about a device that cannot be opened, said for the dashboard (types.Remedy)
+REMEDY_TEXT = {Remedy.LIST_DEVICES: "plug the board in, pick it in the Device list (it lists the ports found "
+                                    "when opened) and press Connect"}
+
+
+def error_text(e: EmgmapError) -> str:
+    """The error in one sentence, its remedy said the dashboard's way (not a command to type)."""
+    if isinstance(e, DeviceError) and e.remedy in REMEDY_TEXT:
+        return f"{e.problem}; {REMEDY_TEXT[e.remedy]}{e.detail}"
+    return str(e)
 
 STATE_COLOURS = {State.STREAMING: OKABE_ITO["green"], State.CONNECTING: OKABE_ITO["yellow"],
                  State.RECONNECTING: OKABE_ITO["orange"],
@@ -49,6 +59,29 @@ def device_choices(ports=None) -> list[tuple[str, str]]:
     return out
 
 
+class DevicePicker(QComboBox):
+    """The device list, scanned again each time it opens: a board plugged in meanwhile is there."""
+
+    def refresh(self) -> None:
+        """List the devices found now; the chosen or typed text stays."""
+        text = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        for label, spec in device_choices():
+            self.addItem(label, spec)
+        self.addItem(REPLAY_ITEM, "")
+        i = self.findText(text)
+        if i >= 0:
+            self.setCurrentIndex(i)
+        else:
+            self.setEditText(text)
+        self.blockSignals(False)
+
+    def showPopup(self) -> None:
+        self.refresh()
+        super().showPopup()
+
+
 class DeviceBar(QWidget):
     connect_requested = pyqtSignal(str)
     disconnect_requested = pyqtSignal()
@@ -59,14 +92,12 @@ class DeviceBar(QWidget):
         self.theme = theme
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
-        self.picker = QComboBox()
+        self.picker = DevicePicker()
         self.picker.setEditable(True)
         self.picker.setMinimumContentsLength(22)
         self.picker.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.picker.setToolTip("Pick a device or type a spec, e.g. serial:/dev/ttyACM0?fs=1000&channels=4")
-        for label, spec in device_choices():
-            self.picker.addItem(label, spec)
-        self.picker.addItem(REPLAY_ITEM, "")
+        self.picker.refresh()
         # a typed spec stays text (an inserted item had no spec, so Enter connected to "")
         self.picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.picker.activated.connect(self._picked)

@@ -51,6 +51,23 @@ class GuiSettings:
         if not 0 < self.symmetry_green <= self.symmetry_amber:
             self.symmetry_green, self.symmetry_amber = 10.0, 20.0
 
+    @property
+    def zones(self):
+        """The dashboard's own symmetry zones (used without a protocol)."""
+        from ..protocols import Zones
+        return Zones(symmetry_green=self.symmetry_green, symmetry_amber=self.symmetry_amber)
+
+    def splitter_sizes(self) -> list[list[int]]:
+        """The remembered splitter sizes ([] when none, or a hand-edited value that does not parse)."""
+        try:
+            return [[int(v) for v in part.split(",")] for part in self.splitters.split(";")] if self.splitters else []
+        except ValueError:
+            return []
+
+    def remember_layout(self, geometry: bytes, sizes: list[list[int]]) -> None:
+        self.geometry = geometry.hex()
+        self.splitters = ";".join(",".join(str(v) for v in sz) for sz in sizes)
+
     @classmethod
     def load(cls) -> "GuiSettings":
         p = config_dir() / "gui.toml"

@@ -8,48 +8,34 @@ timer, the recorder and the session.
 """
 from __future__ import annotations
 
-import collections
-import threading
-import time
 from pathlib import Path
 
-import numpy as np
-from PyQt6.QtCore import QByteArray, QEventLoop, Qt, QTimer
+from PyQt6.QtCore import QByteArray, Qt, QTimer
 from PyQt6.QtGui import QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                             QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import QFileDialog, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from ..app.biofeedback_view import BiofeedbackModel
-from ..app.gauges import GaugesModel
-from ..app.levels import LevelsModel
-from ..app.live import CALIBRATE_S, LiveSession, MessageKind, MontageOrigin
+from ..app.dashboard import (ENDED, DashboardModels, LatencyMeter, ReplayFile, band_text, new_recording_path,
+                             quality_flags, stopped_text)
+from ..app.live import LiveSession, MessageKind, MontageOrigin
 from ..clock import SYSTEM_CLOCK, Clock
 from ..montage import Montage
-from ..protocols import Protocol, Zones
-from ..quality import channel_quality
+from ..protocols import Protocol
 from ..sinks.recorder import RecorderState
-from ..session import Session, State
+from ..session import Session
 from ..types import EmgmapError, Side
 from . import settings as settings_mod
 from .banner import Banner
 from .bodymap import ActivationBars, BodyMap
-from .devicebar import DeviceBar, MontageEditor
+from .controls import TRACE_WINDOW_MAX_S, ControlRow
+from .devicebar import DeviceBar, MontageEditor, error_text
 from .gait_view import GaitView
+from .off_thread import off_thread
 from .gauges import GaugePanel
 from .patient_view import PatientView
 from .recordbar import RecordBar
 from .theme import MEDIUM_PT, THEMES, apply, fit_to_screen, font
 from .traces import TracesView
 from .wizard import COMPACT_BELOW_PX, SessionWizard
-
-TRACE_WINDOW_MAX_S = 30.0   # the longest trace window offered
-
-
-def band_text(session: Session) -> str:
-    """The software band the filtered traces show, e.g. ``20-450 Hz, notch 50 Hz``."""
-    d = session.pipeline.design
-    c = session.pipeline.config
-    return f"{c.hp_hz:g}-{d.lp_hz:g} Hz" + (f", notch {c.mains_hz:g} Hz" if d.notch_hz else "")
 
 
 class MainWindow(QMainWindow):
@@ -70,15 +56,12 @@ class MainWindow(QMainWindow):
         self.protocol = protocol
         self.live = LiveSession(clock=clock, ring_seconds=self.default_ring_s(),
                                 remembered_montage=settings_mod.remembered_montage)
-        self.model: GaugesModel | None = None          # the gauges (app/gauges.py)
-        self.levels_model: LevelsModel | None = None   # the map and the bars (app/levels.py)
-        self.feedback: BiofeedbackModel | None = None  # the patient view's (app/biofeedback_view.py)
-        self.state = None                              # the newest LiveState drawn
-        self.stopped = ""                              # when and why the data on screen stopped
-        self._replay: tuple[float, float, list] | None = None  # a replayed file's (start, speed, sets)
-        self._replay_path: Path | None = None
+        self.models: DashboardModels | None = None   # gauges, levels, biofeedback (app/dashboard.py)
+        self.state = None                            # the newest LiveState drawn
+        self.stopped = ""                            # when and why the data on screen stopped
+        self.replaying: ReplayFile | None = None     # the recording being replayed
         self._frame = 0
-        self._latencies: collections.deque[tuple[float, float]] = collections.deque(maxlen=600)
+        self.latency = LatencyMeter()
         self._opening = False   # a device is being opened (nested event loop): no second open
         self._closing = False
         self.setWindowTitle("emgmap")
@@ -89,52 +72,15 @@ class MainWindow(QMainWindow):
         self.device_bar.montage_requested.connect(self.edit_montage)
         self.banner = Banner(theme=self.theme)
 
-        controls = QHBoxLayout()
-        controls.setContentsMargins(6, 0, 6, 0)
-        self.view_picker = QComboBox()
-        self.view_picker.addItem("raw", "raw")
-        self.view_picker.addItem("filtered", "filtered")
-        self.view_picker.currentIndexChanged.connect(self._view_changed)
-        self.window_spin = QDoubleSpinBox()
-        self.window_spin.setRange(2.0, TRACE_WINDOW_MAX_S)
-        self.window_spin.setSingleStep(1.0)
-        self.window_spin.setDecimals(0)
-        self.window_spin.setSuffix(" s")
-        self.window_spin.setValue(self.settings.window_s)
-        self.window_spin.valueChanged.connect(self._window_changed)
-        self.theme_picker = QComboBox()
-        for name in THEMES:
-            self.theme_picker.addItem(f"{name} theme", name)
-        self.theme_picker.setCurrentIndex(self.theme_picker.findData(self.theme.name))
-        self.theme_picker.currentIndexChanged.connect(lambda i: self.set_theme(self.theme_picker.itemData(i)))
-        for w in (self.view_picker, self.window_spin, self.theme_picker):
-            w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.calibrate_button = QToolButton()
-        self.calibrate_button.setText("Calibrate ")
-        self.calibrate_button.setMinimumWidth(110)
-        self.calibrate_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.calibrate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        menu = QMenu(self.calibrate_button)
-        menu.addAction(f"Rest baseline = the last {CALIBRATE_S:g} s", lambda: self.calibrate("rest"))
-        menu.addAction(f"MVC, every channel = the last {CALIBRATE_S:g} s", lambda: self.calibrate("mvc"))
-        menu.addSeparator()
-        menu.addAction("Forget the MVC references", lambda: self.calibrate("clear"))
-        menu.addAction("Start a new task peak", lambda: self.calibrate("peak"))
-        self.calibrate_button.setMenu(menu)
-        controls.addWidget(QLabel("Traces"))
-        controls.addWidget(self.view_picker)
-        controls.addWidget(QLabel("window"))
-        controls.addWidget(self.window_spin)
-        controls.addStretch(1)
-        self.norm_label = QLabel()
-        self.norm_label.setFont(font(MEDIUM_PT, bold=True))
-        controls.addWidget(self.norm_label)
-        controls.addStretch(1)
-        controls.addWidget(self.calibrate_button)
-        controls.addWidget(self.theme_picker)
+        self.controls = ControlRow(self.settings.window_s, self.theme.name)
+        self.controls.view_changed.connect(self._view_changed)
+        self.controls.window_changed.connect(self._window_changed)
+        self.controls.theme_changed.connect(self.set_theme)
+        self.controls.calibrate_requested.connect(self.calibrate)
+        self.norm_label = self.controls.norm_label
 
         self.traces = TracesView(self.theme, method=trace_method)
-        self.traces.painted.append(self._painted)
+        self.traces.painted.append(lambda i: self.latency.painted(self.session, i, self.clock.now()))
         self.body = BodyMap(self.theme)
         self.bars = ActivationBars(self.theme)
         self.gauges = GaugePanel(self.theme)
@@ -169,7 +115,7 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         lay.addWidget(self.device_bar)
         lay.addWidget(self.banner)
-        lay.addLayout(controls)
+        lay.addWidget(self.controls)
         self.wizard = SessionWizard(self)
         lay.addWidget(self.wizard)
         lay.addWidget(split, 1)
@@ -212,7 +158,7 @@ class MainWindow(QMainWindow):
         return self.live.publisher
 
     def connect_device(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
-        self._replay = None
+        self.replaying = None
         return self._connect(spec, montage, driver)
 
     def _connect(self, spec: str, montage: Montage | None = None, driver=None) -> bool:
@@ -226,7 +172,7 @@ class MainWindow(QMainWindow):
         try:
             driver = driver or self._open_driver(spec)
         except EmgmapError as e:
-            self.banner.show_message(str(e))
+            self.banner.show_message(error_text(e))
             return False
         if self._closing:   # the window was closed while the device was opening
             driver.stop()
@@ -251,34 +197,16 @@ class MainWindow(QMainWindow):
         return True
 
     def _open_driver(self, spec: str):
-        """``open_driver`` on a worker thread: a serial board is probed for up to
-        2.5 s (drivers/serial_board.py PROBE_S) and the window must keep painting,
-        recording and answering meanwhile. Errors are raised here, on the GUI thread."""
-        result: dict = {}
-
-        def work() -> None:
-            try:
-                result["driver"] = self.live.open(spec)
-            except BaseException as e:   # handed to the GUI thread below
-                result["error"] = e
-
-        worker = threading.Thread(target=work, name="emgmap-open", daemon=True)
-        worker.start()
-        worker.join(0.05)   # a simulator or a replay opens at once: no flicker
-        if worker.is_alive():
-            self._opening = True
-            self.banner.show_message(f"opening {spec}…", kind="note")
-            loop = QEventLoop()
-            poll = QTimer()
-            poll.timeout.connect(lambda: None if worker.is_alive() else loop.quit())
-            poll.start(20)
-            loop.exec()
-            poll.stop()
-            self._opening = False
-            self.banner.hide()
-        if "error" in result:
-            raise result["error"]
-        return result["driver"]
+        """``live.open`` on a worker thread: a serial board is probed for up to 2.5 s
+        (drivers/serial_board.py PROBE_S) and the window must keep painting, recording and
+        answering meanwhile. Errors are raised here, on the GUI thread."""
+        def waiting(on: bool) -> None:
+            self._opening = on   # a key or click meanwhile opens nothing else
+            if on:
+                self.banner.show_message(f"opening {spec}…", kind="note")
+            else:
+                self.banner.hide()
+        return off_thread(lambda: self.live.open(spec), waiting)
 
     def disconnect_device(self) -> None:
         if self.recorder is not None:
@@ -290,31 +218,18 @@ class MainWindow(QMainWindow):
     def _setup_views(self) -> None:
         s = self.session
         montage = s.montage
-        self.view_picker.blockSignals(True)
-        self.view_picker.setCurrentIndex(self.view_picker.findData(self.settings.view))
-        self.view_picker.blockSignals(False)
+        self.controls.set_view(self.settings.view)
         self._set_trace_source()
-        p = self.protocol
-        shown = montage.with_pairs(p.pairs) if p is not None else montage   # the session computes more pairs
-        if p is None:
-            self.model = GaugesModel(shown, Zones(symmetry_green=self.settings.symmetry_green,
-                                                  symmetry_amber=self.settings.symmetry_amber))
-        else:
-            expected = {q.name: p.expected_range(q.name) for q in shown.pairs if p.expected_range(q.name)}
-            # a unilateral exercise works one leg at a time: a live left/right comparison would
-            # only say which leg is working; its symmetry comes from the left vs right sets
-            self.model = GaugesModel(shown, p.zones, expected=expected, muscles=() if p.unilateral else p.muscles)
-        self.gauges.set_model(self.model)
-        self.levels_model = LevelsModel(montage)
-        self.feedback = BiofeedbackModel(shown, (p.prime_mover,) if p is not None else ("gmed",),
-                                         target_pct=self.settings.target_pct)
+        st = self.settings
+        self.models = DashboardModels.for_session(montage, self.protocol, st.zones, st.target_pct)
+        self.gauges.set_model(self.models.gauges)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
-        gait = self.gait_view.setup(self.live, p)
+        gait = self.gait_view.setup(self.live, self.protocol)
         self.splitters[1].setVisible(not gait)
         if gait:
             self.splitters[2].setSizes([450, 0, 900])   # the traces a third, the stride view two
-        self._latencies.clear()
+        self.latency.clear()
         self._show_stale("")
 
     def _set_trace_source(self) -> None:
@@ -325,8 +240,8 @@ class MainWindow(QMainWindow):
         self.traces.set_source(ring, s.rings.t, s.fs, s.montage, self.settings.window_s, label)
         self._event_cursor = s.event_log.cursor(0)
 
-    def _view_changed(self, i: int) -> None:
-        self.settings.view = self.view_picker.itemData(i)
+    def _view_changed(self, view: str) -> None:
+        self.settings.view = view
         if self.session is not None:
             self._set_trace_source()
 
@@ -365,23 +280,7 @@ class MainWindow(QMainWindow):
         if self._frame % 15 == 0:
             self._update_events()
         if drawing and self._frame % 60 == 0 and not self.stopped:
-            self._update_quality()
-
-    def _painted(self, index: int) -> None:
-        s = self.session
-        if s is None or not s.rings.t.oldest <= index < s.rings.t.total:
-            return
-        t = s.rings.t.read_range(index, index + 1)[0]
-        now = self.clock.now()
-        self._latencies.append((now, now - (s.t0 + t)))
-
-    def latency_ms(self, last_s: float = 1.0) -> float | None:
-        """Median sample-to-screen latency over the last ``last_s`` seconds of paints."""
-        if not self._latencies:
-            return None
-        now = self._latencies[-1][0]
-        recent = [lat for t, lat in self._latencies if now - t <= last_s]
-        return float(np.median(recent)) * 1000.0
+            self.traces.set_flags(quality_flags(self.session))
 
     def _update_state(self, drawing: bool, numbers: bool) -> None:
         """Draw the session's state (:meth:`LiveSession.poll`, 20 Hz): the activation map from
@@ -391,25 +290,25 @@ class MainWindow(QMainWindow):
         s = self.session
         for m in state.messages:
             self.banner.show_message(m.text, kind="error" if m.kind == MessageKind.ERROR else "note")
-        ended = state.status is not None and state.status.state in (State.LOST, State.ERROR, State.STOPPED)
+        ended = state.status is not None and state.status.state in ENDED
         if ended:   # (connecting is not stopped: nothing was shown yet)
-            self._show_stale(self._stopped_text(state))
-        live = state.indices
-        if drawing and live is not None and self.levels_model is not None:
-            levels = self.levels_model.update(live, state.calibration)
+            self._show_stale(stopped_text(state, self.stopped))
+        live, m = state.indices, self.models
+        if drawing and live is not None and m is not None:
+            levels = m.levels.update(live, state.calibration)
             self.body.set_view(levels)
             if numbers:
                 self.bars.set_view(levels)
-                self.model.update(live, state.calibration, working_side=self.working_side(live.t))
+                m.gauges.update(live, state.calibration, working_side=self.working_side(live.t))
                 self.norm_label.setText(levels.norm_text)
-            if self.patient_view.isVisible() and self.feedback is not None:
+            if self.patient_view.isVisible():
                 side = self.working_side(live.t)
-                self.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
-                self.patient_view.set_view(self.feedback.update(live))
+                m.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
+                self.patient_view.set_view(m.feedback.update(live, state.calibration))
         if numbers and self.gait_view.isVisible():
             self.gait_view.update_state(state.gait)
         if numbers or ended:
-            self.device_bar.show_status(state.status, None if ended else self.latency_ms(), s.fs,
+            self.device_bar.show_status(state.status, None if ended else self.latency.median_ms(), s.fs,
                                         s.driver.paced, ended=state.ended)
             if not s.running:
                 self.device_bar.set_connected(False)
@@ -424,19 +323,6 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self._update_state(drawing=not self.isMinimized(), numbers=True)
 
-    def _stopped_text(self, state) -> str:
-        """"replay finished at 10:42:07", "device lost at ...": when the data on screen stopped."""
-        if self.stopped:
-            return self.stopped
-        st = state.status
-        if state.ended:
-            what = "replay finished"
-        elif st is not None and st.state == State.STOPPED:
-            what = "disconnected"
-        else:
-            what = (st.message if st is not None else "") or "the device stopped"
-        return f"{what} at {time.strftime('%H:%M:%S')}"
-
     def _show_stale(self, text: str) -> None:
         """Grey every view and say when the data stopped ("" : live)."""
         if text == self.stopped:
@@ -449,11 +335,7 @@ class MainWindow(QMainWindow):
         """The leg working at session time ``t``: a guided session's unilateral set, or a replayed
         file's set at that moment (None: both legs, or none)."""
         side = self.wizard.working_side()
-        if side is not None or self._replay is None:
-            return side
-        t0, speed, sets = self._replay
-        ft = t0 + (t * speed if speed > 0 else t)   # the replay's session time -> the file's
-        return next((e.side for e in sets if e.onset_s <= ft < e.onset_s + e.duration_s), None)
+        return side if side is not None or self.replaying is None else self.replaying.side_at(t)
 
     # -- the patient view ----------------------------------------------------------------
     def show_patient_view(self, on: bool) -> None:
@@ -467,22 +349,14 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     def _nudge_band(self, muscle: str, steps: int) -> None:
-        if self.feedback is not None:
-            self.feedback.nudge(muscle, steps)
+        if self.models is not None:
+            self.models.feedback.nudge(muscle, steps)
 
     def _update_events(self) -> None:
         """Markers and gaps as lines on the traces."""
         for ev in self._event_cursor.read():
             if ev.kind in ("marker", "gap", "rest", "mvc"):
                 self.traces.add_event_line(ev.onset_s, ev.label if ev.kind == "marker" else ev.kind, ev.kind)
-
-    def _update_quality(self) -> None:
-        s = self.session
-        raw = s.rings.raw.latest(int(s.fs))
-        if raw.shape[0] < int(0.25 * s.fs):
-            return
-        q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
-        self.traces.set_flags([c.flags for c in q])
 
     def calibrate(self, what: str) -> None:
         """Quick calibration from the last :data:`~emgmap.app.live.CALIBRATE_S` seconds
@@ -512,16 +386,8 @@ class MainWindow(QMainWindow):
         if self.session is None or not self.session.running:
             self.banner.show_message("connect a device before recording", kind="note")
             return False
-        if path is None:
-            folder = Path(self.settings.record_dir).expanduser()
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                self.banner.show_message(f"cannot create the recordings folder {folder} ({e.strerror}); "
-                                         "pick another folder in the settings")
-                return False
-            path = folder / time.strftime("emgmap-%Y%m%d-%H%M%S.h5")
         try:
+            path = path or new_recording_path(self.settings.record_dir)
             status = self.live.start_recording(path, subject_id=subject_id, config_extra=config_extra)
         except (EmgmapError, OSError) as e:
             self.banner.show_message(f"recording could not start: {e}")
@@ -666,36 +532,21 @@ class MainWindow(QMainWindow):
     def replay_position(self, path: str | Path) -> float | None:
         """Where the replay of ``path`` is, in the file's session time (None: not replaying it,
         or it finished)."""
-        s = self.session
-        if self._replay is None or s is None or not s.running or Path(path) != self._replay_path:
+        s, r = self.session, self.replaying
+        if r is None or s is None or not s.running or Path(path) != r.path:
             return None
-        t0, speed, _ = self._replay
-        return t0 + s.now_s() * (speed if speed > 0 else 1.0)
+        return r.file_time(s.now_s())
 
     def _adopt_recording(self, path: str | Path, speed: float) -> None:
         """A replay shows what the live session showed: the file's MVC references, its protocol
         (pairs, zones, expected ranges) and its sets (the working leg), as `emgmap analyze` reads them."""
-        from ..events import Event, EventKind
-        from ..protocols import load_protocol
-        from ..recordings import open_recording
-        with open_recording(path) as rec:
-            mvc = rec.mvc_uv
-            protocol = str(rec.config.get("protocol", {}).get("name", ""))
-            sets = [Event.from_row(e.onset_s, e.duration_s, e.kind, e.label, e.channel) for e in rec.events
-                    if e.kind == EventKind.SET and e.duration_s > 0]
-            t0 = float(rec.timestamps(0, 1)[0])   # the file's first sample, in its session's time
-        if np.isfinite(mvc).any():
-            self.session.calibration.set_mvc(mvc)
-        proto = None
-        if protocol:
-            try:
-                proto = load_protocol(protocol)
-            except EmgmapError:   # a protocol file that moved: the montage's pairs, said
-                self.banner.show_message(f"{Path(path).name} was recorded with protocol {protocol}, which cannot "
-                                         "be loaded here; the gauges use the montage's pairs", kind="note")
-        self.set_protocol(proto)
-        self._replay = (t0, speed, sets)
-        self._replay_path = Path(path)
+        r = ReplayFile.read(path, speed)
+        if r.has_mvc:
+            self.session.calibration.set_mvc(r.mvc_uv)
+        if r.note:
+            self.banner.show_message(r.note, kind="note")
+        self.set_protocol(r.protocol)
+        self.replaying = r
 
     def dragEnterEvent(self, ev) -> None:
         if any(u.toLocalFile().endswith(".h5") for u in ev.mimeData().urls()):
@@ -708,19 +559,14 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         st = self.settings
-        try:
-            if st.geometry:
-                self.restoreGeometry(QByteArray.fromHex(st.geometry.encode()))
-            sizes = [[int(v) for v in part.split(",")] for part in st.splitters.split(";")] if st.splitters else []
-        except ValueError:   # a hand-edited settings file: keep the default layout
-            return
-        for sp, sz in zip(self.splitters, sizes):
+        if st.geometry:
+            self.restoreGeometry(QByteArray.fromHex(st.geometry.encode()))
+        for sp, sz in zip(self.splitters, st.splitter_sizes()):
             if len(sz) == sp.count():
                 sp.setSizes(sz)
 
     def _save_layout(self) -> None:
-        self.settings.geometry = bytes(self.saveGeometry().toHex()).decode()
-        self.settings.splitters = ";".join(",".join(str(v) for v in sp.sizes()) for sp in self.splitters)
+        self.settings.remember_layout(bytes(self.saveGeometry()), [sp.sizes() for sp in self.splitters])
 
     # -- look and lifecycle ------------------------------------------------------------
     def set_theme(self, name: str) -> None:

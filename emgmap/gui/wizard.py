@@ -10,7 +10,6 @@ Cues are read from 2 m: the phase word is 96 pt, counters 40 pt.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from PyQt6.QtCore import QEvent, Qt
@@ -18,37 +17,45 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QScrollArea,
                              QStackedWidget, QVBoxLayout, QWidget)
 
-from ..analysis import ONSET_LEAD_S
 from ..app.biofeedback import Biofeedback
-from ..app.paced import PacedRunner
+from ..app.run_view import RunScreen, RunView, Tone
 from ..app.summary_view import summary_view
-from ..app.wizard_flow import (QualityRow, Verdict, WizardFlow, looks_like_name, match_protocol, montage_advice,
-                               protocol_choices, quality_rows)
-from ..montage import MUSCLES, MusclePair
-from ..analysis import ONSET_LEAD_S
-from ..privacy import looks_like_name
-from ..protocols import Protocol, build_plan, load_protocol
-from ..quality import channel_quality
+from ..app.wizard_flow import Page, Verdict, WizardFlow, montage_advice, paced_runner, protocol_choices, protocol_named
+from ..protocols import Protocol, load_protocol
 from ..types import EmgmapError, Side
 from .history import file_and_compare
 from .patient_picker import PatientPicker
 from .summary_table import SummaryTable
 from .theme import OKABE_ITO, font
 
-__all__ = ["SessionWizard", "looks_like_name"]   # looks_like_name: the guard, from app/wizard_flow.py
-
-CUE_PT = 96       # the phase word (UP / HOLD / DOWN / REST): readable from across the room
+CUE_PT = 96       # the phase word (GO / HOLD / BACK / REST): readable from across the room
 COUNTER_PT = 40   # rep, set, leg, seconds left
 TEXT_PT = 26      # the instruction under the cue
 COMPACT_BELOW_PX = 900   # a shorter window (a 1366x768 laptop) gets the compact sizes below
 COMPACT_PT = {"cue": 72, "counter": 30, "text": 18}
 PHASE_COLOURS = {"up": OKABE_ITO["blue"], "hold": OKABE_ITO["green"], "down": OKABE_ITO["purple"],
                  "rest": "#6c7680", "mvc": OKABE_ITO["vermillion"], "ready": OKABE_ITO["orange"],
-                 "check": OKABE_ITO["blue"], "baseline": "#6c7680", "waiting": "#6c7680", "done": OKABE_ITO["green"]}
-PHASE_WORDS = {"up": "UP", "hold": "HOLD", "down": "DOWN", "rest": "REST", "mvc": "PUSH!", "ready": "GET READY",
-               "check": "SIGNAL CHECK", "baseline": "RELAX", "waiting": "READY?", "done": "DONE"}
+                 "check": OKABE_ITO["blue"], "baseline": "#6c7680", "waiting": "#6c7680", "done": OKABE_ITO["green"],
+                 "stopped": OKABE_ITO["vermillion"]}
+TONE_COLOURS = {Tone.GOOD: OKABE_ITO["green"], Tone.BAD: OKABE_ITO["vermillion"]}
+VERDICT_COLOURS = {Verdict.OK: OKABE_ITO["green"], Verdict.NOISY: OKABE_ITO["orange"],
+                   Verdict.FLAT: OKABE_ITO["vermillion"], Verdict.RAILED: OKABE_ITO["vermillion"]}
 
 _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+
+
+def detail_html(view: RunView) -> str:
+    """The run page's right column: the signal check's table, or the detail lines in their tones."""
+    if view.quality:
+        cells = "".join(f"<tr><td><b>{q.channel}</b>&nbsp;</td><td style='color:{VERDICT_COLOURS[q.verdict]}'>"
+                        f"<b>{q.verdict.value}</b>&nbsp;</td><td>{q.reason}</td></tr>" for q in view.quality)
+        return f"<b>{view.quality_head}</b><table align='center' style='font-size:14pt'>{cells}</table>"
+    out = []
+    for line in view.lines:
+        style = (f"color:{TONE_COLOURS[line.tone]};" if line.tone in TONE_COLOURS else "") + \
+            ("font-size:28pt" if line.big else "")
+        out.append(f"<span style='{style}'><b>{line.text}</b></span>" if style else line.text)
+    return "<br>".join(out)
 
 
 def _label(pt: int, bold: bool = False, wrap: bool = False) -> QLabel:
@@ -75,21 +82,15 @@ class SessionWizard(QWidget):
         super().__init__(dashboard)
         self.dashboard = dashboard   # the MainWindow (not `window`, which would hide QWidget.window())
         self.live = dashboard.live
-        self.runner: PacedRunner | None = None
+        self.runner = None                   # the PacedRunner of the session running
+        self.screen: RunScreen | None = None   # what the run page shows (app/run_view.py)
         self.protocol = None
         self.recording_path: Path | None = None
         self.analysis = None
         self.meta: dict = {}
         self.report_path: Path | None = None
         self.visit_id: int | None = None   # the patient-store visit this session was filed as
-        self.placement_index = 0
-        self.flow = WizardFlow()     # the pseudonym guard (app/wizard_flow.py)
-        self.feedback: Biofeedback | None = None
-        self._index_cursor = None
-        self.dominance_text = ""
-        self.quality: tuple[QualityRow, ...] = ()
-        self._checked_stage = None
-        self._shown_cue = None
+        self.flow = WizardFlow()           # page, placement guide, pseudonym guard (app/wizard_flow.py)
         self.stack = QStackedWidget()
         # in a scroll area: a page taller than the room the window gives it scrolls, it never
         # grows the window past the screen (a 1366x768 laptop)
@@ -115,11 +116,11 @@ class SessionWizard(QWidget):
         self.stack.addWidget(w)
 
     @property
-    def page(self) -> str:
-        return next(k for k, w in self.pages.items() if w is self.stack.currentWidget())
+    def page(self) -> Page:
+        return self.flow.page
 
-    def _show(self, name: str) -> None:
-        self.stack.setCurrentWidget(self.pages[name])
+    def _show(self) -> None:
+        self.stack.setCurrentWidget(self.pages[self.flow.page.value])
         self.fit_page()
 
     def set_compact(self, compact: bool) -> None:
@@ -270,7 +271,7 @@ class SessionWizard(QWidget):
         self.name_warning.setText("")
         self.flow.begin(self.protocol_picker.currentData())
         self._show_montage_advice()
-        self._show("setup")
+        self._show()
         self.show()
         QApplication.instance().installEventFilter(self)
         self.pseudonym.setFocus()
@@ -280,70 +281,34 @@ class SessionWizard(QWidget):
         that looks like a name needs a second Start (typed on purpose)."""
         w = self.dashboard
         text = (self.pseudonym.text() if pseudonym is None else pseudonym).strip()
-        warning = self.flow.check_pseudonym(text)
-        if warning:
-            self.name_warning.setText(warning)
-            return False
-        name = protocol or self._chosen_protocol()
-        if name is None:
-            return False
         try:
+            warning = self.flow.check_pseudonym(text)
+            if warning:
+                raise EmgmapError(warning)
+            name = protocol or protocol_named(self.protocol_picker.currentText(), self.choices)
             proto = name if isinstance(name, Protocol) else load_protocol(name)
+            runner = paced_runner(self.live, proto)
         except EmgmapError as e:
             self.name_warning.setText(str(e))
             return False
-        s = self.live.session
-        if s is None or not s.running:
-            self.name_warning.setText("connect a device first (the device bar above)")
-            return False
-        try:
-            plan = build_plan(proto, s.montage)   # none of the protocol's muscles on the montage: said here
-        except EmgmapError as e:
-            self.name_warning.setText(str(e))
-            return False
-        longest = max(step.duration for step in plan.steps)
-        self.live.ensure_history(longest + ONSET_LEAD_S + 30.0)   # the longest stage stays in memory
         w.set_protocol(proto)
-        s.calibration.clear_mvc()     # this session's own MVC trials, not an earlier quick calibration
-        s.calibration.reset_peak()
-        self.runner = PacedRunner(s, plan, subject=s.driver.subject)
         if not w.start_recording(subject_id=text, config_extra={"protocol": {"name": proto.source or proto.name}}):
-            self.runner = None
             self.name_warning.setText(w.banner.full_text)
             return False
-        self.protocol = proto
-        self.recording_path = self.live.recorder.path
+        s = runner.session
+        self.runner, self.protocol, self.recording_path = runner, proto, self.live.recorder.path
         st = w.settings
         st.protocol, st.target_pct, st.sound = proto.name, self.target_spin.value(), self.sound_box.isChecked()
-        self.feedback = Biofeedback(s.index_columns, s.montage, proto.prime_mover, target_pct=st.target_pct)
-        self._index_cursor = s.rings.index_cursor()
-        self.quality = ()
-        self._checked_stage = None
-        self.placement_index = 0
+        feedback = Biofeedback(s.index_columns, s.montage, proto.prime_mover, target_pct=st.target_pct)
+        self.screen = RunScreen(runner, feedback, str(self.recording_path))
         self.setFocus()
-        self._show("placement")
+        self.flow.start_placement(proto, s.montage)
         self._show_placement()
         return True
 
     def _pseudonym_edited(self, _text: str) -> None:
         self.flow.pseudonym_edited()
         self.name_warning.setText("")
-
-    def _chosen_protocol(self) -> str | None:
-        """The protocol the picker names: the entry chosen, or the one typed text names (an
-        ambiguous text such as "single" is said, not guessed)."""
-        text = self.protocol_picker.currentText().strip()
-        i = self.protocol_picker.findText(text)
-        if i >= 0:
-            return self.protocol_picker.itemData(i)
-        c = match_protocol(text, self.choices)
-        if c is None:
-            matches = [x.title for x in self.choices if x.title.lower().startswith(text.lower())
-                       or x.name.lower().startswith(text.lower())]
-            self.name_warning.setText(f"“{text}” names {' and '.join(matches) if matches else 'no protocol'}; "
-                                      "type more of it or pick one from the list")
-            return None
-        return c.name
 
     def _show_montage_advice(self) -> None:
         """Whether the connected montage records the protocol's muscles, said before starting."""
@@ -361,64 +326,50 @@ class SessionWizard(QWidget):
 
     def working_side(self) -> Side | None:
         """The leg of the unilateral set running now (None outside a set, or a bilateral one)."""
-        r = self.runner
-        if r is None or self.page != "run":
+        if self.screen is None or self.page != Page.RUN:
             return None
-        stage = r.current_stage
-        if stage is None or stage.kind != "set" or not r.busy(r.session.now_s()):
-            return None
-        return r.current.steps[0].side
+        return self.screen.working_side(self.runner.session.now_s())
 
     def _show_placement(self) -> None:
-        muscles = self._placement_muscles()
-        m = muscles[self.placement_index]
-        spec = MUSCLES[m]
-        self.place_title.setText(f"Electrodes {self.placement_index + 1}/{len(muscles)}: {spec.name} ({m})")
-        self.place_text.setText(f"{spec.placement}\n\nBoth sides; reference electrode on a bony landmark.")
-        self.dashboard.body.set_highlight(m)
-
-    def _placement_muscles(self) -> list[str]:
-        on = set(self.live.session.montage.muscles)
-        return [m for m in self.protocol.muscles if m in on]
+        """The placement guide's muscle, highlighted on the body map; after the last one, the run page."""
+        self.place_title.setText(self.flow.placement_title)
+        self.place_text.setText(self.flow.placement_text)
+        self.dashboard.body.set_highlight(self.flow.muscle)
+        self._show()
+        if self.page == Page.RUN:
+            self.tick()
 
     def next(self) -> None:
         """Space: the next muscle of the guide, else start the next stage, else close."""
         page = self.page
-        if page == "setup":
+        if page == Page.SETUP:
             self.start()
-        elif page == "placement":
-            self.placement_index += 1
-            if self.placement_index < len(self._placement_muscles()):
-                self._show_placement()
-            else:
-                self.dashboard.body.set_highlight(None)
-                self._show("run")
-                self.tick()
-        elif page == "run":
+        elif page == Page.PLACEMENT:
+            self.flow.next_muscle()
+            self._show_placement()
+        elif page == Page.RUN:
             r = self.runner
-            if r.busy(r.session.now_s()):
-                return
-            if r.next_stage is not None:
+            if not r.busy(r.session.now_s()) and r.next_stage is not None:
                 r.start_next()
                 self.tick()
-        elif page == "summary":
+        elif page == Page.SUMMARY:
             self.close_wizard()
 
     def previous(self) -> None:
-        if self.page == "placement" and self.placement_index > 0:
-            self.placement_index -= 1
+        if self.page == Page.PLACEMENT:
+            self.flow.previous_muscle()
             self._show_placement()
 
     def repeat(self) -> None:
         """R: run the last MVC trial again (when it has ended)."""
         r = self.runner
-        if self.page == "run" and r is not None and r.can_repeat and not r.busy(r.session.now_s()):
+        if self.page == Page.RUN and r is not None and r.can_repeat and not r.busy(r.session.now_s()):
             r.repeat_trial()
             self.tick()
 
     def abort(self, confirm: bool = True) -> bool:
         """Esc: stop the session (after a yes); what was recorded so far is kept."""
-        if self.page == "setup" or self.page == "summary":
+        if self.page in (Page.SETUP, Page.SUMMARY):
             self.close_wizard()
             return True
         if confirm and self.runner is not None and self.runner.session.running:
@@ -433,7 +384,7 @@ class SessionWizard(QWidget):
         self._finish_recording()
         self.close_wizard()
         self.dashboard.banner.show_message(f"session aborted; the recording is kept in {self.recording_path}",
-                                        kind="note")
+                                           kind="note")
         return True
 
     def close_wizard(self) -> None:
@@ -441,7 +392,7 @@ class SessionWizard(QWidget):
         self.dashboard.traces.set_per_lane(False)
         self.dashboard.body.set_highlight(None)
         self.dashboard.bars.target = None
-        self.runner = None
+        self.runner = self.screen = None
         self.hide()
         self.dashboard.setFocus()
 
@@ -452,139 +403,32 @@ class SessionWizard(QWidget):
     # -- per frame (20 Hz from the window's timer) -------------------------------------------
     def tick(self) -> None:
         r = self.runner
-        if r is None or self.page != "run":
+        if r is None or self.page != Page.RUN:
             return
-        s = r.session
-        now = s.now_s()
         if r.finished:
             self._summarise()
             return
-        if not s.running:   # device lost or failed: the window has closed the recording
-            self.cue_word.setText("STOPPED")
-            self.cue_word.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
-            self.cue_text.setText(f"{s.status.message or 'the device stopped'}; the recording so far is kept "
-                                  f"in {self.recording_path}")
-            self.counter.setText("")
-            self.remaining.setText("")
-            self.run_hint.setText("Esc: close the session")
-            return
-        cue = r.cue_at(now)
-        step = cue.step
-        stage = r.current_stage
-        # an MVC trial is one muscle at full effort: each lane on its own scale shows its plateau
-        self.dashboard.traces.set_per_lane(stage is not None and stage.kind == "mvc")
-        self.cue_word.setText(PHASE_WORDS.get(cue.phase, cue.phase.upper()))
-        self.cue_word.setStyleSheet(f"color: {PHASE_COLOURS.get(cue.phase, '#888')}")
-        self.cue_text.setText(cue.text)
-        set_step = cue.set_step or (step if step is not None and step.kind == "set" else None)
-        counter = ""
-        if step is not None and step.kind == "rep":
-            counter = f"rep {step.number}/{step.of}"
-            if set_step is not None:
-                counter += f" · set {set_step.number}/{set_step.of}"
-            if step.side is not None:
-                counter += f" · {step.side.value.upper()} leg"
-        elif step is not None and step.kind == "mvc":
-            counter = f"{step.muscle} {step.side.value} · trial {step.number}"
-        self.counter.setText(counter)
-        # whole seconds left, rounded up: "1 s" until the phase ends, never a stale "0 s"
-        self.remaining.setText(f"{math.ceil(cue.remaining_s)} s" if cue.remaining_s > 0 else "")
-        busy = r.busy(now)
-        if busy:
-            keys = "Esc: abort"
-        else:
-            nxt = r.next_stage
-            keys = (f"Space: start {nxt.title}" if nxt else "") + ("   R: repeat the MVC trial" if r.can_repeat else "")
-            keys += "   Esc: abort"
-        self.run_hint.setText(keys)
-        self._detail(r, cue, now, busy)
-        self.pages["run"].setAccessibleDescription(". ".join(
-            x for x in (self.cue_word.text(), cue.text, counter, self.remaining.text()) if x))
-
-    def _detail(self, r: PacedRunner, cue, now: float, busy: bool) -> None:
-        stage = r.current_stage
-        if stage is None:
-            self.detail.setText("")
-            return
-        if stage.kind == "check":
-            if not busy and self._checked_stage is not stage:
-                self._checked_stage = stage
-                self._run_check(r, r.current.steps[0])
-            self.detail.setText(self._quality_html() if self.quality else "checking every channel…")
-        elif stage.kind == "mvc":
-            h = stage.head
-            rows = [f"{h.muscle} {h.side.value} trial {t.number}: <b>{t.best_uv:.0f} µV</b>"
-                    for t in r.snapshot().trials if t.label == h.label]
-            self.detail.setText("captured: " + ", ".join(rows) if rows else "")
-        elif stage.kind == "set":
-            self.detail.setText(self._biofeedback(r, cue, now))
-            return
-        else:
-            self.detail.setText("")
-        self._index_cursor.read()   # outside the sets: rows are not judged
-
-    def _run_check(self, r: PacedRunner, step) -> None:
-        s = r.session
-        try:
-            raw = s.window(step.start, step.end).raw
-        except EmgmapError as e:
-            self.quality = (QualityRow("all", Verdict.FLAT, str(e)),)
-            return
-        q = channel_quality(raw, s.fs, power_line_hz=s.spec.power_line_hz, range_uv=s.spec.range_uv)
-        self.quality = quality_rows(q, s.montage.names)
-
-    def _quality_html(self) -> str:
-        colours = {Verdict.OK: OKABE_ITO["green"], Verdict.NOISY: OKABE_ITO["orange"],
-                   Verdict.FLAT: OKABE_ITO["vermillion"], Verdict.RAILED: OKABE_ITO["vermillion"]}
-        bad = [row for row in self.quality if row.verdict != Verdict.OK]
-        head = "every channel OK" if not bad else f"{len(bad)} channel(s) need attention"
-        cells = "".join(f"<tr><td><b>{q.channel}</b>&nbsp;</td><td style='color:{colours[q.verdict]}'>"
-                        f"<b>{q.verdict.value}</b>&nbsp;</td><td>{q.reason}</td></tr>" for q in self.quality)
-        return f"<b>{head}</b><table align='center' style='font-size:14pt'>{cells}</table>"
-
-    def _biofeedback(self, r: PacedRunner, cue, now: float) -> str:
-        """Target on the working side's prime mover and the dominance warning, judged on
-        every index row since the last frame (:class:`~emgmap.protocols.biofeedback.Biofeedback`)."""
-        s = r.session
-        new = self._index_cursor.read()
-        if not new.n:
-            return self.detail.text()
-        rows, codes = new.values, new.norms
-        set_step = r.current.steps[0]
-        keep = rows[:, 0] >= set_step.start
-        side = set_step.side.value if set_step.side is not None else None
-        fb = self.feedback
-        hits = fb.feed(rows[keep], codes[keep], (side,) if side else ("left", "right"))
+        v = self.screen.update(r.session.now_s())
         w = self.dashboard
-        w.bars.target = fb.target.target_pct / 100.0 if fb.calibrated else None
-        if hits and w.settings.sound:
+        w.traces.set_per_lane(v.per_lane)
+        w.bars.target = v.target
+        if v.beep and w.settings.sound:
             QApplication.beep()
-        parts = []
-        reached = [n for n, up in fb.target.above.items() if up]
-        if reached:
-            parts.append(f"<span style='color:{OKABE_ITO['green']}; font-size:28pt'><b>✓ target "
-                         f"{fb.target.target_pct:.0f} %MVC reached: {', '.join(reached)}</b></span>")
-        now_up = [self._pair_text(k) for k in fb.warnings]
-        if now_up:
-            parts.append(f"<span style='color:{OKABE_ITO['vermillion']}; font-size:28pt'><b>⚠ "
-                         f"{'; '.join(now_up)}</b></span>")
-        if fb.episodes:
-            self.dominance_text = "; ".join(f"{self._pair_text(k)}: {n}× this session"
-                                            for k, n in sorted(fb.episodes.items()))
-            parts.append(self.dominance_text)
-        if not fb.calibrated:
-            parts.append(f"{self.protocol.prime_mover} has no MVC yet: no target or dominance judgement")
-        return "<br>".join(parts)
-
-    def _pair_text(self, key: tuple[str, str]) -> str:
-        pair = MusclePair.parse(key[0])
-        return f"{'+'.join(pair.antagonists).upper()} outruns {'+'.join(pair.agonists).upper()} ({key[1]})"
+        self.cue_word.setText(v.word)
+        self.cue_word.setStyleSheet(f"color: {PHASE_COLOURS.get(v.phase, '#888')}")
+        self.cue_text.setText(v.text)
+        self.counter.setText(v.counter)
+        self.remaining.setText(v.remaining)
+        self.run_hint.setText(v.keys)
+        self.detail.setText(detail_html(v))
+        self.pages["run"].setAccessibleDescription(v.spoken)
 
     def _summarise(self) -> None:
         """The session is complete: stop the recording, analyse the FILE (as `emgmap analyze`)."""
         from ..analysis import analyze_recording
         self._finish_recording()
-        self.runner = None
+        self.runner = self.screen = None
+        self.flow.finished()
         self.dashboard.bars.target = None
         self.dashboard.traces.set_per_lane(False)
         try:
@@ -592,13 +436,13 @@ class SessionWizard(QWidget):
             self.meta = self.analysis.meta
         except EmgmapError as e:
             self.summary_path.setText(f"the recording could not be analysed: {e}")
-            self._show("summary")
+            self._show()
             return
         self.summary.set_view(summary_view(self.analysis))
         self.visit_id, since_last = file_and_compare(self.meta["subject"], self.recording_path, self.protocol.name)
         self.since_last.setText(since_last)
         self.summary_path.setText(f"recording: {self.recording_path}")
-        self._show("summary")
+        self._show()
 
     def save_report(self, path: str | Path | None = None, ask: bool = True) -> Path | None:
         """S: the HTML report of the recording (equal to ``emgmap analyze --report``)."""
@@ -626,7 +470,7 @@ class SessionWizard(QWidget):
         """After the setup page the wizard's keys work wherever the focus happens to be
         (a clicked plot, the marker field): the clinician's hands are on the patient.
         A dialog (the abort question) keeps its own keys."""
-        if (ev.type() == QEvent.Type.KeyPress and self.page != "setup" and not ev.isAutoRepeat()
+        if (ev.type() == QEvent.Type.KeyPress and self.page != Page.SETUP and not ev.isAutoRepeat()
                 and QApplication.activeModalWidget() is None and ev.modifiers() in _PLAIN
                 and isinstance(obj, QWidget) and obj.window() is self.dashboard):
             return self.handle_key(ev.key())
@@ -637,13 +481,13 @@ class SessionWizard(QWidget):
         K = Qt.Key
         if key == K.Key_Escape:
             self.abort()
-        elif key in (K.Key_Space, K.Key_Right) or (key in (K.Key_Return, K.Key_Enter) and self.page != "run"):
+        elif key in (K.Key_Space, K.Key_Right) or (key in (K.Key_Return, K.Key_Enter) and self.page != Page.RUN):
             self.next()
         elif key == K.Key_Left:
             self.previous()
         elif key == K.Key_R:
             self.repeat()
-        elif key == K.Key_S and self.page == "summary":
+        elif key == K.Key_S and self.page == Page.SUMMARY:
             self.save_report()
         else:
             return False

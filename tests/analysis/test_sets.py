@@ -183,7 +183,7 @@ def test_recording_without_calibration_falls_back_to_peak(tmp_path):
 def test_session_command_prints_the_summary_and_writes_file_and_report(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("EMGMAP_PROTOCOLS", str(tmp_path))
     (tmp_path / "quick_clam.toml").write_text(
-        'name = "quick_clam"\nunilateral = true\nprime_mover = "gmed"\nmuscles = ["gmed", "tfl"]\n'
+        'name = "quick_clam"\nunilateral = true\nprime_mover = "gmed"\nmuscles = ["gmed", "gmax", "tfl", "bf"]\n'
         'pairs = ["gmed:tfl"]\nsimulate_as = "clamshell"\n[timing]\nreps = 3\n'
         '[calibration]\nsignal_check_s = 1.0\nrest_s = 3.0\nmvc_trials = 1\nmvc_s = 3.0\nmvc_rest_s = 1.0\n'
         'set_rest_s = 2.0\n[expected."gmed:tfl"]\nrange = [1.9, 4.0]\n')
@@ -192,7 +192,10 @@ def test_session_command_prints_the_summary_and_writes_file_and_report(tmp_path,
     assert main(["session", "--device", "sim", "--protocol", "quick_clam", "--scenario", "tfl_dominant_clam",
                  "--fast", "-o", str(out), "--report", str(report)]) == 0
     text = capsys.readouterr().out
-    assert "set quick_clam left: 3 reps" in text and "gmed:tfl" in text and "[red]" in text
+    # every recorded muscle has its MVC trial, so the summary is in %MVC and judged (a % peak
+    # summary is shown, never zoned: tests/analysis/test_judgement.py)
+    assert "normalisation: mvc" in text and "set quick_clam left: 3 reps" in text and "gmed:tfl" in text
+    assert "[red]" in text
     html = report.read_text()
     assert out.exists() and html.startswith("<!doctype html>")
     assert "<h2>Findings</h2>" in html and "gmed:tfl" in html.split("<h2>Findings</h2>")[1].split("<h2>")[0]

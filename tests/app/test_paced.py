@@ -115,17 +115,17 @@ def test_target_cue_fires_once_per_crossing():
 
 
 def test_dominance_needs_the_antagonist_to_lead_for_hold_s():
-    m = DominanceMonitor(hold_s=1.0, floor_pct=5.0, clear_s=0.5)
+    m = DominanceMonitor(hold_s=1.0, clear_s=0.5)
     t = np.arange(0, 4.01, 0.25)
     # agonist 30, antagonist 35 from t=0.5 on; the agonist leads briefly at 2.0 (noise), then from 2.75 on
     ag = [40.0 if ti == 2.0 or ti >= 2.75 else 30.0 for ti in t]
     an = [35.0 if ti >= 0.5 else 20.0 for ti in t]
-    out = [m.update(ti, a, b) for ti, a, b in zip(t, ag, an)]
+    out = [m.update(ti, a, b, True) for ti, a, b in zip(t, ag, an)]
     up = [ti for ti, w in zip(t, out) if w]
     assert up == [1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0]   # held through the blip, gone 0.5 s after 2.75
-    m2 = DominanceMonitor(hold_s=0.5, floor_pct=5.0)
-    assert not any(m2.update(ti, 1.0, 3.0) for ti in t)  # both at rest: no judgement
-    assert not any(m2.update(ti, float("nan"), 30.0) for ti in t)  # uncalibrated agonist
+    m2 = DominanceMonitor(hold_s=0.5)
+    assert not any(m2.update(ti, 1.0, 3.0, False) for ti in t)  # both below their activity threshold
+    assert not any(m2.update(ti, float("nan"), 30.0, True) for ti in t)  # uncalibrated agonist
 
 
 def test_biofeedback_judges_every_index_row_of_a_session():

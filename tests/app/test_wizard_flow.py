@@ -1,10 +1,12 @@
 """The guided session's flow state, without Qt."""
 import pytest
 
-from emgmap.app.wizard_flow import (Page, Verdict, WizardFlow, identifying, looks_like_name, match_protocol,
-                                    montage_advice, protocol_choices, quality_rows)
+from emgmap.app.wizard_flow import (Page, Verdict, WizardFlow, identifying, match_protocol, montage_advice,
+                                    protocol_choices, protocol_named, quality_rows)
 from emgmap.montage import default_montage
+from emgmap.privacy import looks_like_name
 from emgmap.protocols import load_protocol
+from emgmap.types import ConfigError
 from emgmap.quality import ChannelQuality
 
 
@@ -14,9 +16,9 @@ def test_looks_like_name(text, name):
     assert looks_like_name(text) is name
 
 
-@pytest.mark.parametrize("text, why", [("P017", ""), ("knee-03", ""), ("Anna Berg", "real name"),
-                                       ("Maria Garcia, born 1984-03-02", "real name"),
-                                       ("P017 02.03.1984", "date")])
+@pytest.mark.parametrize("text, why", [("P017", ""), ("knee-03", ""), ("Anna Berg", "person's name"),
+                                       ("Maria Garcia, born 1984-03-02", "person's name"),
+                                       ("P017 02.03.1984", "birth date")])
 def test_identifying(text, why):
     assert (why in identifying(text)) and (bool(identifying(text)) is bool(why))
 
@@ -27,7 +29,7 @@ def test_a_name_needs_a_second_unchanged_start():
     assert f.page == Page.SETUP and f.protocol == "clamshell"
     assert "pseudonym" in f.check_pseudonym("  ")
     warn = f.check_pseudonym("Anna Berg")
-    assert "looks like a real name" in warn and "Start again" in warn
+    assert "looks like a person's name" in warn and "Start again" in warn
     f.pseudonym_edited()   # typed again: the confirmation was for the old text
     assert f.check_pseudonym("Anna Berg")
     assert f.check_pseudonym("Anna Berg") == ""   # the second press, unchanged: on purpose
@@ -62,6 +64,12 @@ def test_protocols_are_listed_by_title_and_typing_an_ambiguous_prefix_picks_none
     assert match_protocol("single-leg sq", choices).name == "single_leg_squat"
     assert match_protocol("clamshell", choices).name == "clamshell"
     assert match_protocol("Step", choices).name == "step_up"
+    clam = match_protocol("clamshell", choices)
+    assert match_protocol(clam.label, choices) is clam   # the list's own entry
+    with pytest.raises(ConfigError, match="Single-leg bridge and Single-leg squat"):
+        protocol_named("single", choices)
+    with pytest.raises(ConfigError, match="no protocol"):
+        protocol_named("zzz", choices)
 
 
 def test_setup_says_when_the_montage_lacks_the_prime_movers():

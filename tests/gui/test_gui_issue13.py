@@ -35,9 +35,9 @@ def test_clamshell_without_mvc_shows_no_zone_word_for_60_s(qtbot, tmp_path):
     w = window(qtbot, "sim:?scenario=healthy&fast=1&seed=3", tmp_path, clock=ManualClock(),
                protocol=load_protocol("clamshell"))
     seen = []
-    w.model.subscribe(lambda m: seen.extend(m.gauges))
+    w.models.gauges.subscribe(lambda m: seen.extend(m.gauges))
     spoken = []
-    w.model.subscribe(lambda m: spoken.extend(x.accessibleDescription() for x in w.gauges.widgets))
+    w.models.gauges.subscribe(lambda m: spoken.extend(x.accessibleDescription() for x in w.gauges.widgets))
     qtbot.waitUntil(lambda: w.session.now_s() >= 60.0, timeout=120000)
     w._update_status()
     assert len(seen) >= 4 and not [g for g in seen if g.judged]
@@ -55,7 +55,7 @@ def test_the_name_guard_needs_a_second_enter(qtbot, tmp_path):
     wz = w.wizard
     qtbot.keyClicks(wz.pseudonym, "Anna Berg")
     qtbot.keyClick(wz.pseudonym, Qt.Key.Key_Return)
-    assert wz.page == "setup" and "looks like a real name" in wz.name_warning.text()
+    assert wz.page == "setup" and "looks like a person's name" in wz.name_warning.text()
     qtbot.keyClick(wz.pseudonym, Qt.Key.Key_Return)   # on purpose
     assert wz.page == "placement"
     wz.abort(confirm=False)
@@ -108,7 +108,7 @@ def test_replay_uses_the_file_and_says_when_it_finished(qtbot, tmp_path):
     w = window(qtbot, None, tmp_path)
     assert w.replay(path, 0.0)   # unpaced: the whole file at once
     assert w.protocol is not None and w.protocol.name == "clamshell"
-    keys = [g.key for g in w.model.gauges]
+    keys = [g.key for g in w.models.gauges.gauges]
     assert "ratio gmed:tfl left" in keys and not [k for k in keys if k.startswith("si ")]
     qtbot.waitUntil(lambda: w.norm_label.text() == "levels: %MVC", timeout=20000)
     qtbot.waitUntil(lambda: bool(w.stopped), timeout=30000)
@@ -141,7 +141,7 @@ def test_b_opens_the_patient_view_fed_from_the_session(qtbot, tmp_path):
     assert [b.muscle for b in w.patient_view.view.bars] == ["gmed", "gmed"]
     assert "gmed left" in w.patient_view.accessibleDescription()
     qtbot.keyClick(w.patient_view, Qt.Key.Key_Up)   # the band moves for the selected muscle
-    assert w.feedback.bands["gmed"][0] == w.settings.target_pct + 5
+    assert w.models.feedback.bands["gmed"][0] == w.settings.target_pct + 5
     qtbot.keyClick(w.patient_view, Qt.Key.Key_Escape)
     assert not w.patient_view.isVisible()
     w.close()

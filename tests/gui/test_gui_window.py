@@ -42,11 +42,11 @@ def test_window_opens_on_the_simulator_and_curves_update(window, qtbot):
     assert len(x) >= 2 and x[-1] <= 0 and len(x) == len(y)
     qtbot.waitUntil(lambda: w.traces.drawn_index > first + 200, timeout=5000)  # new samples drawn
     qtbot.waitUntil(lambda: "connected" in w.device_bar.state_label.text(), timeout=5000)
-    qtbot.waitUntil(lambda: "Hz" in w.device_bar.rate_label.text() and w.latency_ms() is not None, timeout=5000)
-    assert w.latency_ms() < 1000
+    qtbot.waitUntil(lambda: "Hz" in w.device_bar.rate_label.text() and w.latency.median_ms() is not None, timeout=5000)
+    assert w.latency.median_ms() < 1000
     assert w.traces.labels[:2] == ["gmed L", "gmed R"]
     # the activation map and the gauges are fed
-    qtbot.waitUntil(lambda: bool(w.bars.values) and len(w.model.gauges[0].trend_t) > 0, timeout=5000)
+    qtbot.waitUntil(lambda: bool(w.bars.values) and len(w.models.gauges.gauges[0].trend_t) > 0, timeout=5000)
     assert set(w.bars.values) == {(m, s) for m in ("gmed", "gmax", "tfl", "bf") for s in (Side.LEFT, Side.RIGHT)}
 
 
@@ -113,9 +113,9 @@ def test_closing_leaves_no_thread_or_timer(qtbot, tmp_path):
 
 def test_theme_switch_and_window_length(window, qtbot):
     w = window
-    w.theme_picker.setCurrentIndex(w.theme_picker.findData("light"))
+    w.controls.theme_picker.setCurrentIndex(w.controls.theme_picker.findData("light"))
     assert w.theme.name == "light" and w.traces.theme.name == "light" and w.body.theme.name == "light"
-    w.window_spin.setValue(4)
+    w.controls.window_spin.setValue(4)
     assert w.traces.window_s == 4 and w.traces.trace.window_s == 4
     qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=5000)
     x, _ = w.traces.curves[0].getData()
@@ -137,7 +137,7 @@ def test_montage_editor_saves_and_the_montage_is_remembered(window, qtbot, confi
     settings_mod.remember_montage("sim", m)
     assert w.connect_device("sim")
     assert w.session.montage == m
-    assert [g.key for g in w.model.gauges if g.kind == "ratio"] == ["ratio gmed:tfl left", "ratio gmed:tfl right"]
+    assert [g.key for g in w.models.gauges.gauges if g.kind == "ratio"] == ["ratio gmed:tfl left", "ratio gmed:tfl right"]
 
 
 def test_gui_command_smoke_quits_after_two_seconds(tmp_path):
@@ -164,15 +164,15 @@ def test_protocol_sets_the_pairs_and_expected_ranges(qtbot):
     p = load_protocol("clamshell")
     w = MainWindow("sim", settings=GuiSettings(), protocol=p)
     qtbot.addWidget(w)
-    ratios = {g.key: g for g in w.model.gauges if g.kind == "ratio"}
+    ratios = {g.key: g for g in w.models.gauges.gauges if g.kind == "ratio"}
     assert ratios["ratio gmed:tfl left"].expected == p.expected_range("gmed:tfl")
-    assert w.model.zones == p.zones
+    assert w.models.gauges.zones == p.zones
     # clamshell is unilateral: no live L/R gauges (one leg works at a time)
-    assert not [g for g in w.model.gauges if g.kind == "symmetry"]
+    assert not [g for g in w.models.gauges.gauges if g.kind == "symmetry"]
     w.close()
     w = MainWindow("sim", settings=GuiSettings(), protocol=load_protocol("bridge"))
     qtbot.addWidget(w)
-    assert {g.key for g in w.model.gauges if g.kind == "symmetry"} >= {"si gmax", "si bf"}
+    assert {g.key for g in w.models.gauges.gauges if g.kind == "symmetry"} >= {"si gmax", "si bf"}
     w.close()
 
 
@@ -225,7 +225,7 @@ def test_quick_calibration_turns_levels_into_percent_mvc(window, qtbot):
     w.calibrate("mvc")
     assert w.banner.full_text.startswith("MVC trial added for 8 channels") and "gmed L" in w.banner.full_text
     qtbot.waitUntil(lambda: w.norm_label.text() == "levels: %MVC", timeout=5000)
-    assert all("%MVC" in g.detail for g in w.model.gauges)
+    assert all("%MVC" in g.detail for g in w.models.gauges.gauges)
     w.calibrate("clear")
     qtbot.waitUntil(lambda: "%MVC" not in w.norm_label.text(), timeout=5000)
 
@@ -244,7 +244,7 @@ def test_markers_appear_as_lines_on_the_traces(window, qtbot):
 def test_symmetry_zones_come_from_the_settings_without_a_protocol(qtbot):
     w = MainWindow("sim", settings=GuiSettings(symmetry_green=15.0, symmetry_amber=30.0))
     qtbot.addWidget(w)
-    assert w.model.zones.symmetry(14.0) == "green" and w.model.zones.symmetry(31.0) == "red"
+    assert w.models.gauges.zones.symmetry(14.0) == "green" and w.models.gauges.zones.symmetry(31.0) == "red"
     w.close()
     assert GuiSettings(symmetry_green=40.0, symmetry_amber=20.0).symmetry_green == 10.0  # inconsistent: defaults
 
@@ -257,7 +257,7 @@ def test_mixed_calibration_says_so(window, qtbot):
     # the others have only rested (the demo starts with 5 s of rest): no usable peak yet, so µV
     assert w.bars.header.startswith("per channel: %MVC, µV")
     def g():   # the gauges are immutable views: read the newest each time
-        return {x.key: x for x in w.model.gauges}
+        return {x.key: x for x in w.models.gauges.gauges}
     qtbot.waitUntil(lambda: "%MVC" in g()["si gmed"].detail and "µV" in g()["si tfl"].detail, timeout=5000)
 
 
