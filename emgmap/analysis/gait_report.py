@@ -56,7 +56,8 @@ def ensemble_svg(g: GaitAnalysis, muscle: str, width_in: float = 4.6, height_in:
     ax.set_xlabel("% gait cycle (0 = initial contact; dashed: toe-off)", fontsize=8)
     ax.set_ylabel(g.unit, fontsize=9)
     ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    # above the plot, beside the title: inside it would cover a burst (a swing muscle peaks at the right)
+    ax.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, borderaxespad=0.1)
     return svg_element(fig, f"{muscle}: left and right ensembles over the gait cycle")
 
 
@@ -83,7 +84,8 @@ def render_gait_section(g: GaitAnalysis) -> str:
     out.append("<h3>Findings</h3>")
     out.append('<ul class="findings">' + "".join(f"<li>{html.escape(f)}</li>" for f in found) + "</ul>"
                if found else "<p>No left/right difference in stance activation above 10 % and no onset delay "
-                             "above 20 ms.</p>")
+                             "above 20 ms.</p>" if g.symmetry else
+               f"<p>One leg recorded ({', '.join(s.value for s in g.sides)}): no left/right comparison.</p>")
     # strides and cadence
     out.append("<table><tr><th>side</th><th>strides</th><th>cadence (steps/min)</th><th>stride time (s)</th>"
                "<th>stride CV (%)</th><th>stance (% cycle)</th><th>left out</th></tr>")

@@ -58,18 +58,21 @@ def run(args) -> int:
     analysis = analyze_recording(args.file, normalize=args.normalize, gait=True if args.gait else None,
                                  gait_source=args.gait_source)
     gait = analysis.gait
+    from ..analysis.sets import IMPLICIT_EXERCISE
+    # the rep analysis is shown for exercise sets; a walk or run recorded without sets is its gait analysis
+    exercises = {s.exercise for s in analysis.sets} - set(GAIT_EXERCISES) - ({IMPLICIT_EXERCISE} if gait else set())
     if args.json:
         print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
-        if gait is None or any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+        if gait is None or exercises:
             print_summary(analysis)   # a walk/run bout has no reps: the gait section below is its analysis
         if gait is not None:
             from ..analysis.gait import summary_lines
             print("\n".join(summary_lines(gait)))
     if args.report:
         from ..analysis.report import render_html
-        if gait is not None and not any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+        if gait is not None and not exercises:
             from ..analysis.gait_report import render_gait_html
             page = render_gait_html(gait, "emgmap gait report", analysis.meta)
         else:

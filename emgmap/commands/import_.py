@@ -57,6 +57,8 @@ def run(args) -> int:
                             board=args.board, subject_id=args.subject, power_line_hz=args.mains, progress=progress)
     if r.renamed:
         log.warning("%s exists; wrote %s instead", args.output, r.path)
+    if r.left_out:
+        log.warning("%s", r.left_out)
     if r.nonfinite:
         log.warning("%d EMG values in %s are not finite numbers (NaN, inf, or beyond ±3.4e38) and are stored as "
                     "NaN/inf; analyses skip them, check the source file", r.nonfinite, args.file)
