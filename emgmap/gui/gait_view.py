@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QPainter, QPen
-from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..app.gait_live import GaitLiveModel, GaitScreen, GaitStatus, MuscleScreen
 from ..protocols import Protocol, Zones
@@ -176,10 +176,15 @@ class GaitView(QWidget):
         self.message.setFont(font(MEDIUM_PT))
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
-        self.body = QWidget()              # the panels; hidden when nothing can come (no gait channel)
-        self.grid = QGridLayout(self.body)
+        panels = QWidget()
+        self.grid = QGridLayout(panels)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(4)
+        # the panels scroll when the window is short (the session wizard above them at 768 px)
+        self.body = QScrollArea()          # hidden when nothing can come (no gait channel)
+        self.body.setWidgetResizable(True)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setWidget(panels)
         lay.addWidget(self.body, 1)
         lay.addStretch(0)                  # takes the room only while the panels are hidden
         self.panels: dict[str, MusclePanel] = {}
