@@ -47,6 +47,8 @@ _KIND_WORDS = {EventSource.FOOTSWITCH: re.compile(r"foot.?switch|fsw|fsr|switch|
                EventSource.ACCEL: re.compile(r"acc|imu", re.I),
                EventSource.KNEE: re.compile(r"knee|^fx$|flex|gonio", re.I)}
 _PREFERENCE = (EventSource.FOOTSWITCH, EventSource.ACCEL, EventSource.KNEE)
+_KIND_NAMES = {EventSource.FOOTSWITCH: "a foot switch", EventSource.ACCEL: "an accelerometer",
+               EventSource.KNEE: "a knee angle"}
 
 
 # --- sources -------------------------------------------------------------------------------------------
@@ -104,7 +106,17 @@ def choose_source(requested: str, aux_names: list[str], aux_units: list[str], mo
                 cols = {s: tuple(v) for s, v in sorted(found[kind].items(), key=lambda kv: kv[0].value)}
                 return SourcePlan(kind, cols, {s: ",".join(aux_names[j] for j in v) for s, v in cols.items()},
                                   requested)
-        return _emg_plan(montage, requested)
+        sideless = [(n, kind) for n, u in zip(aux_names, aux_units) if (kind := _kind_of(n, u)) is not None]
+        try:
+            return _emg_plan(montage, requested)
+        except ConfigError:
+            if not sideless:
+                raise
+            n, kind = sideless[0]
+            raise ConfigError(f"aux column {n!r} looks like {_KIND_NAMES[kind]}, but neither its name nor the "
+                              "EMG montage says which leg it is on; give the EMG channels their muscles and side "
+                              "(`emgmap montage assign FILE --channel 'NAME=muscle:side'`), or name the feet's "
+                              f"columns: --gait-source {kind.value}:LEFT,RIGHT") from None
     try:
         kind = EventSource(kind_text)
     except ValueError:
@@ -423,8 +435,8 @@ class GaitAnalysis:
             d = y["onset_delay_ms"]
             if np.isfinite(d) and abs(d) > delay_ms:
                 late = "right" if d > 0 else "left"
-                out.append(f"{y['muscle']}: the {late} side's burst starts {abs(d):.0f} ms later after initial "
-                           "contact")
+                out.append(f"{y['muscle']}: the {late} side's burst starts {abs(d):.0f} ms later relative to "
+                           "initial contact")
         return out
 
 
@@ -746,14 +758,15 @@ class GaitTracker:
                 if c > horizon or (last is not None and c <= last + 0.2):
                     continue
                 if last is not None and last >= self._t[0] and STRIDE_LIMITS_S[0] <= c - last <= STRIDE_LIMITS_S[1]:
-                    if env is None:
+                    if env is None:   # the ensemble's 6 Hz envelope; stance means on the 15 Hz one, as offline
                         env = linear_envelope(self._x, self.fs, rest_uv=self.rest_uv) * self.scale
+                        phase = linear_envelope(self._x, self.fs, PHASE_LP_HZ, rest_uv=self.rest_uv) * self.scale
                     cols = self._cols[side]
                     cycle = time_normalise(env[:, cols], self._t, last, c)
                     to = f.toe_offs_s[(f.toe_offs_s > last) & (f.toe_offs_s < c)]
                     end = to[0] if to.size else last + STANCE_PCT[self.mode] / 100 * (c - last)
                     a, b = np.searchsorted(self._t, [last, end])
-                    self._runs[side].add(cycle, env[a:max(b, a + 1)][:, cols].mean(axis=0), c - last)
+                    self._runs[side].add(cycle, phase[a:max(b, a + 1)][:, cols].mean(axis=0), c - last)
                     if to.size:
                         new.append(Event.gait(side, GaitPhase.TOE_OFF, float(to[0]), self.plan.names.get(side, "")))
                 self._last[side] = c

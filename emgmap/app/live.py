@@ -36,6 +36,7 @@ from ..protocols import Protocol
 from ..sinks.recorder import Recorder, RecorderState, RecorderStatus
 from ..session import Session, State, Status
 from ..types import DeviceError, EmgmapError, MontageError
+from .gait_live import GaitFeed, GaitStatus
 
 CALIBRATE_S = 5.0   # quick calibration from the dashboard: the last 5 s (reference §3: MVC trials of ~5 s)
 
@@ -76,6 +77,7 @@ class LiveState:
     publishing: str = ""
     indices: LiveIndices | None = None
     calibration: CalibrationSnapshot | None = None   # what ``indices`` were normalised with
+    gait: GaitStatus | None = None                   # the stride view's data while walking/running (track_gait)
     messages: tuple[Message, ...] = ()
 
     @property
@@ -103,6 +105,7 @@ class LiveSession:
         self.recorder: Recorder | None = None
         self.publisher = None           # an LslPublisher while publishing
         self.montage_origin: MontageOrigin | None = None
+        self.gait: GaitFeed | None = None   # stride-by-stride gait analysis (track_gait)
         self._messages: list[Message] = []
         self._lost_handled = False
         self._reconnect_shown = False
@@ -167,6 +170,7 @@ class LiveSession:
 
     def disconnect(self) -> None:
         """Stop recording and publishing, then the device (what was recorded is kept)."""
+        self.track_gait(None)
         if self.recorder is not None:
             self.stop_recording()
         self.publish(False)
@@ -226,6 +230,17 @@ class LiveSession:
         return name
 
     # -- the session's content -------------------------------------------------------------------
+    def track_gait(self, mode: str | None) -> GaitFeed | None:
+        """Analyse walking or running (``mode`` walk/run) stride by stride from now on: the
+        gait events go into the session (and its recording), :meth:`poll` carries the
+        ensembles (app/gait_live.py). None: stop."""
+        if self.gait is not None:
+            self.gait.close()
+            self.gait = None
+        if mode is not None:
+            self.gait = GaitFeed(self._require(), mode).attach()
+        return self.gait
+
     def mark(self, text: str) -> Event:
         """A marker at the newest sample."""
         return self._require().mark(text)
@@ -287,6 +302,7 @@ class LiveSession:
                          ended=ended and not s.driver.remember,
                          recording=rec, publishing=self.publisher.name if self.publisher else "",
                          indices=s.latest_indices(), calibration=s.calibration.snapshot(),
+                         gait=self.gait.status() if self.gait is not None else None,
                          messages=self._take_messages())
 
     def _follow_recording(self) -> None:

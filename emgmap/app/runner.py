@@ -13,12 +13,12 @@ import threading
 
 import numpy as np
 
-from ..analysis.gait import GaitTracker
 from ..events import Event, EventKind
 from ..analysis import ONSET_LEAD_S, Analysis, SetResult, analyze, exercise_symmetry, from_session
 from ..protocols.plan import Plan
 from ..session import Session
-from ..types import ConfigError, SampleBlock
+from ..types import SampleBlock
+from .gait_live import GaitFeed
 
 
 def write_order(e: Event) -> tuple[float, bool]:
@@ -38,11 +38,10 @@ class PlanRunner:
         self.unit = "µV"
         self._lock = threading.Lock()
         self.done = threading.Event()
-        # walking/running with foot switches, accelerometers or knee angles: gait events live
-        self.gait: GaitTracker | None = None
-        self._gait_sets = [s for s in plan.of_kind("set")] if plan.protocol.gait is not None and \
-            session.spec.aux else []
-        self._gait_cursor = session.rings.cursor() if self._gait_sets else None
+        # walking/running with foot switches, accelerometers or knee angles: gait events live, stride by stride
+        gait = plan.protocol.gait
+        self.gait: GaitFeed | None = GaitFeed(session, gait.mode, spans=[(b.start, b.end) for b in plan.of_kind("set")]) \
+            if gait is not None and session.spec.aux else None
         session.add_listener(self._on_block)
 
     @property
@@ -51,8 +50,8 @@ class PlanRunner:
 
     def _on_block(self, block: SampleBlock) -> None:
         now = self.session.now_s()
-        if self._gait_cursor is not None:
-            self._track_gait()
+        if self.gait is not None:
+            self.gait.step()
         while self._pending and self._pending[0].end_s <= now:
             self._write(self._pending.pop(0))
         if now >= self.plan.duration:
@@ -79,28 +78,6 @@ class PlanRunner:
             self.sets += result.sets
             self.normalization, self.unit = result.normalization, result.unit
             self.notes = list(dict.fromkeys(self.notes + result.notes))
-
-    def _track_gait(self) -> None:
-        """Feed the samples of a walk/run bout to the stride tracker (built at the bout's
-        start with the calibration captured so far) and record its gait events."""
-        frame, _ = self._gait_cursor.read()
-        if frame.n == 0:
-            return
-        inside = np.zeros(frame.n, dtype=bool)
-        for s in self._gait_sets:
-            inside |= (frame.t >= s.start) & (frame.t < s.end)
-        if not inside.any():
-            return
-        if self.gait is None:
-            s, cal = self.session, self.session.calibration.snapshot()
-            try:
-                self.gait = GaitTracker(s.fs, s.montage, [a[0] for a in s.spec.aux], [a[1] for a in s.spec.aux],
-                                        mvc_uv=cal.mvc_uv, rest_uv=cal.rest_mean_uv, mode=self.plan.protocol.gait.mode)
-            except ConfigError:        # no usable gait channel: the offline analysis falls back to the EMG
-                self._gait_cursor = None
-                return
-        for ev in self.gait.feed(frame.t[inside], frame.filtered[inside], frame.aux[inside]):
-            self.session.add_event(ev)
 
     def summary(self, name: str = "") -> Analysis:
         """The live analysis so far, in the shape ``emgmap analyze`` gives."""

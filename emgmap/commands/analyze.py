@@ -19,7 +19,8 @@ def register(sub) -> None:
                    help="an emgmap recording (.h5); several recordings or folders make a study table (--table)")
     p.add_argument("--json", action="store_true", help="print the analysis as JSON (DESIGN §3) instead of text")
     p.add_argument("--report", metavar="FILE.html", help="write the printable HTML report (never over an "
-                   "existing file unless --force, never over the recording)")
+                   "existing file unless --force, never over the recording); FILE.pdf: the gait report of a "
+                   "walk/run as A4 pages")
     p.add_argument("--force", action="store_true", help="replace an existing report")
     p.add_argument("--normalize", choices=NORMALIZE, default="auto",
                    help="auto (default): %%MVC when every channel has an MVC (stored, or recomputed from the "
@@ -58,18 +59,35 @@ def run(args) -> int:
     analysis = analyze_recording(args.file, normalize=args.normalize, gait=True if args.gait else None,
                                  gait_source=args.gait_source)
     gait = analysis.gait
+    from ..analysis.sets import IMPLICIT_EXERCISE
+    # the rep analysis is shown for exercise sets; a walk or run recorded without sets is its gait analysis
+    exercises = {s.exercise for s in analysis.sets} - set(GAIT_EXERCISES) - ({IMPLICIT_EXERCISE} if gait else set())
     if args.json:
         print(json.dumps(_clean(analysis.to_json()), indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {analysis.fs:g} Hz, {len(analysis.montage)} channels")
-        if gait is None or any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+        if gait is None or exercises:
             print_summary(analysis)   # a walk/run bout has no reps: the gait section below is its analysis
         if gait is not None:
             from ..analysis.gait import summary_lines
             print("\n".join(summary_lines(gait)))
     if args.report:
         from ..analysis.report import render_html
-        if gait is not None and not any(s.exercise not in GAIT_EXERCISES for s in analysis.sets):
+        from pathlib import Path
+
+        from ..types import ConfigError
+        pdf = Path(args.report).suffix.lower() == ".pdf"
+        if pdf and (gait is None or exercises):
+            raise ConfigError(f"--report {args.report}: a PDF report is written for walking/running recordings "
+                              "only; write this session's report as .html")
+        if pdf:   # the gait report as A4 pages (matplotlib, vector)
+            from ..analysis.gait_report import render_gait_pdf
+            from ..outputs import atomic_output
+            with atomic_output(args.report, force=args.force) as tmp:
+                render_gait_pdf(gait, tmp, "emgmap gait report", analysis.meta)
+            print(f"report: {args.report}", file=sys.stderr if args.json else sys.stdout)
+            return 0
+        if gait is not None and not exercises:
             from ..analysis.gait_report import render_gait_html
             page = render_gait_html(gait, "emgmap gait report", analysis.meta)
         else:

@@ -48,7 +48,11 @@ def run(device: str | None, *, protocol: str | None = None, quit_after: float | 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("emgmap")
     settings = GuiSettings.load()
-    window = MainWindow(device or settings.device, settings=settings, protocol=proto)
+    device = device or settings.device
+    if proto is not None and proto.gait is not None:   # walking/running: a simulator with foot switches
+        from ..app.guided import guided_device
+        device = guided_device(device, proto, None, False)
+    window = MainWindow(device, settings=settings, protocol=proto)
     window.show()
     if recording is not None:
         window.open_recording(recording)

@@ -28,6 +28,7 @@ from .banner import Banner
 from .bodymap import ActivationBars, BodyMap
 from .controls import TRACE_WINDOW_MAX_S, ControlRow
 from .devicebar import DeviceBar, MontageEditor, error_text
+from .gait_view import GaitView
 from .off_thread import off_thread
 from .gauges import GaugePanel
 from .patient_view import PatientView
@@ -97,7 +98,9 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.traces)
         split.addWidget(right)
-        split.setSizes([1000, 900])
+        self.gait_view = GaitView(self.theme)   # walking/running: the stride view instead of the map and gauges
+        split.addWidget(self.gait_view)
+        split.setSizes([1000, 900, 0])
         self.splitters = (top, right, split)
         self.record_bar = RecordBar()
         self.record_bar.record_requested.connect(self.start_recording)
@@ -222,6 +225,10 @@ class MainWindow(QMainWindow):
         self.gauges.set_model(self.models.gauges)
         self.body.set_montage(montage)
         self.bars.set_montage(montage)
+        gait = self.gait_view.setup(self.live, self.protocol)
+        self.splitters[1].setVisible(not gait)
+        if gait:
+            self.splitters[2].setSizes([450, 0, 900])   # the traces a third, the stride view two
         self.latency.clear()
         self._show_stale("")
 
@@ -298,6 +305,8 @@ class MainWindow(QMainWindow):
                 side = self.working_side(live.t)
                 m.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
                 self.patient_view.set_view(m.feedback.update(live, state.calibration))
+        if numbers and self.gait_view.isVisible():
+            self.gait_view.update_state(state.gait)
         if numbers or ended:
             latency = self.latency.median_ms() if s.driver.paced and not ended else None   # unpaced: none to show
             self.device_bar.show_status(state.status, latency, s.fs,
@@ -320,7 +329,7 @@ class MainWindow(QMainWindow):
         if text == self.stopped:
             return
         self.stopped = text
-        for view in (self.traces, self.body, self.bars, self.gauges):
+        for view in (self.traces, self.body, self.bars, self.gauges, self.gait_view):
             view.set_stale(text)
 
     def working_side(self, t: float) -> Side | None:
@@ -574,6 +583,7 @@ class MainWindow(QMainWindow):
         self.body.set_theme(self.theme)
         self.bars.set_theme(self.theme)
         self.gauges.set_theme(self.theme)
+        self.gait_view.set_theme(self.theme)
 
     def closeEvent(self, ev) -> None:
         self._closing = True

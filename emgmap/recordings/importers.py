@@ -35,6 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import muscle_names, tomlio
+from ..counter import BRAINFLOW_BOARDS
 from ..events import Event
 from ..montage import MUSCLES, Channel, Montage
 from ..outputs import check_space
@@ -102,7 +103,7 @@ def _gui_source(path: Path, head: list[str]) -> Source:
 def _brainflow_source(path: Path, head: list[str], board: str | None) -> Source:
     b = brainflow_csv.sniff(path, head, board)
     names = b.names()
-    board_kind = brainflow_csv.OPENBCI_IDS.get(b.board_id)
+    board_kind = BRAINFLOW_BOARDS.get(b.board_id)
     return Source("brainflow", b.table, names, [_guess_unit(n) for n in names], b.fs, b.exg_fields,
                   f"BrainFlow {b.board_name} (BrainFlow CSV file)",
                   {"format": "BrainFlow CSV", "board_id": b.board_id, "board": b.board_name,
@@ -113,6 +114,7 @@ def _brainflow_source(path: Path, head: list[str], board: str | None) -> Source:
 
 _UCI = re.compile(r"Channel\s+\d+:\s*'([^']+)'.*?units:\s*([^\s,]+)", re.I)
 _FS = re.compile(r"\b(?:sampling rate|sample rate|fs)\s*(?:\(hz\))?\s*:?=?\s*([0-9.]+)", re.I)
+_PER_SECOND = re.compile(r"([0-9.]+)\s+samples\s+per\s+second", re.I)   # UCI: "... from 50 to 1000 samples per second"
 _RES = re.compile(r"resolution\s*:?=?\s*(\d+)", re.I)
 _LABELS = re.compile(r"labels\s*:?=?\s*(.+)", re.I)
 
@@ -132,7 +134,7 @@ def _delimited_source(path: Path, head: list[str]) -> Source:
         if m := _UCI.search(ln):
             names.append(m.group(1).strip())
             units.append(m.group(2).strip().rstrip(".,"))
-        if m := _FS.search(ln):
+        if m := _FS.search(ln) or _PER_SECOND.search(ln):
             hints["fs"] = float(m.group(1))
         if m := _RES.search(ln):
             hints["resolution"] = int(m.group(1))
@@ -254,6 +256,7 @@ class ImportResult:
     railed: dict[str, float] = field(default_factory=dict)   # channel -> share of samples at full scale
     notes: list[str] = field(default_factory=list)
     nonfinite: int = 0      # EMG values stored as NaN/inf (NaN, inf or beyond float32 in the source)
+    left_out: str = ""      # rows of the source not imported, and why (a ragged tail), in a sentence
 
 
 @dataclass
@@ -296,6 +299,14 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
         result_notes.append(f"the last line of {src.name} is cut short (the writing program stopped mid-line): "
                             "left out")
     n_rows = parsed.rows
+    left_out = ""
+    if source.table.ragged_rows:   # e.g. the UCI gait files: FX runs on 18 rows after the EMG
+        ended = [source.names[j] for j in source.table.ragged_fields]
+        going = [source.names[j] for j in sorted(emg + aux) if j not in source.table.ragged_fields]
+        left_out = (f"left out the last {source.table.ragged_rows} rows of {src.name}: {', '.join(ended)} "
+                    f"{'ends' if len(ended) == 1 else 'end'} after row {n_rows}"
+                    + (f", only {', '.join(going)} {'goes' if len(going) == 1 else 'go'} on" if going else ""))
+        source.settings.update(ragged_rows_left_out=source.table.ragged_rows)
     if n_rows == 0:
         raise RecordingError(f"{src} holds no rows of samples; nothing to import")
     host_s, host_unit = None, ""
@@ -371,7 +382,8 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
     unassigned = [c.name for c in mont.channels if not c.assigned]
     return ImportResult(writer.path, source.kind, int(idx.size), float(fs), names, [a[0] for a in aux_meta],
                         int(gap_at.size), writer.renamed, int(idx[-1] - idx[0] + 1 - idx.size),
-                        float((idx[-1] - idx[0] + 1) / fs), unassigned, railed, result_notes, parsed.nonfinite)
+                        float((idx[-1] - idx[0] + 1) / fs), unassigned, railed, result_notes, parsed.nonfinite,
+                        left_out)
 
 
 def nonfinite_values(data: np.ndarray) -> int:

@@ -4,20 +4,23 @@ The fast path hands the whole body to ``pandas.read_csv`` in chunks; only when
 that fails (a cut row, a word where a number belongs) is the body scanned line
 by line to name the first bad line in one sentence. A short *last* row (the
 writing program was stopped mid-line) is left out and reported, not an error:
-everything before it is intact.
+everything before it is intact. So is a *ragged tail*: rows at the end in which
+some columns have already ended while others go on (the UCI lower-limb gait
+files carry their knee angle 18 rows past the EMG); those rows are left out and
+counted, with the columns that had ended, for the importer to say so.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..progress import Progress
 from .format import RecordingError
 
 CHUNK_ROWS = 131_072
-Progress = Callable[[int, int], None]   # (bytes read so far, file size)
 
 
 @dataclass
@@ -30,6 +33,8 @@ class TextTable:
     text_fields: frozenset[int] = frozenset()   # fields that are words (a formatted clock), never parsed
     header: list[str] = field(default_factory=list)
     cut_last_row: bool = False      # set by read_chunks: the last row was short and was left out
+    ragged_rows: int = 0            # set by read_chunks: rows (> 1) at the end with some columns empty, left out
+    ragged_fields: tuple[int, ...] = ()   # ... the fields empty in every one of them
 
     @property
     def numeric_fields(self) -> list[int]:
@@ -81,7 +86,7 @@ def read_chunks(table: TextTable, usecols: Sequence[int], *, progress: Progress 
 
     path, size = table.path, table.path.stat().st_size
     usecols = sorted(usecols)      # pandas returns them in file order
-    held: np.ndarray | None = None     # a block whose last row is short: fine only if nothing follows
+    held: np.ndarray | None = None     # blocks whose last rows all miss a value: fine only if nothing else follows
     scanned = False                    # the body was checked line by line: NaN left are the file's own
     with open(path, "rb") as fh:
         try:
@@ -92,17 +97,20 @@ def read_chunks(table: TextTable, usecols: Sequence[int], *, progress: Progress 
                 skipinitialspace=True, skip_blank_lines=True, comment=None, index_col=False)
             for frame in reader:
                 block = frame.to_numpy(dtype=np.float64)    # columns come in file order: sorted usecols
-                if held is not None:          # the short-looking row was not the last one
-                    _bad_line(table)          # raises for a short row; a literal "nan" passes
-                    scanned = True
+                bad = np.isnan(block).any(axis=1)
+                if held is not None:
+                    if bad.all():             # the tail goes on into this block
+                        held = np.concatenate([held, block])
+                        continue
+                    _bad_line(table)          # the short-looking rows were not the last: a short row raises,
+                    scanned = True            # a literal "nan" passes
                     yield held
                     held = None
-                bad = np.isnan(block).any(axis=1)
-                if bad.any():
-                    if not scanned and np.flatnonzero(bad)[0] != block.shape[0] - 1:
+                if bad.any() and not scanned:
+                    if bad[:_tail_start(bad)].any():
                         _bad_line(table)      # a short row raises; literal "nan" values pass (stored as NaN)
                         scanned = True
-                    elif not scanned:
+                    else:
                         held = block
                         continue
                 if progress is not None:
@@ -113,11 +121,23 @@ def read_chunks(table: TextTable, usecols: Sequence[int], *, progress: Progress 
             raise RecordingError(f"{table.path} could not be parsed as rows of {table.n_fields} numbers; "
                                  "check that it is a data file") from None
     if held is not None:
-        table.cut_last_row = True
-        if held.shape[0] > 1:
-            yield held[:-1]
+        k = _tail_start(np.isnan(held).any(axis=1))
+        tail = held[k:]
+        if tail.shape[0] == 1:
+            table.cut_last_row = True
+        else:
+            table.ragged_rows = tail.shape[0]
+            table.ragged_fields = tuple(j for j, empty in zip(usecols, np.isnan(tail).all(axis=0)) if empty)
+        if k:
+            yield held[:k]
     if progress is not None:
         progress(size, size)
+
+
+def _tail_start(bad: np.ndarray) -> int:
+    """Where the run of True at the end of ``bad`` starts (``len(bad)`` when it ends False)."""
+    good = np.flatnonzero(~bad)
+    return int(good[-1]) + 1 if good.size else 0
 
 
 def _bad_line(table: TextTable) -> None:

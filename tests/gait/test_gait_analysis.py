@@ -199,28 +199,62 @@ def test_burst_bounds_wrap_around_initial_contact():
 
 
 # --- real data -------------------------------------------------------------------------------------
+UCI_CHANNELS = ["RF=rf:right", "BF=bf:right", "VM=vm:right", "ST=st:right"]   # the UCI files record one leg
+
+
 def uci_gait(shared_data, tmp_path):
-    """5Nmar.txt imported as tests/recordings/test_import.py imports the UCI files. The file
-    continues its FX column for 18 rows after the EMG ends (6563 EMG rows; the importer
-    refuses ragged rows), so the copy in tmp_path stops at the last full row."""
+    """5Nmar.txt imported as it is (fs from its header: "... to 1000 samples per second"). Its
+    FX column goes on for 18 rows after the 6563 EMG rows: those are left out, said in a
+    warning. Returns the recording and the file's numbers read with numpy alone."""
     src = shared_data / "uci_lower_limb" / "5Nmar.txt"
-    lines = src.read_text().splitlines()
-    full = [ln for ln in lines[7:] if len(ln.split("\t")) == 5 and ln.split("\t")[0].strip()]
-    assert len(full) == 6563
-    cut = tmp_path / "5Nmar.txt"
-    cut.write_text("\n".join(lines[:7] + full) + "\n")
-    r = import_file(cut, tmp_path / "mar.h5", fs=1000,
-                    channels=["RF=rf:right", "BF=bf:right", "VM=vm:right", "ST=st:right"])
-    return r.path, np.loadtxt(cut, skiprows=7)
+    r = import_file(src, tmp_path / "mar.h5", channels=UCI_CHANNELS)
+    raw = np.genfromtxt(src, skip_header=7, delimiter="\t")
+    return r, raw[~np.isnan(raw[:, :4]).any(axis=1)]
+
+
+def test_real_gait_file_imports_with_its_ragged_tail_left_out(shared_data, tmp_path, cli):
+    """`emgmap import 5Nmar.txt` refused the file (line 6571 has 1 column); now it keeps the 6563
+    rows that have EMG, says on stderr what it left out, keeps FX as an aux channel, and
+    `emgmap analyze --gait` takes its events from it."""
+    src = shared_data / "uci_lower_limb" / "5Nmar.txt"
+    out = tmp_path / "mar.h5"
+    res = cli("import", src, "-o", out, *[a for c in UCI_CHANNELS for a in ("--channel", c)])
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.strip().splitlines() == ["emgmap: warning: left out the last 18 rows of 5Nmar.txt: RF, BF, VM, ST "
+                                            "end after row 6563, only FX goes on"]
+    assert "imported 6563 samples (6.563 s at 1000 Hz)" in res.stdout and "aux: FX" in res.stdout
+    with open_recording(out) as rec:
+        assert rec.aux_names == ["FX"] and rec.aux_units == ["deg"] and rec.n_samples == 6563
+        assert rec.aux()[-1, 0] == 38.6 and rec.data()[-1, 3] == pytest.approx(-18.1)   # the last full row, µV
+    res = cli("analyze", out, "--gait", "--json")
+    assert res.returncode == 0, res.stderr
+    gait = json.loads(res.stdout)["gait"]
+    assert gait["source"] == "knee" and gait["source_label"] == "knee (right: FX)" and gait["sides"]["right"]["strides"] == 4
+    res = cli("analyze", out, "--gait", "--report", tmp_path / "mar.html")   # a walk without sets: its gait only
+    assert res.returncode == 0 and "gait (walk): events from knee (right: FX)" in res.stdout
+    assert "reps" not in res.stdout
+    page = (tmp_path / "mar.html").read_text()
+    assert "emgmap gait report" in page and page.count("<svg") == 4 and "One leg recorded (right)" in page
+    bare = cli("import", src, "-o", tmp_path / "bare.h5")          # no sides given: said, with what to do
+    assert bare.returncode == 0
+    res = cli("analyze", tmp_path / "bare.h5", "--gait")
+    assert res.returncode != 0 and "aux column 'FX' looks like a knee angle, but neither its name nor the EMG montage " \
+        "says which leg" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_real_gait_strides_match_the_knee_flexion_cycles_counted_in_fx(shared_data, tmp_path):
-    """Counted in FX independently: a new initial contact is each time the knee, having
-    flexed past 30° in swing, comes back below 10° (two thresholds, no smoothing, no
-    peak finding). In 5Nmar that happens at 0.28, 1.72, 3.06, 4.35 and 5.61 s: 5
-    contacts, 4 complete strides (the file starts and ends in swing); by eye in the FX
-    trace the swing peaks (~52-60°) are at 0.0, 1.4, 2.8, 4.1, 5.4 and 6.5 s."""
-    path, raw = uci_gait(shared_data, tmp_path)
+    """Counted in FX independently, twice.
+
+    1. Hysteresis, by hand: a new initial contact each time the knee, having flexed past 30°
+       in swing, comes back below 10° (two thresholds, no smoothing). In 5Nmar: 0.28, 1.72,
+       3.06, 4.35 and 5.61 s: 5 contacts, 4 complete strides (the file starts and ends in swing).
+    2. scipy.signal.find_peaks on FX for the swing flexion peaks: height 40° (the loading-response
+       flexion stays under 25°, the swing peak passes 50°), prominence 30°, distance 700 ms (half a
+       stride at 90 steps/min). It finds the 4 interior peaks, 1.42, 2.80, 4.12 and 5.38 s (those at
+       0.0 and 6.5 s sit on the file's edges): one swing per complete stride, so each stride found
+       must hold exactly one of them, late in the cycle (normal walking: swing peak at ~70-75 %).
+    """
+    r, raw = uci_gait(shared_data, tmp_path)
     fx = raw[:, 4]
     ics, swing = [], False
     for i, v in enumerate(fx):
@@ -230,29 +264,34 @@ def test_real_gait_strides_match_the_knee_flexion_cycles_counted_in_fx(shared_da
             swing = False
             ics.append(i / 1000)
     assert len(ics) == 5
-    with open_recording(path) as rec:
+    peaks = signal.find_peaks(fx, height=40, prominence=30, distance=700)[0] / 1000
+    np.testing.assert_allclose(peaks, [1.419, 2.798, 4.121, 5.381], atol=0.002)
+    with open_recording(r.path) as rec:
         g = analyze_recording_gait(rec)
     assert g.source == "knee" and g.source_label == "knee (right: FX)" and list(g.sides) == [Side.RIGHT]
-    r = g.sides[Side.RIGHT]
-    assert len(r.strides) == len(ics) - 1 == 4
-    contacts = [s.contact_s for s in r.strides] + [r.strides[-1].next_contact_s]
+    side = g.sides[Side.RIGHT]
+    assert len(side.strides) == len(ics) - 1 == len(peaks) == 4
+    contacts = [s.contact_s for s in side.strides] + [side.strides[-1].next_contact_s]
     # the threshold count fires on the way down (at 10°), before the knee is fully extended
     np.testing.assert_allclose(contacts, ics, atol=0.15)
     assert all(c >= i for c, i in zip(contacts, ics))
-    assert g.mode.value == "walk" and 80 < r.cadence_spm < 100 and 55 < r.stance_pct < 68
+    for s in side.strides:
+        inside = peaks[(peaks > s.contact_s) & (peaks < s.next_contact_s)]
+        assert inside.size == 1 and 65 < (inside[0] - s.contact_s) / s.duration_s * 100 < 85
+    assert g.mode.value == "walk" and 80 < side.cadence_spm < 100 and 55 < side.stance_pct < 68
     assert g.normalization == "peak"
-    for m in r.muscles.values():
+    for m in side.muscles.values():
         assert len(m.mean) == POINTS and np.isfinite(m.mean).all()
     # vastus medialis: the loading-response burst (Winter 1991; Perry): on at IC, more in stance
-    vm = r.muscles["VM"]
+    vm = side.muscles["VM"]
     assert vm.stance_mean > vm.swing_mean and -15 < vm.onset_pct < 10
 
 
 def test_real_gait_envelope_matches_an_independent_scipy_computation(shared_data, tmp_path):
     """The ensemble of the RF envelope rebuilt with scipy alone (butter/sosfiltfilt band-pass
     20-450 Hz, square, 6 Hz low-pass, root, np.interp onto 101 points per stride)."""
-    path, raw = uci_gait(shared_data, tmp_path)
-    with open_recording(path) as rec:
+    imported, raw = uci_gait(shared_data, tmp_path)
+    with open_recording(imported.path) as rec:
         g = analyze_recording_gait(rec)
     r = g.sides[Side.RIGHT]
     fs = 1000.0

@@ -24,3 +24,20 @@ def test_normative_bands_wrap_at_initial_contact():
     # running gmed: terminal swing -12 % through 28 %: split into [0, 28] and [88, 100]
     assert normative_bands("run", "gmed") == [(0.0, 28.0), (88.0, 100.0)]
     assert normative_bands("walk", "bf") == [(75.0, 100.0), (0.0, 8.0)]
+
+
+def test_pdf_report_of_a_run_and_a_clear_refusal_for_a_session(tmp_path, cli):
+    """`emgmap analyze RUN.h5 --report r.pdf`: A4 pages (findings and tables, then the ensembles);
+    a recording without a walk/run asked for a PDF is told to use .html, and no file is left."""
+    import re
+    path, sim, truth = gait_recording(tmp_path / "run.h5", mode="run", seconds=25.0, seed=2, protocol=True,
+                                      aux=("footswitch_L", "footswitch_R"))
+    res = cli("analyze", path, "--report", tmp_path / "r.pdf")
+    assert res.returncode == 0, res.stderr
+    pdf = (tmp_path / "r.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", pdf)) == 2   # text page + 4 ensembles
+    plain, _, _ = gait_recording(tmp_path / "plain.h5", mode="run", seconds=12.0, seed=2, aux=())
+    res = cli("analyze", plain, "--report", tmp_path / "s.pdf")
+    assert res.returncode != 0 and "a PDF report is written for walking/running recordings only; write this " \
+        "session's report as .html" in res.stderr
+    assert not list(tmp_path.glob("s.pdf*"))

@@ -53,15 +53,67 @@ def test_tracker_refuses_the_emg_fallback(live):
         GaitTracker(1000.0, tracker.montage, [], [])
 
 
-def test_view_draws_the_state(qtbot, live):
-    from emgmap.gui.gait_view import GaitView
-    from emgmap.gui.theme import THEMES
-    state = live[0].state()
-    view = GaitView(["gmed", "gmax", "tfl", "bf"], THEMES["dark"])
-    qtbot.addWidget(view)
-    view.update_state(state)
+def test_dashboard_shows_the_stride_view_during_a_run(qtbot, tmp_path, monkeypatch):
+    """`emgmap gui --device 'sim:?exercise=run&scenario=late_gmed_right' --protocol run`: the stride
+    view replaces the map and gauges, its stride count grows, each curve is the model's."""
+    pytest.importorskip("pytestqt")
+    monkeypatch.setenv("EMGMAP_CONFIG_DIR", str(tmp_path / "config"))
+    from emgmap.clock import ManualClock
+    from emgmap.gui.settings import GuiSettings
+    from emgmap.gui.window import MainWindow
+    from emgmap.protocols import load_protocol
+    w = MainWindow("sim:?exercise=run&scenario=late_gmed_right&seed=3&fast=1", clock=ManualClock(),
+                   settings=GuiSettings(record_dir=str(tmp_path)), protocol=load_protocol("run"))
+    qtbot.addWidget(w)
+    w.show()
+    view = w.gait_view
+    assert view.isVisible() and not w.splitters[1].isVisible()          # instead of the map and gauges
+    assert list(view.panels) == ["gmed", "gmax", "tfl", "bf"]          # the run protocol's, on this montage
+    counts = []
+
+    def grown():
+        w._update_state(drawing=True, numbers=True)
+        counts.append(view.screen.strides)
+        return counts[-1] >= 20
+    qtbot.waitUntil(grown, timeout=60000)
+    assert counts == sorted(counts) and len(set(counts)) >= 2 and counts[0] < 20
+    sc = view.screen
+    assert sc.cadence_text.endswith("steps/min") and f">{sc.cadence_text.split()[0]}</span> steps/min" in view.cadence.text()
+    assert view.strides.text() == sc.strides_text and sc.strides_text.startswith("L ")
+    gmed = next(m for m in sc.muscles if m.muscle == "gmed")
     panel = view.panels["gmed"]
-    x, y = panel.curves[Side.RIGHT].getData()
-    np.testing.assert_allclose(y, state.sides[Side.RIGHT].mean["gmed"])
-    assert panel.si.text() == f"SI {state.symmetry['gmed']:+.0f} %"
-    assert "spm" in view.header.text() and f"({state.sides[Side.LEFT].strides} strides)" in view.header.text()
+    np.testing.assert_allclose(panel.curves[Side.RIGHT].getData()[1], gmed.right.mean)
+    assert panel.si.text() == gmed.si_text and panel.gauge.si == gmed.si
+    assert gmed.note == "calibrate MVC to judge" and panel.gauge.zone is None   # no MVC in the dashboard yet
+    w.set_protocol(None)                                                # another exercise: the usual views
+    assert not view.isVisible() and w.splitters[1].isVisible() and w.live.gait is None
+    w.close()
+
+
+def test_a_replayed_run_shows_the_stride_view_in_the_runners_seconds(qtbot, tmp_path, monkeypatch):
+    """A recording of a run, replayed at 8x: the protocol it was made with brings the stride view;
+    the strides are timed on the file's sample clock, so the cadence is the runner's, not 8x it."""
+    monkeypatch.setenv("EMGMAP_CONFIG_DIR", str(tmp_path / "config"))
+    from emgmap.gui.settings import GuiSettings
+    from emgmap.gui.window import MainWindow
+    path, sim, truth = gait_recording(tmp_path / "run.h5", mode="run", seconds=20.0, seed=5, protocol=True,
+                                      aux=("footswitch_L", "footswitch_R"))
+    w = MainWindow(None, settings=GuiSettings(record_dir=str(tmp_path)))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.replay(path, 8.0) and w.gait_view.isVisible()
+
+    def strides():
+        w._update_state(drawing=True, numbers=True)
+        return w.gait_view.screen.strides >= 10
+    qtbot.waitUntil(strides, timeout=30000)
+    sc = w.gait_view.screen
+    assert sc.unit == "%MVC"                                           # the file's MVC references
+    assert float(sc.cadence_text.split()[0]) == pytest.approx(truth.cadence_spm(), rel=0.02)
+
+    def finished():
+        w._update_state(drawing=True, numbers=True)
+        return w.gait_view.stale.startswith("replay finished at")
+    qtbot.waitUntil(finished, timeout=30000)              # said above the ensembles, which stay
+    assert w.gait_view.message.text() == w.gait_view.stale and w.gait_view.screen.strides >= 10
+    w.close()
