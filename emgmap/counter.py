@@ -1,9 +1,63 @@
-"""Unwrapping a device's wrapping sample counter into absolute sample indices."""
+"""Packet counters of boards, and unwrapping a wrapping counter into absolute sample indices.
+
+One rule per board (:data:`COUNTERS`), used by the live drivers (:class:`CounterUnwrapper`)
+and by the importers of recorded files (emgmap.recordings.openbci.unwrap_counter), so that a
+board's counter means the same live and offline. The rules come from BrainFlow's board
+drivers (cyton.cpp, cyton_daisy.cpp, ganglion.cpp, ganglion_native.cpp) and the OpenBCI
+firmware:
+
+- Cyton: the packet's sample number, 0..255, +1 per sample;
+- Cyton+Daisy: a sample joins two packets and carries one packet's number: +2 per sample;
+- Ganglion: one BLE packet per two samples, both carrying its id, cycling through 100
+  values (1..100 / 101..200 in firmware 2, 0..99 / 100..199 in firmware 3); firmware 2's
+  uncompressed packet 0 holds one sample;
+- BrainFlow's synthetic board: 0..255, +1 per sample.
+"""
 from __future__ import annotations
 
+import enum
 import math
+from dataclasses import dataclass
 
 STALL_SLACK = 0.25  # of a wrap: host-time evidence for an extra wrap needs > 3/4 of one
+
+
+class Board(str, enum.Enum):
+    """The OpenBCI boards (and BrainFlow's synthetic one) whose counters emgmap knows."""
+    CYTON = "Cyton"
+    CYTON_DAISY = "Cyton+Daisy"
+    GANGLION = "Ganglion"
+    SYNTHETIC = "Synthetic"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class CounterRule:
+    """A wrapping packet counter: ``modulus`` values, ``step`` per packet, ``per_packet`` rows
+    (samples) per counter value."""
+    modulus: int
+    step: int = 1
+    per_packet: int = 1
+
+    @property
+    def period(self) -> int:
+        """Samples per full turn of the counter."""
+        return self.modulus // self.step * self.per_packet
+
+
+COUNTERS: dict[Board, CounterRule] = {
+    Board.CYTON: CounterRule(256),
+    Board.CYTON_DAISY: CounterRule(256, step=2),
+    Board.GANGLION: CounterRule(100, per_packet=2),
+    Board.SYNTHETIC: CounterRule(256),
+}
+#: BrainFlow board ids (brainflow.BoardIds) whose rows follow one of these boards: CYTON_BOARD,
+#: CYTON_WIFI_BOARD, CYTON_DAISY_BOARD, CYTON_DAISY_WIFI_BOARD, GANGLION_BOARD (BLED112 dongle),
+#: GANGLION_NATIVE_BOARD (the computer's Bluetooth), SYNTHETIC_BOARD
+BRAINFLOW_BOARDS: dict[int, Board] = {0: Board.CYTON, 5: Board.CYTON, 2: Board.CYTON_DAISY, 6: Board.CYTON_DAISY,
+                                      1: Board.GANGLION, 46: Board.GANGLION, -1: Board.SYNTHETIC}
 
 
 class CounterUnwrapper:
@@ -25,8 +79,12 @@ class CounterUnwrapper:
     modulus : the counter wraps to 0 at this value (256 for a Cyton, 65536 for
         the emgmap serial protocol); None: the stream has no counter and
         samples are consecutive.
-    step : counter increment per sample (1; 2 for a Cyton+Daisy, whose
+    step : counter increment per packet (1; 2 for a Cyton+Daisy, whose
         samples are packet pairs).
+    per_packet : samples per counter value (2 for a Ganglion: both samples of a BLE
+        packet carry its id). A counter repeated more often than that is a duplicate.
+        The first samples after the start, when fewer than a packet, are that packet's
+        last ones (as :func:`emgmap.recordings.openbci.unwrap_counter` counts them).
     fs : sampling rate, Hz, to use host times.
     reject_after_s : when given (with ``fs`` and host times), a counter that jumps further ahead
         than the host clock allows is a corrupted counter, not lost samples: a garbled ascii
@@ -43,10 +101,11 @@ class CounterUnwrapper:
     """
 
     def __init__(self, modulus: int | None, step: int = 1, fs: float | None = None,
-                 reject_after_s: float | None = None):
+                 reject_after_s: float | None = None, per_packet: int = 1):
         if modulus is not None and modulus % step:
             raise ValueError(f"modulus {modulus} is not a multiple of step {step}")
-        self.modulus, self.step, self.fs = modulus, step, fs
+        self.modulus, self.step, self.fs, self.per_packet = modulus, step, fs, per_packet
+        self._pos: int | None = None      # the last sample's place in its packet (None: not known)
         self.reject_after_s = reject_after_s
         self.rejected = 0
         self._last: int | None = None   # last raw counter value
@@ -56,29 +115,52 @@ class CounterUnwrapper:
         self._since: float | None = None  # earliest send time of the last sample
         self._established = False         # two accepted counters have followed each other
 
+    @classmethod
+    def for_rule(cls, rule: CounterRule | None, fs: float | None = None,
+                 reject_after_s: float | None = None) -> "CounterUnwrapper":
+        """The unwrapper of a board's counter (:data:`COUNTERS`); None: no counter."""
+        if rule is None:
+            return cls(None, fs=fs, reject_after_s=reject_after_s)
+        return cls(rule.modulus, rule.step, fs, reject_after_s, rule.per_packet)
+
     def resume(self) -> None:
         """Forget the counter (the device reset or was reconnected): the next sample's
         index follows from the host time elapsed since the last one."""
         self._last = None
+        self._pos = None
         self._established = False
 
     def __call__(self, counter: int | None, t: float | None = None, since: float | None = None) -> int | None:
         """The absolute index of the sample carrying ``counter`` (seen at host time ``t``, sent
         no earlier than ``since``, default ``t``), or None for a repeat of the previous counter
         value (a duplicate, not a sample) or a counter the host clock rules out (:attr:`rejected`)."""
+        pos = 0
         if self._index is None:  # the first sample: its own count (0 without a counter)
-            index = 0 if counter is None or self.modulus is None else (int(counter) % self.modulus) // self.step
+            index = 0 if counter is None or self.modulus is None else \
+                (int(counter) % self.modulus) // self.step * self.per_packet
+            pos = None
         elif self._last is None or counter is None or self.modulus is None:
             d = 1
             if self._last is None and t is not None and self._t is not None and self.fs:
                 d = max(1, round((t - self._t) * self.fs))  # after resume(): by the clock
             index = self._index + d
+            pos = None
         else:
             counter = int(counter) % self.modulus
-            period = self.modulus // self.step
-            d = ((counter - self._last) % self.modulus) // self.step  # samples forward, 0..period-1
-            if d == 0:
-                return None
+            packets = self.modulus // self.step
+            period = packets * self.per_packet
+            dp = ((counter - self._last) % self.modulus) // self.step  # packets forward, 0..packets-1
+            if dp == 0:   # the packet's next sample, or a duplicate
+                at = 0 if self._pos is None else self._pos
+                if at + 1 >= self.per_packet:
+                    return None
+                self._pos = at + 1
+                self._index += 1
+                self._t = t
+                return self._index
+            # from the last sample's place in its packet (unknown: its last place) to the new
+            # packet's first sample
+            d = dp * self.per_packet - (self.per_packet - 1 if self._pos is None else self._pos)
             if self._contradicted(d, t):
                 agree = self._refused is not None and (counter - self._refused) % self.modulus == self.step
                 if not agree:
@@ -88,7 +170,7 @@ class CounterUnwrapper:
                 # two in a row agree: the stream really moved. Forward, a gap (the source sent a
                 # backlog in a burst); backward, or when no two accepted counters ever followed
                 # each other (the first one was the odd one), by the clock
-                if d > period // 2 or not self._established:
+                if dp > packets // 2 or not self._established:
                     self._last = None
                     return self(counter, t, since)
             if t is not None and self._t is not None and self.fs:
@@ -97,6 +179,7 @@ class CounterUnwrapper:
                 d += period * max(0, math.floor(((t - self._t) * self.fs - d) / period + STALL_SLACK))
             index = self._index + d
         self._refused = None
+        self._pos = pos
         if counter is not None and self.modulus is not None:
             if self._last is not None and self._last >= 0 and (int(counter) - self._last) % self.modulus == self.step:
                 self._established = True

@@ -142,21 +142,37 @@ def publish_unique(tmp: Path, path: Path) -> Path:
 
 
 @contextlib.contextmanager
+def atomic_outputs(paths: Iterable, *, force: bool = False) -> Iterator[list[Path]]:
+    """Yield temporary owner-only paths, one per file of ``paths``, to write files that belong
+    together (an export's data and sidecars). On success all of them get their names at once
+    (replacing existing files only with ``force``); on any failure none is kept, and a name
+    taken meanwhile by another program undoes the ones already given."""
+    paths = [Path(p) for p in paths]
+    tmps: list[Path] = []
+    try:
+        for p in paths:
+            tmps.append(partial_path(p))
+        yield tmps
+        done: list[Path] = []
+        for tmp, p in zip(tmps, paths):
+            try:
+                done.append(publish(tmp, p, force=force))
+            except FileExistsError:
+                for q in done:
+                    q.unlink(missing_ok=True)
+                raise OutputError(f"{p} appeared while it was being written; the new file"
+                                  f"{'s were' if len(paths) > 1 else ' was'} not kept, choose another name") from None
+    finally:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
 def atomic_output(path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary owner-only path to write; on success it becomes ``path``
     (replacing an existing file only with ``force``), on any failure it is removed."""
-    path = Path(path)
-    tmp = partial_path(path)
-    try:
+    with atomic_outputs([path], force=force) as (tmp,):
         yield tmp
-        try:
-            publish(tmp, path, force=force)
-        except FileExistsError:
-            raise OutputError(f"{path} appeared while it was being written; the new file was not kept, "
-                              "choose another name") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_text(path, text: str, *, force: bool = False) -> Path:

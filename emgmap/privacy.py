@@ -32,15 +32,16 @@ def looks_like_name(text: str) -> bool:
     return personal_data(text) is not None
 
 
-def check_subject(text: str, *, confirmed: bool = False) -> str:
+def check_subject(text: str, *, confirmed: bool = False, option: str = "--subject") -> str:
     """``text`` when it is a pseudonym; when it looks identifying, ConfigError unless
-    ``confirmed`` (then a warning is logged and the text kept)."""
+    ``confirmed`` (then a warning is logged and the text kept). ``option``: where the user
+    gave it, for the message."""
     what = personal_data(text)
     if what is None:
         return text
     if not confirmed:
-        raise ConfigError(f"--subject {text!r} looks like {what}; recordings and exports are shared, so give a "
+        raise ConfigError(f"{option} {text!r} looks like {what}; recordings and exports are shared, so give a "
                           "pseudonym such as P017, or add --confirm-subject to store it as it is")
-    logging.getLogger(__name__).warning("--subject %r looks like %s; it is stored as given (--confirm-subject)",
-                                        text, what)
+    logging.getLogger(__name__).warning("%s %r looks like %s; it is stored as given (--confirm-subject)",
+                                        option, text, what)
     return text

@@ -1,6 +1,7 @@
+import numpy as np
 import pytest
 
-from emgmap.counter import CounterUnwrapper
+from emgmap.counter import COUNTERS, Board, CounterUnwrapper
 
 
 def test_cyton_counter_wraps_at_255_and_jumps_are_gaps():
@@ -53,3 +54,71 @@ def test_resume_continues_by_the_clock_and_no_counter_is_consecutive():
 def test_modulus_must_be_a_multiple_of_the_step():
     with pytest.raises(ValueError):
         CounterUnwrapper(255, step=2)
+
+
+# --- one rule per board, live (CounterUnwrapper) and offline (recordings.openbci.unwrap_counter) ----------
+def _live(counter, rule):
+    u = CounterUnwrapper.for_rule(rule, fs=None)
+    return np.array([i for i in (u(int(c)) for c in counter) if i is not None])
+
+
+def _offline(counter, rule, fs):
+    from emgmap.recordings.openbci import unwrap_counter
+    return unwrap_counter(np.asarray(counter, float), rule, fs=fs).index
+
+
+def test_ganglion_packets_hold_two_samples_live_as_offline():
+    """Both samples of a Ganglion BLE packet carry its id (1..100, then 101..200 in firmware 2):
+    the second is a sample, not a duplicate; a lost packet is two lost samples."""
+    ids = np.repeat(np.r_[np.arange(1, 101), np.arange(101, 201), np.arange(1, 60)], 2)
+    lost = np.ones(ids.size, bool)
+    lost[[100, 101]] = False            # packet 51 lost
+    lost[300:306] = False               # packets 151-153 lost
+    counter = np.r_[ids[1:][lost[1:]]]  # the stream starts on the second sample of packet 1
+    live, offline = _live(counter, COUNTERS[Board.GANGLION]), _offline(counter, COUNTERS[Board.GANGLION], 200.0)
+    assert live.size == offline.size == counter.size          # nothing dropped as a duplicate
+    np.testing.assert_array_equal(np.diff(live), np.diff(offline))
+    gaps = np.diff(live)[np.diff(live) != 1] - 1
+    assert gaps.tolist() == [2, 6]
+
+
+def test_a_ganglion_id_seen_three_times_is_a_duplicate_live():
+    u = CounterUnwrapper.for_rule(COUNTERS[Board.GANGLION])
+    assert [u(c) for c in (5, 5, 6, 6, 6, 7)] == [10, 11, 12, 13, None, 14]
+
+
+def _gui_counters(path):
+    """The counter column (first field) of an OpenBCI GUI file and its board."""
+    from emgmap.recordings.openbci import board_from_name
+    board, rows = None, []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("%"):
+                if line.startswith("%Board"):
+                    board = line.split("=", 1)[1].strip()
+                continue
+            head = line.split(",", 1)[0].strip()
+            if head.replace(".", "", 1).isdigit():
+                rows.append(float(head))
+    return board_from_name(board or "", 8), np.array(rows)
+
+
+@pytest.mark.parametrize("name", ["OpenBCI_2016-02-13_focus.txt", "ganglion"])
+def test_real_gui_counters_unwrap_the_same_live_and_offline(shared_data, name):
+    """Real OpenBCI GUI files (shared/data/openbci_gui, README there): the 2016 Cyton file has
+    six counter jumps (lost packets); the live driver's rule must find the same gaps as the
+    importer's. A Ganglion GUI file is used when one is there."""
+    folder = shared_data / "openbci_gui"
+    if name == "ganglion":
+        found = [p for p in sorted(folder.glob("*.txt")) if _gui_counters(p)[0] is Board.GANGLION]
+        if not found:
+            pytest.skip("no Ganglion GUI file in shared/data/openbci_gui (its README lists Cyton files only)")
+        path = found[0]
+    else:
+        path = folder / name
+    board, counter = _gui_counters(path)
+    rule = COUNTERS[board]
+    live, offline = _live(counter, rule), _offline(counter, rule, 250.0)
+    np.testing.assert_array_equal(np.diff(live), np.diff(offline))
+    if name != "ganglion":
+        assert board is Board.CYTON and int((np.diff(live) != 1).sum()) == 6

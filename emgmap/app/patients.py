@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from ..analysis.progress_report import HistoryIndex, PatientHistory, VisitRecord
+from ..privacy import personal_data
 from ..types import EmgmapError
 
 DATA_DIR_ENV = "EMGMAP_DATA_DIR"
@@ -168,17 +169,18 @@ def _private_dir(path: Path) -> Path:
 
 
 _PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
-# Two or more capitalised words ("Anna Berg", "Berg, Anna") look like a real name.
-_NAME = re.compile(r"^\s*[A-ZÀ-Þ][a-zß-ÿ'\-]+(?:,?\s+[A-ZÀ-Þ][a-zß-ÿ'\-.]+)+\s*$")
 
 
 def check_pseudonym(text: str) -> str:
     """``text`` as a pseudonym (a code such as P017 or knee-03), or :class:`PatientError`.
-    A real name is refused: it would end up in file names, recordings and exports."""
+    A real name or a birth date is refused (the one rule of :mod:`emgmap.privacy`): it would
+    end up in file names, recordings and exports."""
     p = text.strip()
-    if _NAME.match(p):
-        raise PatientError(f"{p!r} looks like a real name; use a pseudonym such as P017 (a display name can be "
-                           "kept locally with --display-name)")
+    what = personal_data(p)
+    if what:
+        raise PatientError(f"{p!r} " + ("looks like a real name" if "name" in what else "contains a birth date")
+                           + "; use a pseudonym such as P017 (a display name can be kept locally with "
+                           "--display-name)")
     if not _PSEUDONYM.match(p):
         raise PatientError(f"{p!r} is not a pseudonym: use 1-40 letters, digits, '-', '_' or '.', "
                            "starting with a letter or digit (e.g. P017)")
@@ -485,27 +487,62 @@ class PatientStore:
     def export(self, pseudonym: str, folder: str | os.PathLike, *, personal: bool = False) -> Path:
         """A hand-over copy in ``folder/<pseudonym>/``: the recordings, ``history.json`` and
         ``results.csv`` (the study table). Display name, year of birth and notes only with
-        ``personal``. Missing recordings are listed in ``history.json``, not fatal."""
+        ``personal``. Missing recordings are listed in ``history.json``, not fatal.
+
+        Complete or absent (docs/outputs.md): the copy is made in a hidden owner-only folder
+        beside it and renamed when complete; the free space is checked first; every file is
+        owner-only."""
         import csv
+        import tempfile
+
+        from ..outputs import OWNER_ONLY, check_space, probe
         patient = self.patient(pseudonym)
         out = Path(folder) / patient.pseudonym
         if out.exists() and any(out.iterdir()):
             raise PatientError(f"{out} exists and is not empty; choose another folder")
-        _private_dir(out / "recordings")
-        for v in self.visits(pseudonym):
-            for s in v.sessions:
-                if s.state is FileState.OK:
-                    dest = out / "recordings" / Path(s.path).name
-                    shutil.copy2(s.path, dest)
-                    dest.chmod(0o600)
-        doc = self.history(pseudonym).to_json()
-        doc["patient"] = patient_json(patient, personal)
-        (out / "history.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-        with open(out / "results.csv", "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, STUDY_COLUMNS)
-            w.writeheader()
-            for v in self.visits(pseudonym):
-                w.writerows({**r, "file": Path(r["file"]).name} for r in self.rows(v.id))
+        folder = Path(folder)
+        if not folder.parent.is_dir():
+            raise PatientError(f"folder {folder.parent} does not exist; create it or choose another folder")
+        made = not folder.exists()
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError as e:
+            raise PatientError(f"cannot create the export folder {folder} ({e.strerror or e}); choose a folder you "
+                               "can write to") from None
+        try:
+            probe(folder, "the export folder")
+            sources = [Path(s.path) for v in self.visits(pseudonym) for s in v.sessions if s.state is FileState.OK]
+            check_space(folder, sum(p.stat().st_size for p in sources), "the export")
+        except BaseException:
+            if made:
+                folder.rmdir()
+            raise
+        stage = Path(tempfile.mkdtemp(prefix=f".{patient.pseudonym}.partial-", dir=folder))
+        try:
+            (stage / "recordings").mkdir(mode=0o700)
+            for src in sources:
+                dest = stage / "recordings" / src.name
+                shutil.copyfile(src, dest)
+                shutil.copystat(src, dest)
+                dest.chmod(OWNER_ONLY)
+            doc = self.history(pseudonym).to_json()
+            doc["patient"] = patient_json(patient, personal)
+            (stage / "history.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+            with open(stage / "results.csv", "w", newline="", encoding="utf-8") as f:
+                w = csv.DictWriter(f, STUDY_COLUMNS)
+                w.writeheader()
+                for v in self.visits(pseudonym):
+                    w.writerows({**r, "file": Path(r["file"]).name} for r in self.rows(v.id))
+            for p in (stage / "history.json", stage / "results.csv"):
+                p.chmod(OWNER_ONLY)
+            os.rename(stage, out)   # an empty `out` is replaced; a non-empty one (a race) refuses
+        except OSError as e:
+            raise PatientError(f"could not write the export {out} ({e.strerror or e}); nothing was kept, free some "
+                               "space or choose another folder") from None
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+            if made and not any(folder.iterdir()):
+                folder.rmdir()
         return out
 
 

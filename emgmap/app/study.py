@@ -26,12 +26,13 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..outputs import atomic_output
+from ..progress import Progress
 from ..types import EmgmapError
 
 TABLE_COLUMNS = ("file", "subject", "date", "exercise", "set", "side", "measure", "name", "rep", "value", "unit",
@@ -211,7 +212,7 @@ def default_jobs() -> int:
 
 def run_study(paths, *, jobs: int | None = None, scheduler: str | None = None, options: dict | None = None,
               cache: str | os.PathLike | None = None, glob: str = DEFAULT_GLOB,
-              progress: bool | None = None) -> StudyResult:
+              progress: Progress | None = None) -> StudyResult:
     """Analyse every recording under ``paths`` (files and folders) into one table.
 
     Parameters
@@ -223,7 +224,8 @@ def run_study(paths, *, jobs: int | None = None, scheduler: str | None = None, o
         LocalCluster on 127.0.0.1; None runs on local processes.
     options : keyword options of the per-file analysis; part of the cache key.
     cache : SQLite file for incremental re-runs (created if absent); None: no cache.
-    progress : a progress bar on stderr; default: only when stderr is a terminal.
+    progress : ``progress(files done, files to analyse)`` as the analyses finish (the
+        command passes :func:`emgmap.progress.bar`).
     """
     import pandas as pd
 
@@ -295,19 +297,16 @@ def _execute(todo, options, settings, jobs, scheduler, progress) -> Iterator[_Ou
     """Run :func:`_study_file` over ``todo`` and yield the outcomes as they finish."""
     if not todo:
         return
-    from tqdm import tqdm
-
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=len(todo), unit="file", disable=not show, file=sys.stderr) as bar:
-        if scheduler is not None:
-            runner = _on_dask(todo, options, settings, scheduler, jobs)
-        elif (jobs or default_jobs()) <= 1 or len(todo) == 1:
-            runner = (_study_file(p, options, settings, k) for p, k in todo)
-        else:
-            runner = _on_processes(todo, options, settings, jobs or default_jobs())
-        for o in runner:
-            bar.update(1)
-            yield o
+    if scheduler is not None:
+        runner = _on_dask(todo, options, settings, scheduler, jobs)
+    elif (jobs or default_jobs()) <= 1 or len(todo) == 1:
+        runner = (_study_file(p, options, settings, k) for p, k in todo)
+    else:
+        runner = _on_processes(todo, options, settings, jobs or default_jobs())
+    for done, o in enumerate(runner, 1):
+        if progress is not None:
+            progress(done, len(todo))
+        yield o
 
 
 def _on_processes(todo, options, settings, jobs) -> Iterator[_Outcome]:
@@ -363,21 +362,19 @@ TABLE_FORMATS = (".parquet", ".csv")
 
 
 def write_table(df, path: str | os.PathLike) -> Path:
-    """Write ``df`` as Parquet (pyarrow) or CSV by the suffix, atomically (a temporary file in
-    the same folder, then renamed: an interrupted write leaves the old table, never half a one)."""
+    """Write ``df`` as Parquet (pyarrow) or CSV by the suffix, replacing an older table (a
+    re-run updates it) completely or not at all, owner-only (emgmap.outputs: a temporary file
+    in the same folder, then renamed; an interrupted write leaves the old table)."""
     path = Path(path)
     if path.suffix.lower() not in TABLE_FORMATS:
         raise StudyError(f"cannot write a table to {path}: the name must end in one of {', '.join(TABLE_FORMATS)}")
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix.lower() == ".parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+        with atomic_output(path, force=True) as tmp:
+            if path.suffix.lower() == ".parquet":
+                df.to_parquet(tmp, index=False)
+            else:
+                df.to_csv(tmp, index=False)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise StudyError(f"cannot write {path} ({e.strerror or e}); check the folder and free space") from None
     return path
 
@@ -406,13 +403,14 @@ def read_table(path: str | os.PathLike):
 
 
 def write_report(table, path: str | os.PathLike, title: str = "emgmap cohort report", errors=None) -> Path:
-    """The cohort report (:mod:`emgmap.analysis.cohort`) of ``table`` as one HTML file."""
+    """The cohort report (:mod:`emgmap.analysis.cohort`) of ``table`` as one HTML file, replacing
+    an older one, complete or absent, owner-only."""
     from ..analysis.cohort import render_cohort_html
     path = Path(path)
     text = render_cohort_html(table, title, errors)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        with atomic_output(path, force=True) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as e:
         raise StudyError(f"cannot write {path} ({e.strerror or e}); check the folder and free space") from None
     return path

@@ -16,8 +16,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..app.study import read_table, sidecar, write_report
-    table = read_table(args.table)
+    from ..outputs import check_output
     errors_path = sidecar(args.table, "errors")
+    # replaced on a re-run, but never the table itself; a bad folder before any work
+    check_output(args.html, what="--html", inputs=[args.table, errors_path], force=True)
+    table = read_table(args.table)
     errors = read_table(errors_path) if errors_path.is_file() else None
     out = write_report(table, args.html, args.title, errors)
     print(f"cohort report: {out}")

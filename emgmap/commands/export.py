@@ -7,7 +7,9 @@ def register(sub) -> None:
                        description="Export a recording for other tools. csv: raw, filtered, envelope and events "
                                    "CSV files; bdf: BDF+ with annotations (pip install 'emgmap[bdf]'); bids: a "
                                    "BIDS-EMG dataset through mne-bids (pip install 'emgmap[bids]'); nwb: an NWB "
-                                   "file through pynwb (pip install 'emgmap[nwb]'). Exports never overwrite.")
+                                   "file through pynwb (pip install 'emgmap[nwb]'). An export never replaces an existing file "
+                                   "unless --force, never the recording, and appears complete or not at all "
+                                   "(docs/outputs.md).")
     p.add_argument("file", metavar="FILE.h5")
     p.add_argument("--to", required=True, choices=("csv", "bdf", "bids", "nwb"))
     p.add_argument("-o", "--output", metavar="PATH", help="csv, bdf: output prefix (default: FILE without .h5); "
@@ -17,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("--subject", help="bids: subject label (default: the recording's pseudonym)")
     p.add_argument("--session", help="bids: session label (default: the recording date, YYYYMMDD)")
     p.add_argument("--task", help="bids: task label (default: the protocol, else the exercises, else 'free')")
+    p.add_argument("--force", action="store_true", help="replace existing export files (never the recording)")
     p.add_argument("--confirm-subject", action="store_true",
                    help="export a subject field that looks like a name or birth date as it is")
     p.set_defaults(func=run)
@@ -25,13 +28,11 @@ def register(sub) -> None:
 def run(args) -> int:
     import logging
 
-    from ..outputs import check_output
     from ..privacy import personal_data
+    from ..progress import bar
     from ..recordings import open_recording
     from ..recordings.export import export
     from ..types import ConfigError
-    if args.output is not None and args.to != "bids":  # a bad folder is found before any work
-        check_output(args.output, what="--output", inputs=[args.file], rename=True)
     with open_recording(args.file) as rec:  # the real-name guard (docs/outputs.md)
         subject = str(rec.attrs.get("subject_id", ""))
     what = personal_data(subject)
@@ -41,7 +42,9 @@ def run(args) -> int:
     if what:
         logging.getLogger(__name__).warning("the subject %r looks like %s and is exported as it is "
                                             "(--confirm-subject)", subject, what)
-    for path in export(args.file, args.to, args.output, signal=args.signal, subject=args.subject,
-                       session=args.session, task=args.task):
+    with bar(f"exporting {args.file} to {args.to.upper()}") as progress:   # export checks every output first
+        written = export(args.file, args.to, args.output, signal=args.signal, subject=args.subject,
+                         session=args.session, task=args.task, force=args.force, progress=progress)
+    for path in written:
         print(f"wrote {path}")
     return 0

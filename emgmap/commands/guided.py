@@ -44,13 +44,15 @@ def run(args) -> int:
     from ..types import ConfigError
     from ..outputs import check_output, write_text
     from ..privacy import check_subject
-    check_subject(args.subject, confirmed=args.confirm_subject)
+    from ..progress import bar
     protocol = load_protocol(args.protocol)
     if args.patient:
         from ..app.patients import prepare_patient_session
         args.output, args.subject = prepare_patient_session(args.patient, args.output, args.subject, protocol.name)
     elif not args.output:
         raise ConfigError("give the recording to write with -o FILE.h5 (or file the session under --patient P01)")
+    check_subject(args.subject, confirmed=args.confirm_subject,   # --patient's pseudonym is the subject too
+                  option="--patient" if args.patient else "--subject")
     check_output(args.output, what="-o/--output", rename=True)  # before a whole session is run
     if args.report is not None:
         check_output(args.report, what="--report", inputs=[args.output], force=args.force)
@@ -65,15 +67,15 @@ def run(args) -> int:
     tty = sys.stdout.isatty() and not args.fast
     shown = [None]
 
-    def progress(session) -> None:
-        if tty:
-            cue = plan.cue_at(session.now_s())
-            text = f"{cue.step.label if cue.step else ''}: {cue.phase.upper()} {cue.text} ({cue.remaining_s:.0f} s)"
-            if text != shown[0]:
-                shown[0] = text
-                print(f"\r{text[:100]:<100}", end="", flush=True)
+    def cues(session) -> None:   # a paced session on a terminal: the cue to follow, in place
+        cue = plan.cue_at(session.now_s())
+        text = f"{cue.step.label if cue.step else ''}: {cue.phase.upper()} {cue.text} ({cue.remaining_s:.0f} s)"
+        if text != shown[0]:
+            shown[0] = text
+            print(f"\r{text[:100]:<100}", end="", flush=True)
 
-    result = guided.run(progress)
+    with bar("session", "s") as progress:   # --fast: a bar over the plan's seconds (stderr, terminal only)
+        result = guided.run(cues if tty else lambda s: progress(int(min(s.now_s(), plan.duration)), int(plan.duration)))
     if tty:
         print()
     st, rec = result.status, result.recording

@@ -15,6 +15,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the history as JSON instead of text")
     p.add_argument("--html", metavar="FILE.html", help="write the progress report as HTML")
     p.add_argument("--pdf", metavar="FILE.pdf", help="write the printable progress report (PDF)")
+    p.add_argument("--force", action="store_true", help="replace existing report files")
     p.set_defaults(func=run)
 
 
@@ -25,6 +26,10 @@ def _f(x: float, nd: int) -> str:
 def run(args) -> int:
     from ..analysis.progress_report import render_html, render_pdf
     from ..app.patients import PatientStore, patient_json
+    from ..outputs import atomic_output, check_output
+    for what, path in (("--html", args.html), ("--pdf", args.pdf)):   # before any work (docs/outputs.md)
+        if path is not None:
+            check_output(path, what=what, force=args.force)
     with PatientStore() as store:
         patient = store.patient(args.pseudonym)
         history = store.history(patient.pseudonym)
@@ -44,7 +49,8 @@ def run(args) -> int:
     for path, write in ((args.html, lambda p: Path(p).write_text(render_html(history), encoding="utf-8")),
                         (args.pdf, lambda p: render_pdf(history, p))):
         if path:
-            write(path)
+            with atomic_output(path, force=args.force) as tmp:   # complete or absent, owner-only
+                write(tmp)
             if not args.json:
                 print(f"wrote {path}")
     return 0

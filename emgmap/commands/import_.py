@@ -1,8 +1,6 @@
 """``emgmap import``: other tools' sEMG files -> an emgmap recording."""
 from __future__ import annotations
 
-import sys
-
 from .. import validate
 
 
@@ -42,6 +40,7 @@ def run(args) -> int:
     from ..montage import Montage
     from ..outputs import check_output
     from ..privacy import check_subject
+    from ..progress import bar
     from ..recordings.importers import import_file
     log = logging.getLogger(__name__)
     check_output(args.output, what="-o/--output", inputs=[args.file], rename=True)
@@ -52,14 +51,10 @@ def run(args) -> int:
         r = import_xdf(args.file, args.output, stream=args.stream, montage=montage, channels=args.channel,
                        subject_id=args.subject, power_line_hz=args.mains)
     else:
-        bar = _progress_bar(args.file)
-        try:
+        with bar(f"reading {args.file}", "B", unit_scale=True) as progress:
             r = import_file(args.file, args.output, fs=args.fs, unit=args.unit, scale=args.scale,
                             offset=args.offset, columns=args.columns, montage=montage, channels=args.channel,
-                            board=args.board, subject_id=args.subject, power_line_hz=args.mains, progress=bar)
-        finally:
-            if bar is not None:
-                bar.close()
+                            board=args.board, subject_id=args.subject, power_line_hz=args.mains, progress=progress)
     if r.renamed:
         log.warning("%s exists; wrote %s instead", args.output, r.path)
     if r.left_out:
@@ -80,26 +75,3 @@ def run(args) -> int:
               "(`emgmap montage template` writes one)")
     return 0
 
-
-class _progress_bar:
-    """A tqdm bar over the bytes parsed, on a terminal only (a pipe or a log gets no bar)."""
-
-    def __new__(cls, path):
-        if not sys.stderr.isatty():
-            return None
-        return super().__new__(cls)
-
-    def __init__(self, path):
-        from tqdm import tqdm
-        self._bar = None
-        self._tqdm, self._desc = tqdm, f"reading {path}"
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:   # made at the first report, when the size is known (tqdm shows nothing for 0)
-            self._bar = self._tqdm(total=total, unit="B", unit_scale=True, desc=self._desc, leave=False,
-                                   file=sys.stderr)
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()

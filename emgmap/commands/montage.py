@@ -1,8 +1,6 @@
 """``emgmap montage``: write a montage template; assign muscles to a recording's channels."""
 from __future__ import annotations
 
-from pathlib import Path
-
 
 def register(sub) -> None:
     p = sub.add_parser("montage", help="write a montage template, or assign muscles to a recording",
@@ -31,8 +29,8 @@ def register(sub) -> None:
 
 def run_template(args) -> int:
     from ..montage import Montage
+    from ..outputs import check_output, write_text
     from ..recordings import open_recording
-    from ..recordings.format import RecordingError
     from ..types import ConfigError
     if args.source:
         with open_recording(args.source) as rec:
@@ -41,15 +39,10 @@ def run_template(args) -> int:
         if args.channels < 1:
             raise ConfigError(f"--channels must be at least 1, got {args.channels}")
         montage = Montage.unassigned(f"ch{i + 1}" for i in range(args.channels))
-    out = Path(args.output)
-    if out.exists():
-        raise RecordingError(f"{out} exists; choose another name (a template never overwrites)")
+    out = check_output(args.output, what="-o")   # never over a file; a bad folder in one sentence
     text = template(montage)
     Montage.loads(text, str(out))   # the template must load as it is
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise RecordingError(f"cannot write {out} ({e.strerror}); choose a folder you can write to") from None
+    write_text(out, text)
     print(f"wrote {out}: {len(montage)} channels; fill in muscle and side, then `emgmap montage assign REC.h5 "
           f"--montage {out}` or `emgmap import FILE --montage {out}`")
     return 0

@@ -34,25 +34,20 @@ def run(args) -> int:
     from ..montage import Montage
     from ..outputs import check_output
     from ..privacy import check_subject
+    from ..progress import bar
     from ..session import State
     from ..sinks.recorder import RecorderState
     check_output(args.output, what="-o/--output", rename=True)  # before the device opens
     check_subject(args.subject, confirmed=args.confirm_subject)
     montage = Montage.load(args.montage) if args.montage else None
-    shown = [-1]
+    with bar("recording", "s") as progress:
+        def show(fraction: float, rst) -> None:
+            progress(round(fraction * args.duration, 1), args.duration)
+            progress.note(f"{rst.file_bytes / 1e6:.1f} MB")
 
-    def bar(fraction: float, rst) -> None:
-        pct = int(100 * fraction)
-        if pct != shown[0]:
-            shown[0] = pct
-            print(f"\rrecording [{'#' * (pct // 4):<25}] {pct:3d} %  {rst.seconds:7.1f} s  "
-                  f"{rst.file_bytes / 1e6:7.1f} MB", end="", file=sys.stderr, flush=True)
-
-    tty = sys.stderr.isatty()
-    r = record(args.device, args.duration, args.output, fast=args.fast, montage=montage, subject=args.subject,
-               notes=args.notes, compress=args.compress, progress=bar if tty else None, lsl_name=lsl_name(args))
-    if tty:
-        print(file=sys.stderr)
+        r = record(args.device, args.duration, args.output, fast=args.fast, montage=montage, subject=args.subject,
+                   notes=args.notes, compress=args.compress, progress=show if progress.on else None,
+                   lsl_name=lsl_name(args))
     st, rec = r.status, r.recording
     if rec.message and rec.state != RecorderState.FAILED:   # e.g. it picked a new name rather than overwrite
         print(f"emgmap: {rec.message}", file=sys.stderr)

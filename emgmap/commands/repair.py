@@ -13,7 +13,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..progress import bar
     from ..recordings.repair import repair
-    out, n, seconds = repair(args.file, args.output)
+    with bar(f"repairing {args.file}", "B", unit_scale=True) as progress:
+        out, n, seconds = repair(args.file, args.output, progress=progress)
     print(f"wrote {out}: {n} samples ({seconds:.3f} s), finalised")
     return 0

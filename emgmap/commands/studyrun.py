@@ -29,17 +29,31 @@ def is_study(args) -> bool:
 
 
 def run(args, options: dict) -> int:
-    from ..app.study import StudyError, run_study, sidecar, write_report, write_table
+    from ..app.study import TABLE_FORMATS, StudyError, run_study, sidecar, write_report, write_table
+    from ..outputs import check_output
+    from ..progress import bar
 
     if args.json or args.report:
         raise StudyError("--json and --report take one recording; for many, write a table with --table")
     if args.jobs is not None and args.jobs < 1:
         raise StudyError(f"-j must be at least 1, got {args.jobs}")
+    if args.table and Path(args.table).suffix.lower() not in TABLE_FORMATS:
+        raise StudyError(f"--table {args.table}: the name must end in one of {', '.join(TABLE_FORMATS)}")
+    outputs = [(args.table, "--table")] + ([(sidecar(args.table, k), "--table") for k in ("errors", "provenance")]
+                                           if args.table else []) + [(args.html, "--html")]
+    for path, what in outputs:   # replaced on a re-run (the study is incremental), never a recording
+        if path:
+            try:   # a study's output folder is made for it
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StudyError(f"cannot create the folder of {what} {path} ({e.strerror or e})") from None
+            check_output(path, what=what, inputs=[p for p in args.paths if Path(p).is_file()], force=True)
     cache = None
     if not args.no_cache:
         cache = args.cache or (sidecar(args.table, "cache").with_suffix(".sqlite") if args.table else None)
-    res = run_study(args.paths, jobs=args.jobs, scheduler=args.scheduler, options=options, cache=cache,
-                    glob=args.glob)
+    with bar("analysing", "file") as progress:
+        res = run_study(args.paths, jobs=args.jobs, scheduler=args.scheduler, options=options, cache=cache,
+                        glob=args.glob, progress=progress)
     n = len(res.provenance) + len(res.errors)
     print(f"{n} recordings: {len(res.provenance)} in the table ({len(res.table)} rows), {len(res.errors)} failed"
           + (f"; {len(res.reused)} taken from the cache {cache}" if cache else ""))

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..counter import CounterUnwrapper
+from ..counter import BRAINFLOW_BOARDS, COUNTERS, CounterUnwrapper
 from ..montage import guess_montage
 from ..types import DeviceError, DeviceLost, Remedy, SampleBlock, StreamSpec
 from .base import Driver
@@ -65,17 +65,6 @@ def board_id(name: str, what: str) -> int:
     common = "synthetic, cyton, cyton_daisy, ganglion, cyton_wifi, playback"
     raise DeviceError(f"{what}: unknown BrainFlow board {name!r}; try {common} "
                       "(`emgmap devices` lists them all)")
-
-
-def _counter_pattern(bid: int) -> tuple[int, int] | None:
-    """(modulus, step) of a board's package counter when known: Cyton +1 mod 256;
-    Cyton+Daisy +2 mod 256 (a sample joins two packets, Daisy channels in the even
-    one, Cyton channels in the next odd one; BrainFlow 5.23 reports the even number,
-    checked against the emulator in tests/test_brainflow_driver.py); the synthetic
-    board +1 mod 256 (reference/boards-and-libraries.md)."""
-    bs = _brainflow().BoardIds
-    return {int(bs.SYNTHETIC_BOARD): (256, 1), int(bs.CYTON_BOARD): (256, 1), int(bs.CYTON_WIFI_BOARD): (256, 1),
-            int(bs.CYTON_DAISY_BOARD): (256, 2), int(bs.CYTON_DAISY_WIFI_BOARD): (256, 2)}.get(bid)
 
 
 class BrainFlowDriver(Driver):
@@ -128,14 +117,16 @@ class BrainFlowDriver(Driver):
         names = self.montage.names if self.montage else tuple(f"ch{i + 1}" for i in range(len(self.rows)))
         model = f"BrainFlow {desc.get('name', key)}"
         self.spec = StreamSpec(fs=fs, channel_names=names, device=spec.text, device_model=model)
-        pattern = _counter_pattern(self.data_id) if self.pkg_row is not None else None
-        self._unwrap = CounterUnwrapper(*(pattern or (None, 1)), fs=fs)
+        # the board's counter rule, the one the importers use (Ganglion: two samples per packet id)
+        board = BRAINFLOW_BOARDS.get(self.data_id) if self.pkg_row is not None else None
+        rule = COUNTERS[board] if board is not None else None
+        self._unwrap = CounterUnwrapper.for_rule(rule, fs=fs)
         self._warnings = []
         if fs < RECOMMENDED_FS:
             self._warnings.append(
                 f"{model} streams {fs:g} Hz, below the 1000 Hz recommended for sEMG (SENIAM): envelopes and "
                 "ratios within this device still work, but absolute µV are not comparable with clinical systems")
-        if pattern is None:
+        if rule is None:
             self._warnings.append(f"{model}: its package counter is not interpreted, so lost samples are not "
                                   "detected as gaps")
         self._board = None

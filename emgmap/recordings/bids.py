@@ -25,14 +25,20 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
 
 from .. import __version__
-from .export import bdf_annotations, write_bdf
+from ..outputs import OWNER_ONLY, OutputError, check_space, probe, publish
+from ..progress import Progress
+from ..types import EmgmapError
+from .export import bdf_annotations, size_estimate, write_bdf
 from .format import RecordingError
 from .reader import Recording
+from .writer import _reason
 from .sidecars import CHANNEL_COLUMNS, EVENT_COLUMNS, annotation_text, bids_label, channel_rows, emg_json, \
     event_fields, raw_band, recording_date, structured_events, task_name
 
@@ -70,57 +76,138 @@ def _annotations(rec: Recording, raw):
                            orig_time=raw.annotations.orig_time, extras=[r[3] for r in rows])
 
 
-def _files(root: Path) -> set[Path]:
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+def _check_root(root: Path, bp, rec: Recording, force: bool) -> None:
+    """Everything that would make the export fail, before any work (docs/outputs.md)."""
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"--output {root} is a file; a BIDS dataset is a folder, give a folder name")
+    folder = root if root.is_dir() else root.parent
+    if not folder.is_dir():
+        raise OutputError(f"folder {folder} does not exist; create it or give --output in another folder")
+    if Path(bp.fpath).exists() and not force:
+        raise RecordingError(f"{bp.fpath} exists; give another --output folder, --session or --task, or add "
+                             "--force to replace it")
+    probe(folder)
+    check_space(folder, size_estimate(rec, "bids"))
+
+
+def _shared_files(root: Path, subject: str) -> list[Path]:
+    """The files of an existing dataset that mne-bids updates in place: the top-level ones
+    (participants.tsv/json, README, dataset_description.json) and the subject's scans.tsv."""
+    if not root.is_dir():
+        return []
+    files = [p for p in root.iterdir() if p.is_file()]
+    subject_dir = root / f"sub-{subject}"
+    return files + (sorted(subject_dir.rglob("*_scans.tsv")) if subject_dir.is_dir() else [])
 
 
 def export_bids(rec: Recording, root: Path, *, subject: str | None = None, session: str | None = None,
-                task: str | None = None) -> list[Path]:
+                task: str | None = None, force: bool = False, progress: Progress | None = None) -> list[Path]:
     """Write ``rec`` into the BIDS dataset at ``root`` (created if missing; other subjects
-    and sessions already there are kept). Returns the files this export created or changed."""
+    and sessions already there are kept). Returns the files this export created or changed.
+
+    mne-bids writes into a hidden staging copy of the dataset's shared files inside
+    ``root``; only when everything is written do the new files get their names and the
+    updated shared files (participants.tsv, scans.tsv) replace the old ones, so a failed
+    export leaves the dataset as it was (no participants row for a subject with no data).
+    ``force`` replaces this recording's files (same subject, session and task).
+    """
+    import mne_bids
+    progress = progress or (lambda done, total: None)
+    root = Path(root).expanduser()
+    bp = bids_path_for(rec, root, subject, session, task)
+    _check_root(root, bp, rec, force)
+    made_root = not root.exists()
+    root.mkdir(mode=0o700, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".emgmap-partial-", dir=root))
+    try:
+        shared = {}
+        for p in _shared_files(root, bp.subject):
+            copy = stage / p.relative_to(root)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, copy)
+            shared[copy] = p
+        _write(rec, bp.copy().update(root=stage), force, progress)
+        written = _publish(stage, root, shared, force)
+        progress(4, 4)
+        return written
+    except Exception as e:
+        if isinstance(e, EmgmapError):
+            raise
+        raise RecordingError(f"could not write the BIDS dataset in {root} ({_reason(e)}); nothing of this export "
+                             "was kept") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if made_root and not any(root.iterdir()):
+            root.rmdir()
+
+
+def _write(rec: Recording, bp, force: bool, progress: Progress) -> None:
+    """Write ``rec`` as ``bp`` (in the staging root) through mne-bids, then emgmap's sidecars.
+    ``force``: replace this recording's row in the copied scans.tsv."""
     import mne
     import mne_bids
-    bp = bids_path_for(rec, root, subject, session, task)
-    if bp.fpath.exists():
-        raise RecordingError(f"{bp.fpath} exists; give another --output folder, --session or --task "
-                             "(exports never overwrite)")
-    before = _files(root)
+    root = Path(bp.root)
     had_description = (root / "dataset_description.json").exists()
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        src = write_bdf(rec, Path(tmp) / "emgmap.bdf", "raw", emg_prefix=False)
+        progress(1, 4)
+        raw = mne.io.read_raw_bdf(src, preload=False, verbose="error")
+        raw.set_channel_types(dict.fromkeys(raw.ch_names, "emg"), verbose="error")
+        power = rec.attrs.get("power_line_hz")
+        raw.info["line_freq"] = float(power) if power else None
+        raw.set_annotations(_annotations(rec, raw))
+        with warnings.catch_warnings():
+            # "no electrode location info": emgmap has none (sites are described in channels.tsv)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # our dataset_description says BIDS 1.11 (EMG); mne-bids 0.20 knows 1.9 and says so
+            warnings.filterwarnings("ignore", "Conflicting BIDSVersion", UserWarning)
+            mne_bids.write_raw_bids(raw, bp, emg_placement="Other", extra_columns_descriptions=EVENT_COLUMNS,
+                                    overwrite=force, verbose="error")
+        progress(2, 4)
+    _write_sidecars(rec, bp)
+    if not had_description:
+        mne_bids.make_dataset_description(
+            path=root, name="emgmap surface-EMG recordings", dataset_type="raw", overwrite=True,
+            generated_by=[{"Name": "emgmap", "Version": __version__,
+                           "Description": "emgmap export --to bids"}], verbose="error")
+        # mne-bids 0.20 writes BIDSVersion 1.9.0; EMG entered the specification in 1.11
+        desc = root / "dataset_description.json"
+        doc = json.loads(desc.read_text(encoding="utf-8"))
+        doc["BIDSVersion"] = BIDS_VERSION
+        desc.write_text(json.dumps(doc, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    progress(3, 4)
+
+
+def _publish(stage: Path, root: Path, shared: dict[Path, Path], force: bool) -> list[Path]:
+    """Move the staged dataset into ``root``: new files first (owner-only, never over an
+    existing file unless ``force``; a failure takes back the ones already moved), then the
+    updated shared files replace theirs. Returns the files created or changed."""
+    new = sorted(p for p in stage.rglob("*") if p.is_file() and p not in shared)
+    moved: list[Path] = []
+    made: list[Path] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            src = write_bdf(rec, Path(tmp) / "emgmap.bdf", "raw", emg_prefix=False)
-            raw = mne.io.read_raw_bdf(src, preload=False, verbose="error")
-            raw.set_channel_types(dict.fromkeys(raw.ch_names, "emg"), verbose="error")
-            power = rec.attrs.get("power_line_hz")
-            raw.info["line_freq"] = float(power) if power else None
-            raw.set_annotations(_annotations(rec, raw))
-            with warnings.catch_warnings():
-                # "no electrode location info": emgmap has none (sites are described in channels.tsv)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                # our dataset_description says BIDS 1.11 (EMG); mne-bids 0.20 knows 1.9 and says so
-                warnings.filterwarnings("ignore", "Conflicting BIDSVersion", UserWarning)
-                mne_bids.write_raw_bids(raw, bp, emg_placement="Other", extra_columns_descriptions=EVENT_COLUMNS,
-                                        overwrite=False, verbose="error")
-        _write_sidecars(rec, bp)
-        if not had_description:
-            mne_bids.make_dataset_description(
-                path=root, name="emgmap surface-EMG recordings", dataset_type="raw", overwrite=True,
-                generated_by=[{"Name": "emgmap", "Version": __version__,
-                               "Description": "emgmap export --to bids"}], verbose="error")
-            # mne-bids 0.20 writes BIDSVersion 1.9.0; EMG entered the specification in 1.11
-            desc = root / "dataset_description.json"
-            doc = json.loads(desc.read_text(encoding="utf-8"))
-            doc["BIDSVersion"] = BIDS_VERSION
-            desc.write_text(json.dumps(doc, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+        for p in new:
+            dest = root / p.relative_to(stage)
+            for d in reversed(dest.relative_to(root).parents[:-1]):
+                if not (root / d).exists():
+                    (root / d).mkdir(mode=0o700)
+                    made.append(root / d)
+            p.chmod(OWNER_ONLY)
+            moved.append(publish(p, dest, force=force))
     except BaseException as e:
-        for p in _files(root) - before:     # what this export created; files it appended to stay
-            p.unlink(missing_ok=True)
-        if isinstance(e, (RecordingError, KeyboardInterrupt)):
-            raise
-        raise RecordingError(f"could not write the BIDS dataset in {root} ({e}); nothing of this export was kept") \
-            from None
-    after = _files(root)
-    return sorted((after - before) | ({root / "participants.tsv"} & after))
+        for q in moved:
+            q.unlink(missing_ok=True)
+        for d in reversed(made):
+            d.rmdir()
+        if isinstance(e, FileExistsError):
+            raise OutputError(f"{e.filename} exists; give another --output folder, --session or --task, or add "
+                              "--force to replace it") from None
+        raise
+    changed = [dest for copy, dest in shared.items() if copy.read_bytes() != dest.read_bytes()]
+    for copy, dest in shared.items():
+        if dest in changed:
+            os.replace(copy, dest)
+    return sorted(moved + changed)
 
 
 def _write_sidecars(rec: Recording, bp) -> None:

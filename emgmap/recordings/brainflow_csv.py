@@ -17,12 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..counter import BRAINFLOW_BOARDS, COUNTERS, CounterRule
 from .format import RecordingError
-from .openbci import COUNTERS, Board, CounterRule
 from .textread import TextTable, is_number, split_fields
 
-OPENBCI_IDS = {0: Board.CYTON, 5: Board.CYTON, 2: Board.CYTON_DAISY, 6: Board.CYTON_DAISY,
-               1: Board.GANGLION, 46: Board.GANGLION, -1: Board.SYNTHETIC}
 RATE_TOLERANCE = 0.2
 
 
@@ -111,7 +109,7 @@ def sniff(path, head: list[str], board: str | None = None) -> BrainFlowLayout:
                                  "give the board the file was recorded with (--board)")
         return _layout(table, bid, d, guessed=False)
     best: tuple[float, int, dict] | None = None
-    for bid in sorted(set(board_names().values()), key=lambda b: (b not in OPENBCI_IDS, b)):
+    for bid in sorted(set(board_names().values()), key=lambda b: (b not in BRAINFLOW_BOARDS, b)):
         d = _descr(bid)
         if d is None or d["num_rows"] != n_fields:
             continue
@@ -141,7 +139,7 @@ def _layout(table: TextTable, bid: int, d: dict, guessed: bool) -> BrainFlowLayo
     exg = list(d.get("emg_channels") or d.get("eeg_channels") or d.get("exg_channels") or [])
     if not exg:
         raise RecordingError(f"{table.path}: BrainFlow board {d.get('name', bid)} has no EMG/EEG rows to import")
-    board = OPENBCI_IDS.get(bid)
+    board = BRAINFLOW_BOARDS.get(bid)
     rule = COUNTERS[board] if board is not None else None
     return BrainFlowLayout(table, bid, str(d.get("name", bid)), float(d["sampling_rate"]), exg,
                            d.get("package_num_channel"), d.get("timestamp_channel"), d.get("marker_channel"),

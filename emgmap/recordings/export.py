@@ -18,8 +18,10 @@
 - ``nwb``: an NWB file through pynwb (:mod:`.nwb`).
 
 Each format names its own sidecars, so exports of one recording in several
-formats never collide. Outputs are never overwritten, and a failed export
-leaves none of its files behind.
+formats never collide. Outputs go through :mod:`emgmap.outputs` (docs/outputs.md):
+checked before any work, never the recording, never over an existing file unless
+``force``, written under temporary names and renamed when all are complete (a
+failed export leaves none of its files behind), owner-only.
 """
 from __future__ import annotations
 
@@ -32,8 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outputs import atomic_outputs, check_output, check_space
+from ..progress import Progress
 from .format import RecordingError
 from .reader import Recording
+from .writer import _reason
 from .sidecars import CHANNEL_COLUMNS, SIGNALS, Band, annotation_text, band_for, channel_rows, emg_json, \
     structured_events
 
@@ -58,20 +63,48 @@ def require(fmt: str) -> None:
                                  f"pip install 'emgmap[{extra}]'") from None
 
 
-def _new(path: Path) -> Path:
-    if path.exists():
-        raise RecordingError(f"{path} exists; give another --output (exports never overwrite)")
-    return path
+def targets(rec: Recording, to: str, output: str | os.PathLike | None) -> list[Path]:
+    """The files an export of ``rec`` as ``to`` (csv, bdf, nwb) writes, data first."""
+    src = rec.path
+    if to == "nwb":
+        target = Path(output) if output else src.with_suffix(".nwb")
+        return [target if target.suffix == ".nwb" else target.with_name(target.name + ".nwb")]
+    base = Path(output) if output else src.with_suffix("")
+    if to == "csv":
+        kinds = ["raw", "filtered"] + (["envelope"] if rec.envelope()[0].shape[0] else []) + ["events"]
+        data = [Path(f"{base}_{k}.csv") for k in kinds]
+    else:
+        data = [Path(f"{base}.bdf")]
+    return data + [Path(f"{base}_{to}_channels.tsv"), Path(f"{base}_{to}_emg.json")]
+
+
+def size_estimate(rec: Recording, to: str) -> int:
+    """About how many bytes an export of ``rec`` as ``to`` takes (for the free-space check):
+    CSV about 10 characters per value, raw and filtered; BDF 3 bytes per sample on the
+    gap-free grid; NWB float32 samples and float64 timestamps; BIDS a BDF copy."""
+    n, c = rec.n_samples, rec.n_channels + len(rec.aux_names)
+    if to == "csv":
+        return n * (2 * 10 * c + 40)
+    if to == "nwb":
+        return n * (4 * c + 8)
+    idx = rec.sample_index(0, 1), rec.sample_index(n - 1, n)
+    return int(idx[1][0] - idx[0][0] + 1) * 3 * rec.n_channels
 
 
 def export(path: str | os.PathLike, to: str, output: str | os.PathLike | None = None, *, signal: str = "raw",
-           subject: str | None = None, session: str | None = None, task: str | None = None) -> list[Path]:
+           subject: str | None = None, session: str | None = None, task: str | None = None, force: bool = False,
+           progress: Progress | None = None) -> list[Path]:
     """Export ``path`` as ``to``; returns the files written.
 
     ``output``: the prefix (csv, bdf; default FILE without .h5), the file (nwb; default
     FILE.nwb) or the BIDS root folder (bids; default FILE_bids). ``signal`` (bdf):
     ``raw`` or ``filtered``. ``subject``, ``session``, ``task`` (bids) override the
-    labels taken from the recording.
+    labels taken from the recording. ``force``: replace existing files (never the
+    recording). ``progress(done, total)`` is called as the work goes on.
+
+    The guarantees of docs/outputs.md: every output is checked before any work (folder,
+    existing file, the recording itself, free space); all files are written under
+    temporary names, owner-only, and get their names only when all are complete.
     """
     if to not in FORMATS:
         raise RecordingError(f"unknown export format {to!r}; valid: {', '.join(FORMATS)}")
@@ -84,49 +117,51 @@ def export(path: str | os.PathLike, to: str, output: str | os.PathLike | None = 
     if to in NEEDS:
         require(to)
     src = Path(path)
+    progress = progress or (lambda done, total: None)
     with Recording(src) as rec:
         if rec.n_samples == 0:
             raise RecordingError(f"{src} holds no samples; there is nothing to export")
         if to == "bids":
             from .bids import export_bids
             return export_bids(rec, Path(output) if output else src.with_name(f"{src.stem}_bids"),
-                               subject=subject, session=session, task=task)
-        if to == "nwb":
-            from .nwb import export_nwb
-            target = Path(output) if output else src.with_suffix(".nwb")
-            return [export_nwb(rec, _new(target if target.suffix == ".nwb" else target.with_name(target.name + ".nwb")))]
-        base = Path(output) if output else src.with_suffix("")
-        if to == "csv":
-            data = {k: _new(Path(f"{base}_{k}.csv")) for k in ("raw", "filtered", "envelope", "events")}
-        else:
-            data = {"bdf": _new(Path(f"{base}.bdf"))}
-        sidecars = {"channels": _new(Path(f"{base}_{to}_channels.tsv")), "json": _new(Path(f"{base}_{to}_emg.json"))}
-        band = band_for(rec, signal)
-        written: list[Path] = []
-        try:
-            if to == "csv":
-                written += export_csv(rec, data)
-            else:
-                written.append(write_bdf(rec, data["bdf"], signal))
-            written.append(write_channels_tsv(rec, sidecars["channels"], band))
-            written.append(write_emg_json(rec, sidecars["json"], band))
-        except BaseException:
-            for p in list(data.values()) + list(sidecars.values()):
-                p.unlink(missing_ok=True)   # a failed export leaves nothing half-written
-            raise
-        return written
+                               subject=subject, session=session, task=task, force=force, progress=progress)
+        files = targets(rec, to, output)
+        for f in files:   # all of them before any work: a bad sidecar name must not cost the export
+            check_output(f, what="--output", inputs=[src], force=force)
+        check_space(files[0].expanduser().absolute().parent, size_estimate(rec, to), "--output")
+        with atomic_outputs(files, force=force) as tmps:
+            try:
+                if to == "csv":
+                    export_csv(rec, dict(zip([f.stem.rsplit("_", 1)[1] for f in files[:-2]], tmps)), progress)
+                elif to == "bdf":
+                    write_bdf(rec, tmps[0], signal, progress=progress)
+                else:
+                    from .nwb import export_nwb
+                    export_nwb(rec, tmps[0], progress=progress)
+                band = band_for(rec, signal)
+                if to != "nwb":
+                    write_channels_tsv(rec, tmps[-2], band)
+                    write_emg_json(rec, tmps[-1], band)
+            except OSError as e:
+                raise RecordingError(f"could not write the {to.upper()} export {files[0]} ({_reason(e)}); "
+                                     "nothing was kept, free some space or choose another folder") from None
+        return files
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
-def _write_csv(path: Path, header: list[str], columns: list[np.ndarray], fmts: list[str]) -> Path:
+CSV_BLOCK = 100_000   # rows formatted at a time
+
+
+def _write_csv(path: Path, header: list[str], columns: list[np.ndarray], fmts: list[str],
+               progress: Progress, done: int = 0, total: int = 0) -> Path:
+    """Write the CSV table to ``path`` (an empty temporary file); ``progress(done + rows, total)``."""
     n = len(columns[0]) if columns else 0
-    with open(path, "x", newline="", encoding="utf-8") as fh:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
         fh.write(",".join(header) + "\n")
-        if n:
-            block = 100_000
-            for a in range(0, n, block):
-                parts = np.column_stack([c[a:a + block].astype(float) for c in columns])
-                np.savetxt(fh, parts, fmt=fmts, delimiter=",")
+        for a in range(0, n, CSV_BLOCK):
+            parts = np.column_stack([c[a:a + CSV_BLOCK].astype(float) for c in columns])
+            np.savetxt(fh, parts, fmt=fmts, delimiter=",")
+            progress(done + min(n, a + CSV_BLOCK), total)
     return path
 
 
@@ -139,27 +174,29 @@ def filtered(rec: Recording) -> np.ndarray:
     return p.process(rec.data().astype(np.float64)).filtered
 
 
-def export_csv(rec: Recording, paths: dict[str, Path]) -> list[Path]:
+def export_csv(rec: Recording, paths: dict[str, Path], progress: Progress) -> None:
+    """The raw, filtered, envelope (when recorded) and events tables into ``paths``
+    (role -> file); ``progress`` counts rows of the raw and filtered tables."""
     names = rec.channel_names
     t, idx, x = rec.timestamps(), rec.sample_index(), rec.data()
     aux = rec.aux()
-    out = [_write_csv(paths["raw"], ["time_s", "sample_index", *[f"{n}_uV" for n in names],
-                                     *[f"{n}_{u}" if u else n for n, u in zip(rec.aux_names, rec.aux_units)]],
-                      [t, idx, *x.T, *aux.T], ["%.6f", "%d"] + ["%.3f"] * len(names) + ["%.15g"] * aux.shape[1])]
+    n = len(t)
+    _write_csv(paths["raw"], ["time_s", "sample_index", *[f"{n}_uV" for n in names],
+                              *[f"{n}_{u}" if u else n for n, u in zip(rec.aux_names, rec.aux_units)]],
+               [t, idx, *x.T, *aux.T], ["%.6f", "%d"] + ["%.3f"] * len(names) + ["%.15g"] * aux.shape[1],
+               progress, 0, 2 * n)
     y = filtered(rec)
-    out.append(_write_csv(paths["filtered"], ["time_s", "sample_index", *[f"{n}_uV" for n in names]],
-                          [t, idx, *y.T], ["%.6f", "%d"] + ["%.4f"] * len(names)))
+    _write_csv(paths["filtered"], ["time_s", "sample_index", *[f"{n}_uV" for n in names]],
+               [t, idx, *y.T], ["%.6f", "%d"] + ["%.4f"] * len(names), progress, n, 2 * n)
     env, env_t = rec.envelope()
-    if env.shape[0]:
-        out.append(_write_csv(paths["envelope"], ["time_s", *[f"{n}_uV" for n in names]], [env_t, *env.T],
-                              ["%.6f"] + ["%.4f"] * len(names)))
-    with open(paths["events"], "x", newline="", encoding="utf-8") as fh:
+    if "envelope" in paths:
+        _write_csv(paths["envelope"], ["time_s", *[f"{n}_uV" for n in names]], [env_t, *env.T],
+                   ["%.6f"] + ["%.4f"] * len(names), lambda done, total: None)
+    with open(paths["events"], "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["onset_s", "duration_s", "kind", "label", "channel"])
         for e in rec.events:
             w.writerow([f"{e.onset_s:.6f}", f"{e.duration_s:.6f}", e.kind, e.label, e.channel])
-    out.append(paths["events"])
-    return out
 
 
 # --- BDF+ -------------------------------------------------------------------------------------------------
@@ -209,10 +246,13 @@ def bdf_annotations(rec: Recording) -> list[tuple[float, float, str]]:
     return sorted(out)
 
 
-def write_bdf(rec: Recording, path: Path, signal: str = "raw", *, emg_prefix: bool = True) -> Path:
-    """Write ``rec`` as BDF+ to ``path`` (which must not exist): the raw or the filtered
-    signal, with its true band in each channel's prefilter field; labels ``EMG <name>``
-    (``emg_prefix``) or the plain names (in a BIDS dataset, channels.tsv gives the type)."""
+def write_bdf(rec: Recording, path: Path, signal: str = "raw", *, emg_prefix: bool = True,
+              progress: Progress | None = None) -> Path:
+    """Write ``rec`` as BDF+ to ``path`` (a new temporary file, replaced): the raw or the
+    filtered signal, with its true band in each channel's prefilter field; labels ``EMG <name>``
+    (``emg_prefix``) or the plain names (in a BIDS dataset, channels.tsv gives the type).
+    ``progress(channels written, channels)``. A failed write (a full disk) is an OSError.
+    The file is read back (its header against its size) before it counts as written."""
     import pyedflib
     fs = rec.fs
     if abs(fs - round(fs)) > 1e-9:
@@ -229,8 +269,6 @@ def write_bdf(rec: Recording, path: Path, signal: str = "raw", *, emg_prefix: bo
                         "prefilter": band.prefilter})
     annotations = bdf_annotations(rec)
     records = max(1, -(-grid.shape[0] // int(round(fs))))
-    if path.exists():
-        raise RecordingError(f"{path} exists; give another --output (exports never overwrite)")
     w = pyedflib.EdfWriter(str(path), rec.n_channels, file_type=pyedflib.FILETYPE_BDFPLUS)
     try:
         # each 1 s data record stores a few annotations per annotation signal: reserve enough
@@ -244,13 +282,15 @@ def write_bdf(rec: Recording, path: Path, signal: str = "raw", *, emg_prefix: bo
         except ValueError:
             pass
         w.writeSamples([np.ascontiguousarray(grid[:, i]) for i in range(rec.n_channels)])
+        if progress is not None:
+            progress(rec.n_channels, rec.n_channels)
         for onset, duration, text in annotations:
             w.writeAnnotation(onset, duration, text)
-    except Exception as e:
+    finally:
         w.close()
-        path.unlink(missing_ok=True)
-        raise RecordingError(f"could not write {path} ({e}); nothing was kept") from None
-    w.close()
+    # edflib checks that the file holds as many data records as its header says: an OSError
+    # when the last buffered write failed (pyedflib does not report it)
+    pyedflib.EdfReader(str(path)).close()
     return path
 
 
@@ -263,7 +303,7 @@ def _edf_text(v) -> str:
 def write_channels_tsv(rec: Recording, path: Path, band: Band) -> Path:
     """BIDS-EMG ``channels.tsv`` columns for the EMG channels (in ``band``), then the
     /aux columns as MISC."""
-    with open(path, "x", newline="", encoding="utf-8") as fh:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, CHANNEL_COLUMNS, delimiter="\t", lineterminator="\n")
         w.writeheader()
         w.writerows(channel_rows(rec, band))
@@ -280,6 +320,6 @@ def write_emg_json(rec: Recording, path: Path, band: Band) -> Path:
     doc.update({"MiscChannelCount": len(rec.aux_names), "SubjectPseudonym": rec.attrs.get("subject_id", ""),
                 "MissingSamples": int(sum(g.missing for g in rec.gaps())), "SourceDevice": rec.device,
                 "EmgmapConfig": rec.config})
-    with open(path, "x", encoding="utf-8") as fh:
+    with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(doc, indent=2, default=str) + "\n")
     return path

@@ -5,9 +5,6 @@ the exporters cannot disagree about it.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import h5py
 
 from ..types import EmgmapError
@@ -23,17 +20,6 @@ STR = h5py.string_dtype("utf-8")
 
 class RecordingError(EmgmapError):
     """A recording cannot be written, read or converted; the message names the file."""
-
-
-def unique_path(path: str | os.PathLike) -> Path:
-    """``path`` if nothing is there, else ``<stem>-1<suffix>``, ``-2``... (never overwrite)."""
-    p = Path(path)
-    if not p.exists():
-        return p
-    k = 1
-    while (q := p.with_name(f"{p.stem}-{k}{p.suffix}")).exists():
-        k += 1
-    return q
 
 
 def chunk_rows(fs: float) -> int:

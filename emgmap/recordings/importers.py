@@ -35,6 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import muscle_names, tomlio
+from ..counter import BRAINFLOW_BOARDS
 from ..events import Event
 from ..montage import MUSCLES, Channel, Montage
 from ..outputs import check_space
@@ -102,7 +103,7 @@ def _gui_source(path: Path, head: list[str]) -> Source:
 def _brainflow_source(path: Path, head: list[str], board: str | None) -> Source:
     b = brainflow_csv.sniff(path, head, board)
     names = b.names()
-    board_kind = brainflow_csv.OPENBCI_IDS.get(b.board_id)
+    board_kind = BRAINFLOW_BOARDS.get(b.board_id)
     return Source("brainflow", b.table, names, [_guess_unit(n) for n in names], b.fs, b.exg_fields,
                   f"BrainFlow {b.board_name} (BrainFlow CSV file)",
                   {"format": "BrainFlow CSV", "board_id": b.board_id, "board": b.board_name,

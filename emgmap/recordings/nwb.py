@@ -22,16 +22,20 @@ Layout (NWB 2.x core types only, so any NWB reader opens it):
 from __future__ import annotations
 
 import datetime as _dt
+import io
+import os
 from pathlib import Path
 
+import h5py
 import numpy as np
 
 from .. import __version__
 from ..events import EventKind
 from ..montage import MUSCLES
-from .format import RecordingError
+from ..progress import Progress
 from .reader import Recording
 from .sidecars import filtered_band, placement, raw_band, recording_date, structured_events, task_name
+from .writer import _reason
 
 UV = 1e-6   # µV -> V
 
@@ -43,8 +47,9 @@ def _describe(band) -> str:
     return f"device band: high-pass {band.low_hz:g} Hz, {high}; nothing applied by emgmap"
 
 
-def export_nwb(rec: Recording, path: Path) -> Path:
-    """Write ``rec`` to the NWB file ``path`` (which must not exist)."""
+def export_nwb(rec: Recording, path: Path, progress: Progress | None = None) -> Path:
+    """Write ``rec`` to the NWB file ``path`` (a new temporary file, replaced: emgmap.outputs
+    gives it its name when complete). ``progress(steps done, steps)``: built, written."""
     from hdmf.backends.hdf5 import H5DataIO
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
     from pynwb.ecephys import ElectricalSeries
@@ -104,13 +109,78 @@ def export_nwb(rec: Recording, path: Path) -> Path:
                         + (f", notches at {', '.join(f'{f:g}' for f in band.notch_hz)} Hz" if band.notch_hz else "")
                         + "), as computed live, decimated to 100 Hz; columns = the EMG channels"))
     _add_events(nwb, rec, TimeIntervals)
-    try:
-        with NWBHDF5IO(str(path), "x") as io:
-            io.write(nwb)
-    except Exception as e:
-        path.unlink(missing_ok=True)
-        raise RecordingError(f"could not write {path} ({e}); nothing was kept") from None
+    if progress is not None:
+        progress(1, 2)
+    with open(path, "w+b") as fh:
+        sink = _Sink(fh)
+        try:
+            with h5py.File(sink, "w") as f, NWBHDF5IO(file=f, mode="w") as nwb_io:
+                nwb_io.write(nwb)
+            sink.flush()
+            if sink.error is None:
+                os.fsync(fh.fileno())   # a disk that allocates late says it is full here
+        except OSError as e:
+            sink.error = sink.error or e
+        except Exception:
+            if sink.error is None:
+                raise
+        if sink.error is not None:
+            raise OSError(sink.error.errno, f"could not write {path} ({_reason(sink.error)})")
+    if progress is not None:
+        progress(2, 2)
     return path
+
+
+class _Sink(io.RawIOBase):
+    """The NWB file as HDF5 sees it (h5py's file-object driver). A failed write (a full disk)
+    is remembered, and it and every later write are taken without error: HDF5 must never
+    see a failed write, after which closing the file crashes the process (HDF5 1.14, a
+    segfault that no handler catches). The caller raises the remembered error and the
+    temporary file is removed."""
+
+    def __init__(self, fh):
+        self.fh, self.error = fh, None
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        if self.error is None:
+            try:
+                return self.fh.write(b)
+            except OSError as e:
+                self.error = e
+        return len(b)
+
+    def readinto(self, b) -> int:
+        return self.fh.readinto(b)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+    def truncate(self, size=None) -> int:
+        if self.error is None:
+            try:
+                return self.fh.truncate(size)
+            except OSError as e:
+                self.error = e
+        return self.tell() if size is None else size
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self.fh.flush()
+            except OSError as e:
+                self.error = e
 
 
 TABLES = {  # kind -> (table name, description, structured columns)

@@ -14,60 +14,23 @@ GUI generations (all read by :func:`sniff_gui`):
   ..., Timestamp, Marker Channel, Timestamp (Formatted)``); ``Timestamp`` is
   BrainFlow's host time in seconds with decimals.
 
-Packet counters (:data:`COUNTERS`, from BrainFlow's board drivers, cyton.cpp,
-cyton_daisy.cpp, ganglion_native.cpp):
-
-- Cyton: the packet's sample number, 0..255, +1 per sample;
-- Cyton+Daisy: a row joins two packets and carries the odd one's number: +2 per row;
-- Ganglion: one BLE packet id per two samples (both rows carry it), cycling through
-  100 values (1..100 / 101..200 in firmware 2, 0..99 / 100..199 in firmware 3),
-  the uncompressed packet 0 of firmware 2 holds one sample.
-
-The counter is unwrapped offline by :func:`unwrap_counter`; the host clock, when
-the file has one, resolves drop-outs longer than one counter period (see there).
+Packet counters: one rule per board, shared with the live drivers
+(:data:`emgmap.counter.COUNTERS`, where the rules are described). A file's counter
+is unwrapped offline by :func:`unwrap_counter`; the host clock, when the file has
+one, resolves drop-outs longer than one counter period (see there).
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..counter import COUNTERS, Board, CounterRule
 from .format import RecordingError
 from .textread import TextTable, is_number, split_fields
 
 
-class Board(str, enum.Enum):
-    CYTON = "Cyton"
-    CYTON_DAISY = "Cyton+Daisy"
-    GANGLION = "Ganglion"
-    SYNTHETIC = "Synthetic"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-@dataclass(frozen=True)
-class CounterRule:
-    """A wrapping packet counter: ``modulus`` values, ``step`` per packet, ``per_packet`` rows
-    (samples) per counter value."""
-    modulus: int
-    step: int = 1
-    per_packet: int = 1
-
-    @property
-    def period(self) -> int:
-        """Samples per full turn of the counter."""
-        return self.modulus // self.step * self.per_packet
-
-
-COUNTERS: dict[Board, CounterRule] = {
-    Board.CYTON: CounterRule(256),
-    Board.CYTON_DAISY: CounterRule(256, step=2),
-    Board.GANGLION: CounterRule(100, per_packet=2),
-    Board.SYNTHETIC: CounterRule(256),   # BrainFlow's synthetic board: 0..255, +1 per sample
-}
 FULL_SCALE_UV = {   # ADS1299 at gain 24: 4.5 V / 24; Ganglion MCP3912: 1.2 V / (1.5 * 51)
     Board.CYTON: 187_500.0, Board.CYTON_DAISY: 187_500.0, Board.GANGLION: 1.2e6 / (1.5 * 51.0),
 }

@@ -16,15 +16,18 @@ import h5py
 import numpy as np
 
 from ..outputs import check_output, check_space, partial_path, publish_unique
+from ..progress import Progress
 from .format import RecordingError
 from .reader import Recording
 from .writer import _reason, abandon, utc_now
 
 
-def repair(path: str | os.PathLike, output: str | os.PathLike | None = None) -> tuple[Path, int, float]:
+def repair(path: str | os.PathLike, output: str | os.PathLike | None = None, *,
+           progress: Progress | None = None) -> tuple[Path, int, float]:
     """Copy ``path`` to ``output`` (default ``<stem>-repaired.h5``; an existing file is never
     replaced, a new name is picked). The copy is written under a temporary name and renamed
-    when complete, owner-only (docs/outputs.md). Returns (output path, samples, duration_s)."""
+    when complete, owner-only (docs/outputs.md). ``progress(bytes copied, bytes)`` as the
+    groups are copied. Returns (output path, samples, duration_s)."""
     src = Path(path)
     target = check_output(output if output is not None else src.with_name(f"{src.stem}-repaired{src.suffix}"),
                           what="-o/--output", inputs=[src], rename=True)
@@ -37,8 +40,13 @@ def repair(path: str | os.PathLike, output: str | os.PathLike | None = None) -> 
         try:
             g = h5py.File(tmp, "w", libver="latest")
             try:
-                for name in f:
+                sizes = {name: _stored(f[name]) for name in f}
+                done = 0
+                for name, size in sizes.items():
                     f.copy(f[name], g, name=name)
+                    done += size
+                    if progress is not None:
+                        progress(done, sum(sizes.values()))
                 g.attrs.update(dict(f.attrs))
                 for key in ("data", "timestamps", "sample_index"):
                     g[f"emg/{key}"].resize(n, axis=0)
@@ -62,6 +70,15 @@ def repair(path: str | os.PathLike, output: str | os.PathLike | None = None) -> 
         finally:
             tmp.unlink(missing_ok=True)
     return out, n, duration
+
+
+def _stored(obj) -> int:
+    """Bytes stored in the datasets of an HDF5 group (or one dataset)."""
+    if isinstance(obj, h5py.Dataset):
+        return obj.id.get_storage_size()
+    sizes: list[int] = []
+    obj.visititems(lambda name, o: sizes.append(o.id.get_storage_size()) if isinstance(o, h5py.Dataset) else None)
+    return sum(sizes)
 
 
 def _size(path: Path) -> int:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..progress import Progress
 from .format import RecordingError
 
 CHUNK_ROWS = 131_072
-Progress = Callable[[int, int], None]   # (bytes read so far, file size)
 
 
 @dataclass

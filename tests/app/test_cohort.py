@@ -1,6 +1,7 @@
 """The cohort report: definitions against direct computations, the page from a real study table, the CLI."""
 import math
 import re
+import stat
 
 import numpy as np
 import pytest
@@ -74,3 +75,13 @@ def test_cohort_cli_writes_the_page(study_table, tmp_path, capsys):
     assert text.startswith("<!DOCTYPE html>") and "Pre and post" in text and "Outliers" in text
     assert main(["cohort", str(tmp_path / "missing.parquet"), "--html", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_cohort_report_never_replaces_its_table_and_tables_are_owner_only(study_table, tmp_path, capsys):
+    table = write_table(study_table, tmp_path / "study.csv")
+    assert stat.S_IMODE(table.stat().st_mode) == 0o600   # owner-only, as every output
+    before = table.read_bytes()
+    assert main(["cohort", str(table), "--html", str(table)]) == 2
+    assert "is also an input of this command" in capsys.readouterr().err and table.read_bytes() == before
+    out = tmp_path / "cohort.html"
+    assert main(["cohort", str(table), "--html", str(out)]) == 0 and stat.S_IMODE(out.stat().st_mode) == 0o600

@@ -3,7 +3,6 @@
 any work in one sentence, outputs are complete or absent and owner-only."""
 import os
 import stat
-import subprocess
 
 import pytest
 
@@ -75,23 +74,6 @@ def test_bad_output_paths_are_one_sentence(rec, tmp_path, capsys, argv, message)
     assert main([a.format(rec=rec, tmp=tmp_path) for a in argv]) == 2
     err = _err(capsys)
     assert message.format(tmp=tmp_path) in err and "Traceback" not in err and "\n" not in err
-
-
-@pytest.fixture
-def readonly_dir(tmp_path):
-    """A read-only folder: a read-only tmpfs when root (root ignores permission bits), else 0555."""
-    d = tmp_path / "ro"
-    d.mkdir()
-    if os.geteuid() == 0:
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(d)], capture_output=True)
-        if r.returncode:
-            pytest.skip(f"cannot mount a read-only tmpfs: {r.stderr.decode().strip()}")
-        yield d
-        subprocess.run(["umount", str(d)], check=False)
-    else:
-        d.chmod(0o555)
-        yield d
-        d.chmod(0o755)
 
 
 @pytest.mark.parametrize("argv", [

@@ -143,3 +143,32 @@ def test_cyton_daisy_packet_pairs_through_brainflow():
     ref = uv_to_cyton_counts(SampleSource(SimConfig(fs=125.0, channels=16, seed=2)).take(int(idx[-1]) + 1))
     assert np.abs(x / CYTON_UV_PER_COUNT - ref[idx]).max() <= 1.0
     assert s.status.gaps > 0 and s.status.dropped_samples == int((np.diff(idx) - 1).sum())
+
+
+def test_ganglion_packet_ids_through_brainflow_playback(tmp_path):
+    """A Ganglion's two samples per BLE packet id, replayed by BrainFlow's own playback board
+    in the Ganglion's row layout: every sample is kept (the second of a packet is not a
+    duplicate) and a lost packet is a gap of two samples, by the rule the importer uses
+    (emgmap.counter.COUNTERS). The driver had no Ganglion rule: no gaps were detected."""
+    from brainflow.data_filter import DataFilter
+    packets = np.r_[np.arange(1, 101), np.arange(101, 151)]    # firmware 2: 18-bit ids, then 19-bit
+    ids = np.repeat(packets, 2)
+    keep = np.ones(ids.size, bool)
+    keep[[60, 61]] = False                                      # packet 31 lost over the radio
+    n = int(keep.sum())
+    data = np.zeros((15, n))     # BrainFlow's Ganglion layout: package row 0, EXG 1-4, timestamp 13
+    data[0] = ids[keep]
+    data[1:5] = np.flatnonzero(keep)[None, :] + np.arange(4)[:, None] * 1000.0   # value = true sample number
+    data[13] = 1.7e9 + np.arange(n) / 200.0
+    path = str(tmp_path / "ganglion.csv")
+    DataFilter.write_file(data, path, "w")
+    driver = open_driver(f"brainflow:playback?file={path}&master_board=ganglion")
+    assert not any("counter is not interpreted" in w for w in driver.warnings)
+    s = Session(driver, ring_seconds=10)
+    s.start()
+    s.wait_until(lambda s: False, timeout=30)  # until the file has ended
+    s.stop()
+    got = s.rings.raw.read_range(0, s.rings.total)
+    idx = s.rings.sample_index.read_range(0, s.rings.total)
+    assert idx.size == n and s.status.dropped_samples == 2 and s.status.gaps == 1
+    np.testing.assert_array_equal(idx - idx[0], got[:, 0] - got[0, 0])   # indices are the true sample numbers

@@ -228,8 +228,8 @@ def two_mb_recording(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("argv", [["repair", "{rec}", "-o", "{disk}/r.h5"]])
-def test_repair_and_export_onto_a_full_disk_leave_nothing(full_disk, two_mb_recording, argv):
-    """They left truncated files (issue 18 item 8)."""
+def test_repair_onto_a_full_disk_leaves_nothing(full_disk, two_mb_recording, argv):
+    """It left a truncated file (issue 18 item 8); every export format: tests/commands/test_export_outputs.py."""
     r = subprocess.run([sys.executable, "-m", "emgmap", *[a.format(rec=two_mb_recording, disk=full_disk)
                                                            for a in argv]],
                        capture_output=True, text=True, env=ENV, cwd=REPO, timeout=120)
