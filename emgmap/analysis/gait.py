@@ -26,7 +26,7 @@ import numpy as np
 from scipy import signal
 
 from ..dsp.gait_events import (ANCHOR_ORDER, STANCE_PCT, EventSource, FootEvents, Gait, accel_events,
-                               emg_events, footswitch_events, knee_events, stride_period)
+                               emg_events, footswitch_events, knee_events, rhythm, stride_period)
 from ..dsp.indices import lr_ratio, symmetry_index
 from ..events import Event, EventKind, GaitPhase
 from ..montage import Montage
@@ -40,6 +40,7 @@ OUTLIER_Z = 3.5                   # modified z-score (Iglewicz & Hoaglin 1993)
 SHAPE_OUTLIER_RATIO = 2.0         # ... and a shape distance above twice the median one
 ACTIVE_FRACTION = 0.2             # symmetry is judged when stance activation reaches 20 % of the peak
 STRIDE_LIMITS_S = (0.3, 3.0)      # a "stride" outside this is a missed or spurious event
+LIVE_RHYTHM_MIN = 0.3             # live: a foot's events count while its signal is rhythmic (standing ~0.1)
 SOURCES = ("auto", "footswitch:COL", "accel:COL", "knee:COL", "emg")
 _SIDE_WORDS = {Side.LEFT: re.compile(r"(^|[^a-z])(l|left|lt)([^a-z]|$)", re.I),
                Side.RIGHT: re.compile(r"(^|[^a-z])(r|right|rt)([^a-z]|$)", re.I)}
@@ -753,6 +754,8 @@ class GaitTracker:
         new = []
         horizon = self._t[-1] - self.settle
         for side, f in feet.items():
+            if not self._rhythmic(side):   # standing, or stepping about: the detectors' relative
+                continue                    # thresholds would find "strides" in the sensor noise
             for c in f.contacts_s:
                 last = self._last.get(side)
                 if c > horizon or (last is not None and c <= last + 0.2):
@@ -772,6 +775,18 @@ class GaitTracker:
                 self._last[side] = c
                 new.append(Event.gait(side, GaitPhase.CONTACT, c, self.plan.names.get(side, "")))
         return new
+
+    def _rhythmic(self, side: Side) -> bool:
+        """Whether ``side``'s event signal over the window repeats like strides: its
+        autocorrelation peaks at >= LIVE_RHYTHM_MIN at a lag of 0.45-2.2 s (:func:`rhythm`).
+        Offline the thresholds come from the whole bout; live a window of standing has only
+        noise, which a relative threshold turns into regular false "strides" (~0.4 s)."""
+        x = self._aux[:, list(self.plan.columns[side])]
+        x = np.linalg.norm(x, axis=1) if x.shape[1] > 1 else x[:, 0]
+        if self.plan.source is EventSource.ACCEL:
+            x = np.abs(x - np.median(x))
+        strength = rhythm(x, self.fs)[1]
+        return bool(np.isfinite(strength) and strength >= LIVE_RHYTHM_MIN)
 
     def state(self) -> LiveGait:
         sides = {}

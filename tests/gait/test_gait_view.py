@@ -117,3 +117,31 @@ def test_a_replayed_run_shows_the_stride_view_in_the_runners_seconds(qtbot, tmp_
     qtbot.waitUntil(finished, timeout=30000)              # said above the ensembles, which stay
     assert w.gait_view.message.text() == w.gait_view.stale and w.gait_view.screen.strides >= 10
     w.close()
+
+
+@pytest.mark.parametrize("aux", [("footswitch_L", "footswitch_R"), ("accel_L", "accel_R"), ("knee_L", "knee_R")])
+def test_tracker_follows_each_source_and_counts_nothing_while_standing(tmp_path, aux):
+    """Live, each event source the setup may have: 6 s of standing give no stride (the accelerometer
+    and knee detectors' relative thresholds found ~0.4 s "strides" in the sensor noise before the
+    rhythm gate), then
+    the strides of the offline analysis, each contact within 20 ms of a true landing."""
+    path, sim, truth = gait_recording(tmp_path / "g.h5", mode="run", seconds=22.0, lead_in=6.0, seed=4, aux=aux)
+    with open_recording(path) as rec:
+        fs, montage, x, t, a = rec.fs, rec.montage, rec.data().astype(float), rec.timestamps(), rec.aux()
+        tracker = GaitTracker(fs, montage, rec.aux_names, rec.aux_units, mvc_uv=rec.mvc_uv, rest_uv=rec.rest_rms_uv)
+        offline = analyze_recording_gait(rec)
+    f = Pipeline(fs, x.shape[1], PipelineConfig()).process(x).filtered
+    found = []
+    for k in range(0, x.shape[0], 250):
+        found += tracker.feed(t[k:k + 250], f[k:k + 250], a[k:k + 250])
+        if t[min(k + 250, x.shape[0] - 1)] <= 6.0:
+            assert tracker.state().strides == 0 and not found
+    state = tracker.state()
+    assert state.source == offline.source == aux[0].split("_")[0]
+    for side in (Side.LEFT, Side.RIGHT):
+        assert abs(state.sides[side].strides - len(offline.sides[side].strides)) <= 1   # outliers stay in, live
+        assert abs(state.sides[side].strides - truth.strides(side)) <= 2                # the last settle after the end
+        assert state.sides[side].cadence_spm == pytest.approx(truth.cadence_spm(), rel=0.01)
+        real = truth.contacts(side)
+        contacts = [e.onset_s for e in found if e.side is side and e.gait_phase is GaitPhase.CONTACT]
+        assert all(np.min(np.abs(real - c)) < 0.02 for c in contacts)
