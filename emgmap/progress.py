@@ -8,6 +8,7 @@ The work itself (emgmap.recordings, emgmap.app) reports through a plain callback
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable
 
@@ -23,6 +24,8 @@ class Bar:
     def __init__(self, desc: str, unit: str = "it", *, unit_scale: bool = False):
         self._args = dict(desc=desc, unit=unit, unit_scale=unit_scale, leave=False, file=sys.stderr)
         self.on = sys.stderr.isatty()
+        if self.on and _columns() == 0:   # a terminal that reports no size: tqdm would draw nothing
+            self._args.update(ncols=80, nrows=24)
         self._bar = None
 
     def __call__(self, done: float, total: float) -> None:
@@ -50,6 +53,13 @@ class Bar:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 0
 
 
 def bar(desc: str, unit: str = "it", *, unit_scale: bool = False) -> Bar:

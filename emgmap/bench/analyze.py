@@ -73,7 +73,7 @@ def run(args) -> int:
         runs = {}
         for jobs in (1, 2):
             def study(jobs=jobs):
-                res = run_study([folder], jobs=jobs, progress=False)
+                res = run_study([folder], jobs=jobs)
                 assert len(res.errors) == 0, res.errors
             runs[jobs] = _median_time(study, args.folder_repeats)
     ratio = per_file / filt

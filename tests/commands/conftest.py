@@ -4,6 +4,8 @@ import subprocess
 
 import pytest
 
+from disksupport import SMALL_DISK_FREE
+
 
 @pytest.fixture
 def readonly_dir(tmp_path):
@@ -22,10 +24,6 @@ def readonly_dir(tmp_path):
         d.chmod(0o755)
 
 
-#: what a small disk has left for an export (less than any export of the `big` recording needs)
-SMALL_DISK_FREE = 150_000
-
-
 @pytest.fixture
 def small_disk(tmp_path):
     """(folder, file-size limit): a 1 MB tmpfs filled to ``SMALL_DISK_FREE`` bytes free when root
@@ -39,14 +37,3 @@ def small_disk(tmp_path):
         subprocess.run(["umount", str(d)], check=False)
     else:
         yield d, SMALL_DISK_FREE
-
-
-def fill(folder, leave: int = SMALL_DISK_FREE) -> None:
-    """Fill the small tmpfs at ``folder`` until ``leave`` bytes are free (nothing for a plain
-    folder: that one is limited per file, never filled)."""
-    import shutil
-    if not os.path.ismount(folder):
-        return
-    free = shutil.disk_usage(folder).free
-    with open(os.path.join(folder, "filler"), "wb") as fh:
-        fh.write(b"\0" * max(0, free - leave))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import fill
+from disksupport import fill
 
 REPO = Path(__file__).resolve().parents[2]
 FORMATS = ["csv", "bdf", "nwb", "bids"]

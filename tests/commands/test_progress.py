@@ -89,3 +89,26 @@ def test_a_terminal_gets_a_bar_for_every_long_job(work, tmp_path):
     shown = b"".join(chunks).decode(errors="replace")
     for desc in jobs:   # tqdm: "<desc>:  40%|████      | 2/5 [...]", cleared when done (leave=False)
         assert f"{desc}" in shown and "%|" in shown.split(desc, 1)[1].split("\n", 1)[0], (desc, shown[-2000:])
+
+
+def test_a_terminal_that_reports_no_size_still_gets_a_bar():
+    """Some terminals (a fresh pty, an editor's shell) report 0 columns; tqdm then drew nothing."""
+    import pty
+    master, slave = pty.openpty()   # no window size set: 0 x 0
+    code = "from emgmap.progress import bar\nwith bar('copying', 'B') as p:\n    p(5, 10)\n"
+    p = subprocess.Popen([sys.executable, "-c", code], stderr=slave, cwd=REPO,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:   # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert p.wait(60) == 0
+    shown = b"".join(chunks).decode(errors="replace")
+    assert "copying:" in shown and "%|" in shown, shown
