@@ -216,11 +216,9 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _setup_views(self) -> None:
-        s = self.session
-        montage = s.montage
-        self.controls.set_view(self.settings.view)
+        montage, st = self.session.montage, self.settings
+        self.controls.set_view(st.view)
         self._set_trace_source()
-        st = self.settings
         self.models = DashboardModels.for_session(montage, self.protocol, st.zones, st.target_pct)
         self.gauges.set_model(self.models.gauges)
         self.body.set_montage(montage)
@@ -233,11 +231,10 @@ class MainWindow(QMainWindow):
         self._show_stale("")
 
     def _set_trace_source(self) -> None:
-        s = self.session
-        view = self.settings.view
-        ring = s.rings.filtered if view == "filtered" else s.rings.raw
-        label = f"filtered µV ({band_text(s)})" if view == "filtered" else "raw µV"
-        self.traces.set_source(ring, s.rings.t, s.fs, s.montage, self.settings.window_s, label)
+        s, filtered = self.session, self.settings.view == "filtered"
+        label = f"filtered µV ({band_text(s)})" if filtered else "raw µV"
+        self.traces.set_source(s.rings.filtered if filtered else s.rings.raw, s.rings.t, s.fs, s.montage,
+                               self.settings.window_s, label)
         self._event_cursor = s.event_log.cursor(0)
 
     def _view_changed(self, view: str) -> None:
@@ -580,10 +577,8 @@ class MainWindow(QMainWindow):
         self.device_bar.theme = self.theme
         self.traces.apply_theme(self.theme)
         self.traces._set_title()
-        self.body.set_theme(self.theme)
-        self.bars.set_theme(self.theme)
-        self.gauges.set_theme(self.theme)
-        self.gait_view.set_theme(self.theme)
+        for view in (self.body, self.bars, self.gauges, self.gait_view):
+            view.set_theme(self.theme)
 
     def closeEvent(self, ev) -> None:
         self._closing = True
