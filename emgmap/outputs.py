@@ -168,6 +168,34 @@ def atomic_outputs(paths: Iterable, *, force: bool = False) -> Iterator[list[Pat
 
 
 @contextlib.contextmanager
+def staging_folder(folder: Path, prefix: str) -> Iterator[Path]:
+    """Yield a hidden owner-only folder inside ``folder`` (created 0700 when missing) to build
+    an output of many files in, published by the caller with a rename. The staging folder is
+    always removed afterwards, and ``folder`` too when this made it and it stayed empty, so a
+    failed output leaves no trace."""
+    import tempfile
+    made = not folder.exists()
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create the folder {folder} ({e.strerror or e}); choose a folder you can "
+                          "write to") from None
+    try:
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+        except OSError as e:
+            raise OutputError(f"cannot write in folder {folder} ({e.strerror or e}); choose a folder you can "
+                              "write to") from None
+        try:
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    finally:
+        if made and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+@contextlib.contextmanager
 def atomic_output(path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary owner-only path to write; on success it becomes ``path``
     (replacing an existing file only with ``force``), on any failure it is removed."""

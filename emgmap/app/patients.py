@@ -493,9 +493,8 @@ class PatientStore:
         beside it and renamed when complete; the free space is checked first; every file is
         owner-only."""
         import csv
-        import tempfile
 
-        from ..outputs import OWNER_ONLY, check_space, probe
+        from ..outputs import OWNER_ONLY, check_space, staging_folder
         patient = self.patient(pseudonym)
         out = Path(folder) / patient.pseudonym
         if out.exists() and any(out.iterdir()):
@@ -503,46 +502,30 @@ class PatientStore:
         folder = Path(folder)
         if not folder.parent.is_dir():
             raise PatientError(f"folder {folder.parent} does not exist; create it or choose another folder")
-        made = not folder.exists()
         try:
-            folder.mkdir(mode=0o700, exist_ok=True)
-        except OSError as e:
-            raise PatientError(f"cannot create the export folder {folder} ({e.strerror or e}); choose a folder you "
-                               "can write to") from None
-        try:
-            probe(folder, "the export folder")
-            sources = [Path(s.path) for v in self.visits(pseudonym) for s in v.sessions if s.state is FileState.OK]
-            check_space(folder, sum(p.stat().st_size for p in sources), "the export")
-        except BaseException:
-            if made:
-                folder.rmdir()
-            raise
-        stage = Path(tempfile.mkdtemp(prefix=f".{patient.pseudonym}.partial-", dir=folder))
-        try:
-            (stage / "recordings").mkdir(mode=0o700)
-            for src in sources:
-                dest = stage / "recordings" / src.name
-                shutil.copyfile(src, dest)
-                shutil.copystat(src, dest)
-                dest.chmod(OWNER_ONLY)
-            doc = self.history(pseudonym).to_json()
-            doc["patient"] = patient_json(patient, personal)
-            (stage / "history.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-            with open(stage / "results.csv", "w", newline="", encoding="utf-8") as f:
-                w = csv.DictWriter(f, STUDY_COLUMNS)
-                w.writeheader()
-                for v in self.visits(pseudonym):
-                    w.writerows({**r, "file": Path(r["file"]).name} for r in self.rows(v.id))
-            for p in (stage / "history.json", stage / "results.csv"):
-                p.chmod(OWNER_ONLY)
-            os.rename(stage, out)   # an empty `out` is replaced; a non-empty one (a race) refuses
+            with staging_folder(folder, f".{patient.pseudonym}.partial-") as stage:
+                sources = [Path(s.path) for v in self.visits(pseudonym) for s in v.sessions if s.state is FileState.OK]
+                check_space(folder, sum(p.stat().st_size for p in sources), "the export")
+                (stage / "recordings").mkdir(mode=0o700)
+                for src in sources:
+                    dest = stage / "recordings" / src.name
+                    shutil.copyfile(src, dest)
+                    shutil.copystat(src, dest)
+                    dest.chmod(OWNER_ONLY)
+                doc = self.history(pseudonym).to_json()
+                doc["patient"] = patient_json(patient, personal)
+                (stage / "history.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+                with open(stage / "results.csv", "w", newline="", encoding="utf-8") as f:
+                    w = csv.DictWriter(f, STUDY_COLUMNS)
+                    w.writeheader()
+                    for v in self.visits(pseudonym):
+                        w.writerows({**r, "file": Path(r["file"]).name} for r in self.rows(v.id))
+                for p in (stage / "history.json", stage / "results.csv"):
+                    p.chmod(OWNER_ONLY)
+                os.rename(stage, out)   # an empty `out` is replaced; a non-empty one (a race) refuses
         except OSError as e:
             raise PatientError(f"could not write the export {out} ({e.strerror or e}); nothing was kept, free some "
                                "space or choose another folder") from None
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-            if made and not any(folder.iterdir()):
-                folder.rmdir()
         return out
 
 

@@ -5,7 +5,7 @@ Contract and exact definitions: DESIGN §3 "Streaming DSP API" and docs/dsp.md.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import signal
@@ -15,12 +15,12 @@ from . import kernels
 from .config import Design, PipelineConfig, check_fs, design
 
 
-@dataclass(frozen=True)
-class PipelineOutput:
+class PipelineOutput(NamedTuple):
     """One block's output; ``filtered`` and ``envelope`` are (n, C) µV.
 
     ``invalid`` (C,) bool marks channels that had NaN/inf input in this block
     (their output is NaN there; they restart cleanly on the next finite sample).
+    A named tuple: built once per block, it costs a third of a frozen dataclass.
     """
     filtered: np.ndarray
     envelope: np.ndarray
@@ -125,8 +125,7 @@ class Pipeline:
             raise ConfigError(f"the pipeline expects real numbers in µV, got dtype {x.dtype}")
         x = kernels.as_input(x)
         n = x.shape[0]
-        filtered = np.empty_like(x)
-        envelope = np.empty_like(x)
+        filtered, envelope = np.empty((2,) + x.shape)   # one allocation per block, two C-contiguous halves
         before = self._invalid.copy()
         if n:
             kernels.process_block(x, self.design.sos, self._zi_unit, self._zi, self._fresh, self._ring,

@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 
 from .. import __version__
-from ..outputs import OWNER_ONLY, OutputError, check_space, probe, publish
+from ..outputs import OWNER_ONLY, OutputError, check_space, probe, publish, staging_folder
 from ..progress import Progress
 from ..types import EmgmapError
 from .export import bdf_annotations, size_estimate, write_bdf
@@ -116,9 +116,11 @@ def export_bids(rec: Recording, root: Path, *, subject: str | None = None, sessi
     root = Path(root).expanduser()
     bp = bids_path_for(rec, root, subject, session, task)
     _check_root(root, bp, rec, force)
-    made_root = not root.exists()
-    root.mkdir(mode=0o700, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".emgmap-partial-", dir=root))
+    with staging_folder(root, ".emgmap-partial-") as stage:
+        return _export_staged(rec, root, stage, bp, force, progress)
+
+
+def _export_staged(rec: Recording, root: Path, stage: Path, bp, force: bool, progress: Progress) -> list[Path]:
     try:
         shared = {}
         for p in _shared_files(root, bp.subject):
@@ -135,10 +137,6 @@ def export_bids(rec: Recording, root: Path, *, subject: str | None = None, sessi
             raise
         raise RecordingError(f"could not write the BIDS dataset in {root} ({_reason(e)}); nothing of this export "
                              "was kept") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        if made_root and not any(root.iterdir()):
-            root.rmdir()
 
 
 def _write(rec: Recording, bp, force: bool, progress: Progress) -> None:

@@ -1,14 +1,13 @@
 """Issue 18 conventions: long jobs (import, export, repair, analyze of many files, session
 --fast) draw a progress bar on stderr when it is a terminal (a real pseudo-terminal here),
 and print nothing when it is not (a pipe, a log)."""
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from terminal import run_on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 SHORT = REPO / "tests" / "app" / "clamshell_short.toml"
@@ -59,56 +58,21 @@ for argv in eval(sys.argv[1]):
 
 
 def test_a_terminal_gets_a_bar_for_every_long_job(work, tmp_path):
-    import fcntl
-    import pty
-    import struct
-    import termios
     d = tmp_path / "w"
     shutil.copytree(work, d, ignore=shutil.ignore_patterns("out"))
     (d / "out").mkdir()
     jobs = _commands(d)
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))   # a terminal has a size
-    p = subprocess.Popen([sys.executable, "-c", RUN_ALL, repr([[str(a) for a in v] for v in jobs.values()])],
-                         stdout=subprocess.PIPE, stderr=slave, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:   # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    out = p.stdout.read().decode()
-    assert p.wait(300) == 0, out
+    rc, shown, out = run_on_terminal(["-c", RUN_ALL, repr([[str(a) for a in v] for v in jobs.values()])])
+    assert rc == 0, out
     assert [line for line in out.splitlines() if line.startswith("exit ")] == \
         [f"exit {argv[0]} 0" for argv in jobs.values()], out
-    shown = b"".join(chunks).decode(errors="replace")
     for desc in jobs:   # tqdm: "<desc>:  40%|████      | 2/5 [...]", cleared when done (leave=False)
         assert f"{desc}" in shown and "%|" in shown.split(desc, 1)[1].split("\n", 1)[0], (desc, shown[-2000:])
 
 
 def test_a_terminal_that_reports_no_size_still_gets_a_bar():
     """Some terminals (a fresh pty, an editor's shell) report 0 columns; tqdm then drew nothing."""
-    import pty
-    master, slave = pty.openpty()   # no window size set: 0 x 0
     code = "from emgmap.progress import bar\nwith bar('copying', 'B') as p:\n    p(5, 10)\n"
-    p = subprocess.Popen([sys.executable, "-c", code], stderr=slave, cwd=REPO,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)))
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:   # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert p.wait(60) == 0
-    shown = b"".join(chunks).decode(errors="replace")
+    rc, shown, _ = run_on_terminal(["-c", code], size=None, timeout=60)
+    assert rc == 0
     assert "copying:" in shown and "%|" in shown, shown

@@ -1,8 +1,5 @@
 """Reader, `emgmap info`, `emgmap record` and bad input: one clear line each, nothing modified."""
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -12,7 +9,7 @@ import pytest
 from emgmap.cli import main
 from emgmap.recordings import RecordingError, open_recording
 
-REPO = Path(__file__).resolve().parents[2]
+from terminal import run_on_terminal
 
 
 def one_line_error(r, *fragments):
@@ -100,28 +97,9 @@ def test_replay_driver_spec_errors_are_one_line(bad_files, cli):
 
 
 def test_record_shows_a_progress_bar_on_a_terminal(tmp_path):
-    import fcntl
-    import pty
-    import struct
-    import termios
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))   # a terminal has a size
-    p = subprocess.Popen([sys.executable, "-m", "emgmap", "record", "--device", "sim:?channels=2", "--fast",
-                          "--duration", "2", "-o", str(tmp_path / "p.h5")], stdout=subprocess.PIPE, stderr=slave,
-                         cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert p.wait(60) == 0
-    bar = b"".join(chunks).decode()
+    rc, bar, _ = run_on_terminal(["-m", "emgmap", "record", "--device", "sim:?channels=2", "--fast", "--duration", "2",
+                                  "-o", tmp_path / "p.h5"], timeout=60)
+    assert rc == 0
     # the shared tqdm bar (emgmap.progress): "recording:  50%|█████     | 1.0/2.0 [..., 0.1 MB]"
     assert "\rrecording:" in bar and "%|" in bar and "/2.0 [" in bar and " MB]" in bar, bar
 
