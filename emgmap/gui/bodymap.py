@@ -364,9 +364,11 @@ class ActivationBars(QWidget):
                 p.setFont(value_font)
                 align = (Qt.AlignmentFlag.AlignRight if sign < 0 else Qt.AlignmentFlag.AlignLeft)
                 p.drawText(text.adjusted(2, 0, -2, 0), align | Qt.AlignmentFlag.AlignVCenter, f"{v:.0f}")
-                if unit is not None:
-                    p.setFont(font(SMALL_PT))
-                    p.drawText(text.adjusted(2, 0, -2, 0), align | Qt.AlignmentFlag.AlignBottom, unit)
+                if unit is not None:   # beside the number, at the far end of its half (under it, it overlapped
+                    p.setFont(font(SMALL_PT))   # the number in the short rows of a 1366x768 screen)
+                    beside = QRectF(cx - half if sign < 0 else cx + half - 70, y, 70, row_h)
+                    edge = Qt.AlignmentFlag.AlignLeft if sign < 0 else Qt.AlignmentFlag.AlignRight
+                    p.drawText(beside.adjusted(2, 0, -2, 0), edge | Qt.AlignmentFlag.AlignVCenter, unit)
             p.setPen(QPen(th.qcolor("grid"), 1))
             p.drawLine(QPointF(cx, y), QPointF(cx, y + row_h))
         if self.target is not None:   # the band's edges, solid over the bars

@@ -55,6 +55,9 @@ class ControlRow(QWidget):
         self.calibrate_button.setMenu(menu)
         self.norm_label = QLabel()   # the levels' unit, read from across the room
         self.norm_label.setFont(font(MEDIUM_PT, bold=True))
+        # as wide as its longest text from the start: a longer text arriving mid-session was clipped at 1366x768
+        self.norm_label.setMinimumWidth(self.norm_label.fontMetrics().horizontalAdvance(
+            "levels: %MVC where calibrated, else % peak / µV"))
         for w in (QLabel("Traces"), self.view_picker, QLabel("window"), self.window_spin, 1, self.norm_label, 1,
                   self.calibrate_button, self.theme_picker):
             lay.addStretch(1) if w == 1 else lay.addWidget(w)
