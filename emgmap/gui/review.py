@@ -224,19 +224,13 @@ class ReviewWindow(QMainWindow):
     def open_report(self, browse: bool = True) -> Path | None:
         """Write ``<file>.report.html`` (= ``emgmap analyze --report``) and open it in the browser."""
         from ..analysis import analyze_recording
-        from ..analysis.report import render_html
+        from ..app.reports import write_report
         from ..types import EmgmapError
         out = self.path.with_suffix(".report.html")
         try:
-            analysis = analyze_recording(self.path)
-            out.write_text(render_html(analysis, f"{self.path.name}: session report", analysis.meta),
-                           encoding="utf-8")
-        except EmgmapError as e:
+            write_report(analyze_recording(self.path), f"{self.path.name}: session report", out)
+        except EmgmapError as e:   # a file that cannot be analysed, a folder that cannot be written
             self.status.setText(str(e))
-            return None
-        except OSError as e:
-            self.status.setText(f"the report could not be written to {out} ({e.strerror}); copy the recording "
-                                "to a writable folder")
             return None
         self.report_path = out
         self.status.setText(f"report: {out}")

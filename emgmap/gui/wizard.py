@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                              QVBoxLayout, QWidget)
 
 from ..app.biofeedback import Biofeedback
+from ..app.reports import write_report
 from ..app.run_view import RunScreen, RunView, Tone
 from ..app.summary_view import summary_view
 from ..app.wizard_flow import Page, Verdict, WizardFlow, montage_advice, paced_runner, protocol_choices, protocol_named
@@ -461,7 +462,6 @@ class SessionWizard(QWidget):
 
     def save_report(self, path: str | Path | None = None, ask: bool = True) -> Path | None:
         """S: the HTML report of the recording (equal to ``emgmap analyze --report``)."""
-        from ..analysis.report import render_html
         if self.analysis is None:
             return None
         default = Path(self.recording_path).with_suffix(".html")
@@ -469,12 +469,10 @@ class SessionWizard(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, "Save the session report", str(default), "HTML (*.html)")
             if not path:
                 return None
-        path = Path(path or default)
-        title = f"{self.protocol.title}: session report"
         try:
-            path.write_text(render_html(self.analysis, title, self.meta), encoding="utf-8")
-        except OSError as e:
-            self.summary_path.setText(f"the report could not be saved to {path} ({e.strerror}); pick another folder")
+            path = write_report(self.analysis, f"{self.protocol.title}: session report", path or default)
+        except EmgmapError as e:
+            self.summary_path.setText(str(e))
             return None
         self.report_path = path
         self.summary_path.setText(f"recording: {self.recording_path}   report: {path}")

@@ -2,6 +2,9 @@
 replayed file's sets and calibration, when the data stopped, latency, new file names."""
 import pytest
 
+from emgmap.analysis import analyze_recording
+from emgmap.app.reports import write_report
+from emgmap.outputs import OutputError
 from emgmap.app.dashboard import DashboardModels, LatencyMeter, ReplayFile, new_recording_path, stopped_text
 from emgmap.app.gauges import GaugeKind
 from emgmap.app.live import LiveState
@@ -25,10 +28,15 @@ def test_a_unilateral_protocol_gets_no_live_symmetry_and_its_expected_ranges():
     assert bilateral.gauges.zones.symmetry(7.0) == "amber"
 
 
-def test_a_replayed_file_gives_its_protocol_mvc_and_working_leg(tmp_path):
-    path = tmp_path / "clam.h5"
+@pytest.fixture(scope="module")
+def clam(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dash") / "clam.h5"
     run_session("clamshell", "tfl_dominant_clam", path, seed=6)
-    r = ReplayFile.read(path, 2.0)
+    return path
+
+
+def test_a_replayed_file_gives_its_protocol_mvc_and_working_leg(clam):
+    r = ReplayFile.read(clam, 2.0)
     assert r.protocol.name == "clamshell" and r.has_mvc and r.note == ""
     left = next(e for e in r.sets if e.side == Side.LEFT)
     mid = (left.onset_s + left.duration_s / 2 - r.t0) / 2.0   # replay time at 2x
@@ -60,3 +68,16 @@ def test_a_recordings_folder_that_cannot_be_made_is_one_sentence(tmp_path):
         new_recording_path(blocker / "sub")
     p = new_recording_path(tmp_path / "new")
     assert p.parent.is_dir() and p.name.startswith("emgmap-") and p.suffix == ".h5"
+
+
+def test_save_report_writes_the_whole_report_or_nothing(clam, tmp_path):
+    a = analyze_recording(clam)
+    out = write_report(a, "clamshell: session report", tmp_path / "r.html")
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>") and "gmed:tfl" in out.read_text()
+    assert write_report(a, "again", out) == out   # the dialog asked about replacing it
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(OutputError, match="the report .*a-folder is a folder"):
+        write_report(a, "t", tmp_path / "a-folder")   # a folder named as the file: one sentence
+    with pytest.raises(OutputError, match="folder .*gone does not exist"):
+        write_report(a, "t", tmp_path / "gone" / "r.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder", "r.html"]   # nothing half-written
