@@ -88,7 +88,7 @@ def test_history_window_lines_bands_notes_and_a_point_opens_review_at_its_set(qt
     spot, visit, index = max(spots, key=lambda e: clearance[id(e)])
     assert max(clearance.values()) > 20
     qtbot.mouseClick(win.graphs.viewport(), Qt.MouseButton.LeftButton, pos=on_screen(spot))
-    qtbot.waitUntil(lambda: len(win.reviews) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(win.reviews) == 1, timeout=20000)
     review = win.reviews[0]
     with PatientStore() as st:
         assert str(review.path) == st.visits("P01")[visit].sessions[0].path

@@ -139,7 +139,7 @@ def test_body_map_titles_and_bar_header_fit_a_laptop_screen(qtbot):
     qtbot.addWidget(w)
     w.show()
     w.resize(1366, 768)
-    qtbot.waitUntil(lambda: w.width() == 1366, timeout=5000)
+    qtbot.waitUntil(lambda: w.width() == 1366, timeout=20000)
     QApplication.processEvents()
     body = w.body
     _, scale, _ = body._geometry()

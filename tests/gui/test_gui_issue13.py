@@ -50,7 +50,7 @@ def test_the_name_guard_needs_a_second_enter(qtbot, tmp_path):
     """"Anna Berg" + Enter went straight to placement: one press was handled twice."""
     w = window(qtbot, "sim:?fast=1&seed=1", tmp_path, clock=ManualClock())
     w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(w.isActiveWindow, timeout=20000)
     w.new_session()
     wz = w.wizard
     qtbot.keyClicks(wz.pseudonym, "Anna Berg")

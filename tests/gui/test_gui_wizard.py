@@ -48,7 +48,7 @@ def run_wizard(qtbot, w, protocol, pseudonym="P017"):
     """Drive a whole session with the keyboard; returns the recording path."""
     wz = w.wizard
     w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow, timeout=5000)   # menu shortcuts go to the active window
+    qtbot.waitUntil(w.isActiveWindow, timeout=20000)   # menu shortcuts go to the active window
     qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert wz.active and wz.page == "setup"
     assert wz.start(pseudonym="Anna Berg", protocol=protocol) is False      # looks like a name: warned
@@ -58,7 +58,7 @@ def run_wizard(qtbot, w, protocol, pseudonym="P017"):
     assert w.body.highlight == "gmed" and "gluteus medius" in wz.place_title.text().lower()
     marker_field = w.record_bar.findChild(QLineEdit)
     marker_field.setFocus()   # the focus is somewhere else: the wizard still gets its keys
-    qtbot.waitUntil(marker_field.hasFocus, timeout=5000)
+    qtbot.waitUntil(marker_field.hasFocus, timeout=20000)
     for _ in protocol.muscles:
         press(qtbot, w, Qt.Key.Key_Space)
     assert marker_field.text() == ""
@@ -128,7 +128,7 @@ def test_wizard_runs_a_clamshell_session_that_analyses_to_the_truth(qtbot, tmp_p
     w.close()
     assert w.settings.protocol == "clamshell" and w.settings.geometry and w.settings.splitters.count(";") == 2
     assert not w.timer.isActive()
-    qtbot.waitUntil(lambda: not acquisition_threads(), timeout=5000)
+    qtbot.waitUntil(lambda: not acquisition_threads(), timeout=20000)
 
 
 def test_review_opens_replays_and_reports_and_compare_shows_two_files(qtbot, tmp_path):
@@ -164,7 +164,7 @@ def test_review_opens_replays_and_reports_and_compare_shows_two_files(qtbot, tmp
     assert "different subjects" not in html
     w.close()
     assert not w.reviews
-    qtbot.waitUntil(lambda: not acquisition_threads(), timeout=5000)
+    qtbot.waitUntil(lambda: not acquisition_threads(), timeout=20000)
 
 
 def test_escape_aborts_after_a_yes_and_keeps_the_recording(qtbot, tmp_path, monkeypatch):
@@ -190,7 +190,7 @@ def test_layout_protocol_and_target_come_back_at_start(qtbot, tmp_path):
     w.resize(1300, 900)
     w.splitters[2].setSizes([700, 600])
     w.settings.protocol, w.settings.target_pct, w.settings.sound = "bridge", 35.0, True
-    qtbot.waitUntil(lambda: w.width() == 1300, timeout=5000)
+    qtbot.waitUntil(lambda: w.width() == 1300, timeout=20000)
     sizes = w.splitters[2].sizes()
     w.close()
     again = MainWindow(None, settings=GuiSettings.load())
