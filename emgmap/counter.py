@@ -22,15 +22,12 @@ from dataclasses import dataclass
 STALL_SLACK = 0.25  # of a wrap: host-time evidence for an extra wrap needs > 3/4 of one
 
 
-class Board(str, enum.Enum):
+class Board(enum.StrEnum):
     """The OpenBCI boards (and BrainFlow's synthetic one) whose counters emgmap knows."""
     CYTON = "Cyton"
     CYTON_DAISY = "Cyton+Daisy"
     GANGLION = "Ganglion"
     SYNTHETIC = "Synthetic"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

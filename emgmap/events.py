@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from .types import Side
 
 
-class EventKind(str, enum.Enum):
+class EventKind(enum.StrEnum):
     MARKER = "marker"
     REST = "rest"
     MVC = "mvc"
@@ -39,17 +39,11 @@ class EventKind(str, enum.Enum):
     GAP = "gap"
     GAIT = "gait"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class GaitPhase(str, enum.Enum):
+class GaitPhase(enum.StrEnum):
     """A gait event: initial contact (heel strike) or toe-off of one foot."""
     CONTACT = "contact"
     TOE_OFF = "toe_off"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _SIDES = ("left", "right")

@@ -47,13 +47,10 @@ class ConfigError(EmgmapError):
     """A setting is invalid; the message names the setting and its valid values."""
 
 
-class Side(str, enum.Enum):
+class Side(enum.StrEnum):
     LEFT = "left"
     RIGHT = "right"
     MIDLINE = "midline"
-
-    def __str__(self) -> str:  # "left", not "Side.LEFT", in messages and files
-        return self.value
 
     @property
     def short(self) -> str:

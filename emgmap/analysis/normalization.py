@@ -30,15 +30,12 @@ from ..types import ConfigError
 from .signal import SignalData
 
 
-class Normalize(str, enum.Enum):
+class Normalize(enum.StrEnum):
     """The ``normalize`` choice of :func:`emgmap.analysis.analyze_recording`."""
     AUTO = "auto"
     MVC = "mvc"
     PEAK = "peak"
     NONE = "none"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def of(cls, value) -> "Normalize":
@@ -50,14 +47,11 @@ class Normalize(str, enum.Enum):
             raise ConfigError(f"normalize must be one of {', '.join(m.value for m in cls)}; got {value!r}") from None
 
 
-class MvcSource(str, enum.Enum):
+class MvcSource(enum.StrEnum):
     """Where a channel's MVC reference came from."""
     STORED = "stored"               # /calibration/mvc_uv, captured live
     RECOMPUTED = "recomputed"       # from the recording's mvc trials (stored value missing)
     NONE = "none"                   # no MVC reference
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

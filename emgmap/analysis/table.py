@@ -26,15 +26,12 @@ COLUMNS = ("file", "subject", "date", "exercise", "set", "side", "measure", "nam
 MEAN = "mean"    # the rep column of a value over all of a set's good reps
 
 
-class Measure(str, enum.Enum):
+class Measure(enum.StrEnum):
     ACTIVATION = "activation"               # mean normalised envelope of a channel
     RATIO = "ratio"                         # agonist:antagonist ratio of a pair on one side
     SYMMETRY = "symmetry"                   # SI % of a muscle, left vs right, per exercise
     ONSET = "onset"                         # onset of a channel relative to the rep's cue (s)
     MEDIAN_FREQUENCY = "median_frequency"   # of the filtered signal over the hold (Hz)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def analysis_rows(analysis: Analysis) -> list[dict]:

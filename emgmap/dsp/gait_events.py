@@ -42,22 +42,16 @@ from ..types import ConfigError
 from .config import check_fs
 
 
-class EventSource(str, enum.Enum):
+class EventSource(enum.StrEnum):
     FOOTSWITCH = "footswitch"
     ACCEL = "accel"
     KNEE = "knee"
     EMG = "emg"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Gait(str, enum.Enum):
+class Gait(enum.StrEnum):
     WALK = "walk"
     RUN = "run"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # Normative stance fraction (% of the cycle): walking 60-62 % (Perry & Burnfield 2010);

@@ -44,12 +44,9 @@ from scipy.interpolate import PchipInterpolator
 from ..types import ConfigError, Side
 
 
-class GaitMode(str, enum.Enum):
+class GaitMode(enum.StrEnum):
     WALK = "walk"
     RUN = "run"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
