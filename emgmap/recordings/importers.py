@@ -376,8 +376,7 @@ def import_file(src: str | os.PathLike, out: str | os.PathLike, *, fs: float | N
         writer.add_events(events)
         writer.close()
     except Exception:
-        writer._abort()
-        writer.path.unlink(missing_ok=True)  # nothing half-written is left behind
+        writer.discard()  # nothing half-written is left behind
         raise
     unassigned = [c.name for c in mont.channels if not c.assigned]
     return ImportResult(writer.path, source.kind, int(idx.size), float(fs), names, [a[0] for a in aux_meta],

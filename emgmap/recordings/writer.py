@@ -325,6 +325,12 @@ class RecordingWriter:
         except Exception:  # the disk that failed the write may fail the close too
             pass
 
+    def discard(self) -> None:
+        """Close after a failure and remove the file: for an output that is complete or absent
+        (an import), where what was flushed is worth nothing."""
+        self._abort()
+        self.path.unlink(missing_ok=True)
+
     def __enter__(self) -> "RecordingWriter":
         return self
 

@@ -203,8 +203,7 @@ def import_xdf(src: str | os.PathLike, out: str | os.PathLike, *, stream: str | 
         writer.add_events(events)
         writer.close()
     except Exception:
-        writer._abort()
-        writer.path.unlink(missing_ok=True)  # nothing half-written is left behind
+        writer.discard()  # nothing half-written is left behind
         raise
     return ImportResult(writer.path, "xdf", data.shape[0], fs, list(mont.names), [a[0] for a in aux_names],
                         len(gap_at), writer.renamed)
