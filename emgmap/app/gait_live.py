@@ -22,7 +22,6 @@ stance has no SI (noise over noise: docs/gait.md "symmetry").
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -66,7 +65,9 @@ class GaitFeed:
         self._n = 0
         self._calibration: tuple[bytes, bytes] | None = None
         self._clock = (np.empty(0), np.empty(0))    # (sample clock, session time) of the tracker's window
-        self._lock = threading.Lock()
+        # the snapshot the screen reads, replaced whole after each feed: a 20 Hz poll neither
+        # recomputes the ensembles nor waits for the acquisition thread's stride analysis
+        self._status = GaitStatus(self.mode)
         self._attached = False
 
     def attach(self) -> "GaitFeed":
@@ -114,32 +115,32 @@ class GaitFeed:
         s = self.session
         cal = s.calibration.snapshot()
         key = (np.asarray(cal.mvc_uv).tobytes(), np.asarray(cal.rest_mean_uv).tobytes())
-        with self._lock:
-            if self.tracker is None or key != self._calibration:
-                self._calibration = key
-                try:
-                    self.tracker = GaitTracker(s.fs, s.montage, [a[0] for a in s.spec.aux],
-                                               [a[1] for a in s.spec.aux], mvc_uv=cal.mvc_uv,
-                                               rest_uv=cal.rest_mean_uv, mode=self.mode, source=self.source)
-                except ConfigError as e:   # no usable gait channel: offline analysis falls back to the EMG
-                    self.problem = str(e)
-                    self._buf = []
-                    return
-            events = self.tracker.feed(u, x, aux)
-            self._clock = (np.concatenate([self._clock[0], u]), np.concatenate([self._clock[1], t]))
-            self._clock = (self._clock[0][-self.tracker.n_keep:], self._clock[1][-self.tracker.n_keep:])
+        if self.tracker is None or key != self._calibration:
+            self._calibration = key
+            try:
+                self.tracker = GaitTracker(s.fs, s.montage, [a[0] for a in s.spec.aux],
+                                           [a[1] for a in s.spec.aux], mvc_uv=cal.mvc_uv,
+                                           rest_uv=cal.rest_mean_uv, mode=self.mode, source=self.source)
+                self._status = GaitStatus(self.mode)   # a new normalisation: the ensembles start over
+            except ConfigError as e:   # no usable gait channel: offline analysis falls back to the EMG
+                self.problem = str(e)
+                self._buf = []
+                self._status = GaitStatus(self.mode, None, self.problem)
+                return
+        events = self.tracker.feed(u, x, aux)
+        self._clock = (np.concatenate([self._clock[0], u]), np.concatenate([self._clock[1], t]))
+        self._clock = (self._clock[0][-self.tracker.n_keep:], self._clock[1][-self.tracker.n_keep:])
+        if events:   # the ensembles change only with a new stride
+            state = self.tracker.state()
+            self._status = GaitStatus(self.mode, state if state.strides else None)
         if self.record:
             u_held, t_held = self._clock
             for ev in events:
                 s.add_event(replace(ev, onset_s=float(np.interp(ev.onset_s, u_held, t_held))))
 
     def status(self) -> GaitStatus:
-        """The snapshot now (any thread)."""
-        with self._lock:
-            if self.problem or self.tracker is None:
-                return GaitStatus(self.mode, None, self.problem)
-            state = self.tracker.state()
-        return GaitStatus(self.mode, state if state.strides else None)
+        """The snapshot after the last feed (any thread; an attribute read, never a wait)."""
+        return self._status
 
 
 # --- the screen -----------------------------------------------------------------------------------------
