@@ -92,6 +92,8 @@ class BodyMap(QWidget):
         self._static_pixmap: QPixmap | None = None
         self._shown: tuple | None = None     # the colours, hatching and legend last asked to paint
         self.setAccessibleName("activation map")
+        # every pixel is painted: Qt need not paint the splitters and the window beneath first
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(300, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         # Build the paths once (in view coordinates) so painting only transforms them.
@@ -318,6 +320,7 @@ class ActivationBars(QWidget):
         self.target: float | None = None   # biofeedback target as a fraction of full scale (the band's bottom)
         self.stale = ""
         self.setMinimumHeight(120)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)   # paints every pixel
         self.setAccessibleName("activation bars")
 
     def set_theme(self, theme: Theme) -> None:

@@ -58,6 +58,7 @@ class GaugeWidget(QWidget):
         super().__init__(parent)
         self.zones, self.trend_s, self.theme = zones, trend_s, theme
         self.stale = ""
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)   # paints every pixel
         self.setMinimumSize(250, 150)
         self.set_view(gauge)
 

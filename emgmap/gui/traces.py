@@ -122,6 +122,9 @@ class TracesView(pg.PlotWidget):
         for ax in ("left", "bottom"):
             pi.getAxis(ax).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAntialiasing(False)
+        # the scene's background covers the viewport: Qt need not paint the splitters and the
+        # window beneath it every frame
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.apply_theme(theme)
 
     # -- set-up ------------------------------------------------------------------
