@@ -425,7 +425,7 @@ class TracesView(pg.PlotWidget):
     def rescale(self) -> None:
         """Lane centres and scale from the window on screen now (the frames do it once a second)."""
         self._rescale(self.trace.arrays()[1])
-        if self._centre is not None:
+        if self._centre is not None and self.lanes is not None:
             self.lanes.set_scale(self._centre, self._gain())
 
     def _gain(self):
