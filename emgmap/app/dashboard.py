@@ -137,15 +137,14 @@ class LatencyMeter:
         return float(np.median([lat for t, lat in self.samples if now - t <= last_s])) * 1000.0
 
 
-def quality_flags(session) -> list[tuple[str, ...]]:
-    """Each channel's quality flags over the last second (:func:`emgmap.quality.channel_quality`);
-    none until a quarter second is there."""
+def quality_flags(raw: np.ndarray, fs: float, power_line_hz: float, range_uv: float) -> list[tuple[str, ...]]:
+    """Each channel's quality flags over ``raw`` (n, C) µV at ``fs``, the last second of a
+    session (:func:`emgmap.quality.channel_quality`); none until a quarter second is there.
+    Touches no session: it may run on a worker thread."""
     from ..quality import channel_quality
-    raw = session.rings.raw.latest(int(session.fs))
-    if raw.shape[0] < int(0.25 * session.fs):
+    if raw.shape[0] < int(0.25 * fs):
         return []
-    q = channel_quality(raw, session.fs, power_line_hz=session.spec.power_line_hz, range_uv=session.spec.range_uv)
-    return [c.flags for c in q]
+    return [c.flags for c in channel_quality(raw, fs, power_line_hz=power_line_hz, range_uv=range_uv)]
 
 
 def new_recording_path(folder: str | Path) -> Path:

@@ -58,14 +58,21 @@ class GaugeWidget(QWidget):
         super().__init__(parent)
         self.zones, self.trend_s, self.theme = zones, trend_s, theme
         self.stale = ""
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)   # paints every pixel
         self.setMinimumSize(250, 150)
         self.set_view(gauge)
 
-    def set_view(self, gauge: GaugeView) -> None:
+    def set_view(self, gauge: GaugeView, repaint: bool = True) -> bool:
+        """Show ``gauge``: its words at once, its pixels now (``repaint``) or when the owner
+        calls :meth:`update`. True when it differs from the view shown."""
+        if getattr(self, "gauge", None) == gauge:
+            return False
         self.gauge = gauge
         self.setAccessibleName(f"{gauge.title} gauge")
-        self.setAccessibleDescription(gauge.spoken)
-        self.update()
+        self.setAccessibleDescription(gauge.spoken + (f" (stopped: {self.stale})" if self.stale else ""))
+        if repaint:
+            self.update()
+        return True
 
     def paintEvent(self, ev) -> None:
         g, th = self.gauge, self.theme
@@ -165,13 +172,19 @@ class GaugeWidget(QWidget):
 
 
 class GaugePanel(QWidget):
-    """A grid of gauges for a :class:`GaugesModel`; each repaints with its newest view."""
+    """A grid of gauges for a :class:`GaugesModel`; each repaints with its newest view.
 
-    def __init__(self, theme: Theme, parent=None, columns: int = 2):
+    ``spread``: a new set of views changes every gauge's words at once but repaints one gauge
+    per :meth:`paint_next` (the dashboard calls it once a frame), so that no frame paints
+    them all; :meth:`paint_all` repaints the rest at once."""
+
+    def __init__(self, theme: Theme, parent=None, columns: int = 2, spread: bool = False):
         super().__init__(parent)
         self.theme = theme
         self.columns = columns
+        self.spread = spread
         self.widgets: list[GaugeWidget] = []
+        self._unpainted: list[GaugeWidget] = []   # views changed, pixels not yet (spread)
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(6)
@@ -184,6 +197,7 @@ class GaugePanel(QWidget):
             self._grid.removeWidget(wdg)
             wdg.deleteLater()
         self.widgets = [GaugeWidget(g, model.zones, model.trend_s, self.theme) for g in model.gauges]
+        self._unpainted = []
         self._empty.setVisible(not self.widgets)
         # symmetry gauges in the first column, ratios in the second
         sym = [w for w in self.widgets if w.gauge.kind == GaugeKind.SYMMETRY]
@@ -201,7 +215,19 @@ class GaugePanel(QWidget):
     def show_views(self, views) -> None:
         """Draw these views (the model's order)."""
         for wdg, view in zip(self.widgets, views):
-            wdg.set_view(view)
+            changed = wdg.set_view(view, repaint=not self.spread)
+            if changed and self.spread and wdg not in self._unpainted:
+                self._unpainted.append(wdg)
+
+    def paint_next(self) -> None:
+        """Repaint the next gauge whose view changed (``spread``)."""
+        if self._unpainted:
+            self._unpainted.pop(0).update()
+
+    def paint_all(self) -> None:
+        for wdg in self._unpainted:
+            wdg.update()
+        self._unpainted = []
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

@@ -3,11 +3,14 @@
 Views pull from the session on one QTimer (``fps``, default 60 Hz): traces
 every frame, the activation map at 20 Hz, numbers, gauges and status at 4 Hz
 (numbers that change 60 times a second cannot be read), channel quality once
-a second. The session's worker never touches Qt; closing the window stops the
-timer, the recorder and the session.
+a second (computed on a worker thread). The slower views take turns on their
+own frames (:meth:`MainWindow.tick`): a frame that paints everything overruns
+its 16 ms and shows as a late trace. The session's worker never touches Qt;
+closing the window stops the timer, the recorder and the session.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, Qt, QTimer
@@ -61,6 +64,9 @@ class MainWindow(QMainWindow):
         self.stopped = ""                            # when and why the data on screen stopped
         self.replaying: ReplayFile | None = None     # the recording being replayed
         self._frame = 0
+        self._levels = None                          # the newest LevelsView (20 Hz), drawn as bars at 4 Hz
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="emgmap-quality")
+        self._quality_job = None                     # (session, future) of channel quality flags
         self.latency = LatencyMeter()
         self._opening = False   # a device is being opened (nested event loop): no second open
         self._closing = False
@@ -83,7 +89,7 @@ class MainWindow(QMainWindow):
         self.traces.painted.append(lambda i: self.latency.painted(self.session, i, self.clock.now()))
         self.body = BodyMap(self.theme)
         self.bars = ActivationBars(self.theme)
-        self.gauges = GaugePanel(self.theme)
+        self.gauges = GaugePanel(self.theme, spread=True)
         gauge_scroll = QScrollArea()
         gauge_scroll.setWidgetResizable(True)
         gauge_scroll.setWidget(self.gauges)
@@ -263,28 +269,37 @@ class MainWindow(QMainWindow):
 
     # -- per frame ---------------------------------------------------------------------
     def tick(self) -> None:
+        """One frame: the traces every frame; the rest on a 15-frame (4 Hz) cycle in which each
+        slower view has its own frames, so that no frame carries them all (a frame over its
+        16 ms drops a tick and shows as a late trace)."""
         s = self.session
         if s is None:
             return
         self._frame += 1
+        phase = self._frame % 15
         drawing = not self.isMinimized()  # minimised: no drawing, status and recorder still watched
         if drawing and not self.stopped:
             self.traces.refresh()
-        if self._frame % 3 == 0:
-            self._update_state(drawing, numbers=self._frame % 15 == 0)
-        if self._frame % 3 == 0 and self.wizard.runner is not None:
-            self.wizard.tick()
-        if self._frame % 15 == 0:
+        if phase % 3 == 0:
+            self._update_state(drawing, numbers=False)        # 20 Hz: the activation map
+        elif phase == 1:
+            self._update_numbers(drawing)                     # 4 Hz: bars, gauges (painted one a frame)
+        elif phase == 2:
+            self._update_bar_status(self.state)               # 4 Hz: device and record bars
+        elif phase == 4:
             self._update_events()
-        if drawing and self._frame % 60 == 0 and not self.stopped:
-            self.traces.set_flags(quality_flags(self.session))
+        if phase % 3 == 1 and self.wizard.runner is not None:
+            self.wizard.tick()
+        if drawing:
+            self.gauges.paint_next()
+        self._follow_quality(drawing and self._frame % 60 == 7)
 
     def _update_state(self, drawing: bool, numbers: bool) -> None:
         """Draw the session's state (:meth:`LiveSession.poll`, 20 Hz): the activation map from
-        the levels view; at 4 Hz the bars, gauges, numbers and status (numbers that change 60
-        times a second cannot be read); what happened since the last look in the banner."""
+        the levels view; what happened since the last look in the banner; with ``numbers``
+        also the bars, gauges, numbers and status at once (the frame cycle spreads those:
+        :meth:`tick`)."""
         state = self.state = self.live.poll()
-        s = self.session
         for m in state.messages:
             self.banner.show_message(m.text, kind="error" if m.kind == MessageKind.ERROR else "note")
         ended = state.status is not None and state.status.state in ENDED
@@ -292,29 +307,60 @@ class MainWindow(QMainWindow):
             self._show_stale(stopped_text(state, self.stopped))
         live, m = state.indices, self.models
         if drawing and live is not None and m is not None:
-            levels = m.levels.update(live, state.calibration)
-            self.body.set_view(levels)
-            if numbers:
-                self.bars.set_view(levels)
-                m.gauges.update(live, state.calibration, working_side=self.working_side(live.t))
-                self.norm_label.setText(levels.norm_text)
+            self._levels = m.levels.update(live, state.calibration)
+            self.body.set_view(self._levels)
             if self.patient_view.isVisible():
                 side = self.working_side(live.t)
                 m.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
                 self.patient_view.set_view(m.feedback.update(live, state.calibration))
-        if numbers and self.gait_view.isVisible():
-            self.gait_view.update_state(state.gait)
+        if numbers:
+            self._update_numbers(drawing)
+            self.gauges.paint_all()
         if numbers or ended:
-            latency = self.latency.median_ms() if s.driver.paced and not ended else None   # unpaced: none to show
-            self.device_bar.show_status(state.status, latency, s.fs,
-                                        s.driver.paced, ended=state.ended)
-            if not s.running:
-                self.device_bar.set_connected(False)
-            if self.recorder is None:
-                self.record_bar.set_recording(False)
-            else:
-                rs = state.recording
-                self.record_bar.show_progress(rs.seconds, rs.file_bytes, rs.path)
+            self._update_bar_status(state)
+
+    def _update_numbers(self, drawing: bool) -> None:
+        """Numbers that change 60 times a second cannot be read: the bars, the gauges and the
+        normalisation at 4 Hz, from the newest polled state."""
+        state, m = self.state, self.models
+        live = state.indices if state is not None else None
+        if drawing and live is not None and m is not None and self._levels is not None:
+            self.bars.set_view(self._levels)
+            m.gauges.update(live, state.calibration, working_side=self.working_side(live.t))
+            self.norm_label.setText(self._levels.norm_text)
+        if self.gait_view.isVisible() and state is not None:
+            self.gait_view.update_state(state.gait)
+
+    def _update_bar_status(self, state) -> None:
+        s = self.session
+        if state is None or s is None:
+            return
+        ended = state.status is not None and state.status.state in ENDED
+        latency = self.latency.median_ms() if s.driver.paced and not ended else None   # unpaced: none to show
+        self.device_bar.show_status(state.status, latency, s.fs, s.driver.paced, ended=state.ended)
+        if not s.running:
+            self.device_bar.set_connected(False)
+        if self.recorder is None:
+            self.record_bar.set_recording(False)
+        else:
+            rs = state.recording
+            self.record_bar.show_progress(rs.seconds, rs.file_bytes, rs.path)
+
+    def _follow_quality(self, start: bool) -> None:
+        """Channel quality flags on the lane labels, once a second: computed on a worker thread
+        (band-pass and spectrum of a second of 16 channels: several ms, a dropped frame on the
+        GUI thread), shown when done, for the session they were computed for."""
+        job = self._quality_job
+        if job is not None and job[1].done():
+            self._quality_job = None
+            session, future = job
+            if session is self.session and not self.stopped and future.exception() is None:
+                self.traces.set_flags(future.result())
+        if start and self._quality_job is None and not self.stopped:
+            s = self.session
+            raw = s.rings.raw.latest(int(s.fs))
+            self._quality_job = (s, self._worker.submit(quality_flags, raw, s.fs, s.spec.power_line_hz,
+                                                        s.spec.range_uv))
 
     def _update_status(self) -> None:
         """The state now, drawn at once (after a disconnect, a recording stopped...)."""
@@ -583,6 +629,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev) -> None:
         self._closing = True
         self.timer.stop()
+        self._worker.shutdown(wait=False, cancel_futures=True)
         if self.wizard.active:
             self.wizard.close_wizard()
         for w in self.reviews:

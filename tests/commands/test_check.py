@@ -24,6 +24,22 @@ def test_rate_skips_the_start_up_backlog():
     assert r.rate_hz == pytest.approx(fs / 2, rel=0.01)
 
 
+def test_a_host_stall_at_the_end_is_not_a_slow_device():
+    """The last 0.3 s of a 3 s check reach the host at once, 200 ms late (a busy machine): the end
+    points would say 1870 Hz (6.5 % slow, "unhealthy"); the device kept its 2 kHz."""
+    fs, rng = 2000.0, np.random.default_rng(1)
+    idx = np.arange(int(3 * fs))
+    t = idx / fs + 0.02 + rng.uniform(0, 0.01, idx.size)
+    stalled = idx >= int(2.7 * fs)
+    t[stalled] = t[-1] + 0.2
+    assert (idx[-1] - idx[0]) / (t[-1] - t[0]) < 0.95 * fs
+    r = device_rate(idx, t, fs)
+    assert r.rate_hz == pytest.approx(fs, rel=0.01)
+    # a real slow-down to 1900 Hz half-way through still reads below nominal
+    t = np.where(idx < fs * 1.5, idx / fs, 1.5 + (idx - fs * 1.5) / 1900.0) + 0.02
+    assert device_rate(idx, t, fs).rate_hz < 0.98 * fs
+
+
 def test_mains_share_matches_the_analytic_value():
     """A 50 Hz sine of amplitude A in white noise of SD s (fs 2 kHz): the share of the band power
     within ±2 Hz of 50, 100, ... 400 Hz, computed from the filter's own frequency response."""

@@ -189,7 +189,7 @@ def test_spec_errors_name_the_parameter():
         open_driver("serial:/dev/x?rate=5")
 
 
-def test_emulate_and_check_from_the_command_line():
+def test_emulate_and_check_from_the_command_line(cli):
     em = subprocess.Popen([sys.executable, "-m", "emgmap", "emulate", "serial", "--channels", "2",
                            "--garbage-rate", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -206,8 +206,7 @@ def test_emulate_and_check_from_the_command_line():
         em.terminate()
         em.wait(timeout=10)
     assert em.returncode == 0 and not os.path.exists(path)
-    r = subprocess.run([sys.executable, "-m", "emgmap", "check", "--device", "serial:/dev/nonexistent-emgmap"],
-                       capture_output=True, text=True, timeout=60)
+    r = cli("check", "--device", "serial:/dev/nonexistent-emgmap")
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert "no such port /dev/nonexistent-emgmap" in r.stderr
 

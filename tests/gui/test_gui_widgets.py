@@ -175,7 +175,7 @@ def test_an_mvc_lane_scales_to_itself_instead_of_clipping(qtbot):
     def clipped() -> float:
         view._centre = None
         view.refresh() or view._draw(*view.trace.arrays())
-        y = view.curves[0].getData()[1] - (C - 1)
+        y = view.lane_data(0)[1] - (C - 1)
         return float(np.mean(np.abs(y) >= LANE_HALF - 1e-9))
     assert clipped() > 0.5                           # the shared scale: a solid block
     view.set_per_lane(True)
@@ -223,7 +223,7 @@ def test_stopped_data_is_greyed_and_says_when(qtbot):
     from emgmap.ringbuffer import RingBuffer
     view.set_source(RingBuffer(100, len(M)), RingBuffer(100), 1000.0, M, 5.0, "raw µV")
     view.set_stale("replay finished at 10:43:00")
-    assert all(c.opts["pen"].color().name() == QColor(THEMES["dark"].muted).name() for c in view.curves)
+    assert all(view.lane_pen(c).color().name() == QColor(THEMES["dark"].muted).name() for c in range(len(M)))
     assert "last sample · replay finished at 10:43:00" in view.getPlotItem().getAxis("bottom").labelText
     assert view.getPlotItem().titleLabel.text.endswith("STOPPED")   # short: the traces are narrow on a laptop
     view.set_stale("")

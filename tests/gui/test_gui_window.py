@@ -35,10 +35,10 @@ def window(qtbot):
 
 def test_window_opens_on_the_simulator_and_curves_update(window, qtbot):
     w = window
-    assert len(w.traces.curves) == 8
+    assert len(w.traces.labels) == 8 and len(w.traces.lanes.pens) == 8
     qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=20000)
     first = w.traces.drawn_index
-    x, y = w.traces.curves[0].getData()
+    x, y = w.traces.lane_data(0)
     assert len(x) >= 2 and x[-1] <= 0 and len(x) == len(y)
     qtbot.waitUntil(lambda: w.traces.drawn_index > first + 200, timeout=20000)  # new samples drawn
     qtbot.waitUntil(lambda: "connected" in w.device_bar.state_label.text(), timeout=20000)
@@ -118,7 +118,7 @@ def test_theme_switch_and_window_length(window, qtbot):
     w.controls.window_spin.setValue(4)
     assert w.traces.window_s == 4 and w.traces.trace.window_s == 4
     qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=20000)
-    x, _ = w.traces.curves[0].getData()
+    x, _ = w.traces.lane_data(0)
     assert x[0] >= -4
 
 
