@@ -51,6 +51,7 @@ class MinMaxTrace:
         self._open = np.zeros((0, C))  # samples of the still-open bucket
         self._cursor = None
         self.newest_index = -1      # absolute ring index of the newest sample drawn
+        self.restarts = 0           # times it started again from the ring (buckets before are gone)
 
     def _restart(self) -> None:
         """Start from what the ring holds now (first call, or after falling a ring behind)."""
@@ -62,6 +63,7 @@ class MinMaxTrace:
         self._next_bucket = start // self.k
         self._open = self._open[:0]
         self._cursor = self.ring.cursor(start)
+        self.restarts += 1
 
     def update(self) -> bool:
         """Take in new samples; True when there was anything new."""
@@ -92,6 +94,27 @@ class MinMaxTrace:
         self._open = x[n_full:].copy()
         self.newest_index = first + rows.shape[0] - 1
         return True
+
+    @property
+    def first_bucket(self) -> int:
+        """Absolute index of the oldest complete bucket held (``next_bucket`` is one past the newest)."""
+        return self._next_bucket - self._filled
+
+    @property
+    def next_bucket(self) -> int:
+        return self._next_bucket
+
+    def buckets(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """(min, max), each (stop - first, C), of the complete buckets ``first`` .. ``stop - 1``
+        (absolute indices, all held)."""
+        idx = 2 * (np.arange(first, stop) % self.n_buckets)
+        return self._data[idx], self._data[idx + 1]
+
+    def open_bucket(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(min, max), each (C,), of the still-open bucket ``next_bucket`` (None: empty)."""
+        if not self._open.shape[0]:
+            return None
+        return self._open.min(axis=0), self._open.max(axis=0)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)``: x in seconds relative to the newest sample (<= 0), y (2 m, C), oldest first.

@@ -19,6 +19,7 @@ def test_bench_gui_runs_and_prints_its_figures(tmp_path):
     lines = r.stdout.splitlines()
     header = next(line for line in lines if line.startswith("method"))
     assert "fps" in header and "GUI ms/frame" in header and "lat p99 ms" in header
-    row = next(line for line in lines if line.startswith("minmax")).split()
-    assert float(row[1]) > 0 and float(row[5]) >= 0   # frames were drawn, latency measured
+    rows = [line.split() for line in lines if line.startswith("minmax")]
+    assert [r[1] for r in rows] == ["1366x768", "1920x1080"]   # both screens by default
+    assert all(float(r[2]) > 0 and float(r[7]) >= 0 for r in rows)   # frames were drawn, latency measured
     assert "targets" in lines[-1]

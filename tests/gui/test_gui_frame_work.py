@@ -2,6 +2,7 @@
 not change does not repaint, the gauges' words change at once while their pixels take turns,
 and the channel quality computed off the GUI thread still reaches the lane labels. No timing
 here: the figures are the benchmark's."""
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -109,3 +110,57 @@ def test_channel_quality_computed_off_the_gui_thread_reaches_the_lane_labels(qtb
     assert all("⚠ mains" in t for t in labels)
     w.close()
     assert w._worker._shutdown
+
+
+def test_the_trace_image_keeps_every_peak_and_a_flat_line(qtbot):
+    """The lanes are an image of min/max columns (one repaint copies it): a one-sample spike
+    among 20 000 samples still reaches its lane's edge, a flat channel is still a line, and
+    stopped data is grey."""
+    from PyQt6.QtCore import QPointF
+    from PyQt6.QtGui import QColor
+
+    from emgmap.gui.traces import LANE_HALF, TracesView
+    from emgmap.ringbuffer import RingBuffer
+    fs, C, n = 2000.0, len(M), 24000
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 5.0, (n, C))
+    spike = n - 7001                       # 3.5 s before the newest sample
+    x[spike, 0] = 1000.0                   # gmed L: one sample
+    x[:, 2] = 0.0                          # gmax L: flat
+    ring, ring_t = RingBuffer(n, C), RingBuffer(n)
+    ring.write(x)
+    ring_t.write(np.arange(n) / fs)
+    view = TracesView(THEMES["dark"])
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_source(ring, ring_t, fs, M, 10.0, "raw µV")
+    view.refresh()
+    view.rescale()
+    vb = view.getPlotItem().getViewBox()
+
+    def pixel(t: float, y: float) -> tuple[int, int]:
+        p = view.mapFromScene(vb.mapViewToScene(QPointF(t, y)))
+        return p.x(), p.y()
+
+    def lit_rows(img, col: int, colour: str, lane: int) -> list[int]:
+        _, y0 = pixel(0, lane + 0.5)
+        _, y1 = pixel(0, lane - 0.5)
+        return [y for y in range(y0, y1) if img.pixelColor(col, y).name() == colour]
+
+    img = view.grab().toImage()
+    left, flat = QColor(THEMES["dark"].left).name(), QColor(THEMES["dark"].left).name()
+    col, edge = pixel(-3.5, C - 1 + LANE_HALF)
+    near = [r for c in range(col - 2, col + 3) for r in lit_rows(img, c, left, C - 1)]
+    assert near and min(near) <= edge + 2                       # the spike reaches the lane's edge
+    far = lit_rows(img, pixel(-6.0, 0)[0], left, C - 1)
+    assert far and min(far) > edge + 5                          # elsewhere the noise stays low
+    mid = pixel(0, C - 3)[1]
+    for t in (-9.0, -5.0, -1.0):                                # the flat lane: a line all along
+        rows = lit_rows(img, pixel(t, 0)[0], flat, C - 3)
+        assert rows and all(abs(r - mid) <= 1 for r in rows)
+    view.set_stale("device lost at 10:42:07")
+    img = view.grab().toImage()
+    assert not lit_rows(img, col, left, C - 1)                  # grey now, not the side's colour
+    assert lit_rows(img, col, QColor(THEMES["dark"].muted).name(), C - 1)

@@ -173,8 +173,8 @@ def test_an_mvc_lane_scales_to_itself_instead_of_clipping(qtbot):
     view.set_source(ring, ring_t, fs, M, 5.0, "filtered µV")
 
     def clipped() -> float:
-        view._centre = None
-        view.refresh() or view._draw(*view.trace.arrays())
+        view.refresh()
+        view.rescale()
         y = view.lane_data(0)[1] - (C - 1)
         return float(np.mean(np.abs(y) >= LANE_HALF - 1e-9))
     assert clipped() > 0.5                           # the shared scale: a solid block
