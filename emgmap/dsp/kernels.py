@@ -54,6 +54,7 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_zi, 
     fastmath, so no fused multiply-add), so the path never changes a bit.
     """
     n, C = x.shape
+    zz = np.empty(6 * LANES)   # the vectorised passes' section state (see _three_sections)
     bad = 0
     a = 0
     while a < n:
@@ -68,12 +69,13 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_zi, 
         for c in range(C):
             clean &= not fresh[c]
         if clean:
-            _cascade_block(sos, zi, x, filtered, a, b)
+            _cascade_block(sos, zi, zz, x, filtered, a, b)
             if env_sos.shape[0] == 0:
                 _rms_block(filtered, ring, pos, sums, envelope, a, b)
             else:
                 _rectify(filtered, envelope, a, b)
-                _cascade_block(env_sos, env_zi, envelope, envelope, a, b)
+                for s in range(env_sos.shape[0]):  # (one at a time: few sections, not the hot path)
+                    _one_section(env_sos, s, env_zi, zz, envelope, envelope, a, b)
         else:
             _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_zi,
                               filtered, envelope, invalid, a, b)
@@ -89,10 +91,11 @@ def _count_nonfinite(x, a, b):
     (NaN for NaN and inf, 0 for every finite v): it vectorises, where an ``and``
     of ``isfinite`` row by row ran four times slower."""
     C = x.shape[1]
+    rows = x.reshape(x.size)[a * C:b * C]
     bad = 0
-    for i in range(a, b):
-        for c in range(C):
-            bad += not math.isfinite(x[i, c])
+    for k in range(rows.size):
+        v = rows[k]
+        bad += (v - v) != 0.0
     return bad
 
 
@@ -119,21 +122,25 @@ def _restart(c, v, zi_unit, zi, ring, sums, env_zi):
 
 
 @njit(inline="always", nogil=True)
-def _cascade_block(sos, zi, x, v, a, b):
+def _cascade_block(sos, zi, zz, x, v, a, b):
     """Run rows ``a:b`` of ``x`` (n, C) through the sections of ``sos``, state ``zi``
-    (S, 2, C), into the same rows of ``v``; C <= :data:`LANES`.
+    (S, 2, C), into the same rows of ``v``; C <= :data:`LANES`, ``zz`` the scratch.
 
-    Three sections at a time (:func:`_three_sections`, the last one or two alone,
-    :func:`_one_section`), each pass over the rows with the channels innermost. The
-    first pass reads ``x`` (no copy into ``v`` first), the others work in place."""
+    Three sections at a time (:func:`_three_sections`), the last one or two alone
+    (:func:`_one_section`), each pass over the rows with the channels innermost.
+    The first pass reads ``x`` (no copy into ``v`` first) when there are three
+    sections or more, as in every configuration but the lowest filter orders.
+    (Each call site is a copy of the loop in the compiled kernel, which numba's
+    cache loads at start-up: three of them, not four.)"""
     S = sos.shape[0]
-    zz = np.empty(6 * LANES)
+    s = 0
     if S >= 3:
         _three_sections(sos, 0, zi, zz, x, v, a, b)
         s = 3
     else:
-        _one_section(sos, 0, zi, zz, x, v, a, b)
-        s = 1
+        for i in range(a, b):
+            for c in range(v.shape[1]):
+                v[i, c] = x[i, c]
     while s + 3 <= S:
         _three_sections(sos, s, zi, zz, v, v, a, b)
         s += 3
