@@ -220,9 +220,13 @@ class GaugePanel(QWidget):
                 self._unpainted.append(wdg)
 
     def paint_next(self) -> None:
-        """Repaint the next gauge whose view changed (``spread``)."""
-        if self._unpainted:
-            self._unpainted.pop(0).update()
+        """Repaint the next gauge on screen whose view changed (``spread``); those scrolled
+        out of view on the way are marked too (Qt paints them when they scroll in)."""
+        while self._unpainted:
+            wdg = self._unpainted.pop(0)
+            wdg.update()
+            if not wdg.visibleRegion().isEmpty():
+                return
 
     def paint_all(self) -> None:
         for wdg in self._unpainted:

@@ -283,15 +283,17 @@ class MainWindow(QMainWindow):
         if phase % 3 == 0:
             self._update_state(drawing, numbers=False)        # 20 Hz: the activation map
         elif phase == 1:
-            self._update_numbers(drawing)                     # 4 Hz: bars, gauges (painted one a frame)
+            self._update_bars(drawing)                        # 4 Hz: the bars
         elif phase == 2:
-            self._update_bar_status(self.state)               # 4 Hz: device and record bars
+            self._update_gauges(drawing)                      # 4 Hz: the gauges' values and words
         elif phase == 4:
+            self._update_bar_status(self.state)               # 4 Hz: device and record bars
+        elif phase == 5:
             self._update_events()
         if phase % 3 == 1 and self.wizard.runner is not None:
             self.wizard.tick()
-        if drawing:
-            self.gauges.paint_next()
+        if drawing and phase > 2 and phase % 3:
+            self.gauges.paint_next()                          # their pixels, one a frame, on light frames
         self._follow_quality(drawing and self._frame % 60 == 7)
 
     def _update_state(self, drawing: bool, numbers: bool) -> None:
@@ -314,20 +316,27 @@ class MainWindow(QMainWindow):
                 m.feedback.set_sides((side,) if side is not None else (Side.LEFT, Side.RIGHT))
                 self.patient_view.set_view(m.feedback.update(live, state.calibration))
         if numbers:
-            self._update_numbers(drawing)
+            self._update_bars(drawing)
+            self._update_gauges(drawing)
             self.gauges.paint_all()
         if numbers or ended:
             self._update_bar_status(state)
 
-    def _update_numbers(self, drawing: bool) -> None:
-        """Numbers that change 60 times a second cannot be read: the bars, the gauges and the
-        normalisation at 4 Hz, from the newest polled state."""
+    def _update_bars(self, drawing: bool) -> None:
+        """Numbers that change 60 times a second cannot be read: the bars at 4 Hz, from the
+        newest levels."""
+        if drawing and self._levels is not None and self.models is not None:
+            self.bars.set_view(self._levels)
+
+    def _update_gauges(self, drawing: bool) -> None:
+        """The gauges (or, walking, the stride view) at 4 Hz from the newest polled state, then
+        the normalisation they and the bars (a frame before) are in."""
         state, m = self.state, self.models
         live = state.indices if state is not None else None
-        if drawing and live is not None and m is not None and self._levels is not None:
-            self.bars.set_view(self._levels)
+        if drawing and live is not None and m is not None:
             m.gauges.update(live, state.calibration, working_side=self.working_side(live.t))
-            self.norm_label.setText(self._levels.norm_text)
+            if self._levels is not None:
+                self.norm_label.setText(self._levels.norm_text)
         if self.gait_view.isVisible() and state is not None:
             self.gait_view.update_state(state.gait)
 
