@@ -305,7 +305,13 @@ def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_
 
 
 def warm_up() -> None:
-    """Compile (or load from the cache) every specialisation the Pipeline uses."""
+    """Load from numba's on-disk cache (or compile) the kernels a live session runs on
+    every block: :func:`process_block`, :func:`trailing_mean_block` (the live indices)
+    and :func:`onset_block` (live onsets), so that the first block never waits for
+    them. In a fresh process most of the time is numba's own first use (loading its
+    registries, compiling its runtime), which any first cached function pays: about
+    0.3-0.4 s here, against about 20 ms for ``process_block`` itself (docs/dsp.md §9).
+    :func:`warm_up_analysis` loads the rest."""
     C = 2
     x = np.zeros((3, C))
     sos = np.zeros((1, 6))
@@ -315,11 +321,18 @@ def warm_up() -> None:
                   np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
     trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
                         np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
-    tkeo_block(x, np.zeros((2, C)), np.empty((3, C)))
-    sliding_mean_extremes(x, 2, np.zeros(C), np.zeros(C))
     state = np.zeros((C, 5), dtype=np.int64)
     state[:, 2:4] = -1
     onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
+
+
+def warm_up_analysis() -> None:
+    """Load (or compile) the kernels of recorded-data analysis and calibration:
+    :func:`tkeo_block` (offline onsets) and :func:`sliding_mean_extremes` (MVC)."""
+    C = 2
+    x = np.zeros((3, C))
+    tkeo_block(x, np.zeros((2, C)), np.empty((3, C)))
+    sliding_mean_extremes(x, 2, np.zeros(C), np.zeros(C))
 
 
 @njit(cache=True, nogil=True)
