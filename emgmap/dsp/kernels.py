@@ -1,8 +1,9 @@
-"""The numba kernel: the whole SOS cascade and the envelope in one call per block.
+"""The numba kernels: the whole SOS cascade and the envelope in one call per block
+(:func:`process_block`), and the live indices', onsets' and calibration's loops.
 
 All state lives in arrays owned by :class:`~emgmap.dsp.pipeline.Pipeline`, and
-the kernel walks the block sample by sample doing exactly the same arithmetic
-whatever the block size, so any chunking gives bit-identical output.
+every output sample gets exactly the same arithmetic whatever the block size, so
+any chunking gives bit-identical output.
 """
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_zi, 
     are contiguous and independent, so a tile whose samples are all finite (the
     usual case) runs section by section over the tile with the channels innermost
     (:func:`_cascade_block`, :func:`_rms_block`): branch-free loops the compiler
-    turns into SIMD lanes (4 channels per AVX2 instruction). Any other tile goes
-    sample by sample, channel by channel (:func:`_sample_by_sample`). Both do the
+    turns into SIMD lanes (4 channels per AVX2 instruction). Any other tile, and
+    every tile of more than :data:`LANES` channels, goes sample by sample, channel
+    by channel (:func:`_sample_by_sample`). Both do the
     same floating-point operations in the same order for every output (no
     fastmath, so no fused multiply-add), so the path never changes a bit.
     """
