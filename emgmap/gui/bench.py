@@ -116,7 +116,9 @@ def run(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PyQt6.QtWidgets import QApplication
 
+    from ..dsp import start_warm_up
     app = QApplication.instance() or QApplication(["emgmap-bench"])
+    start_warm_up().join()   # the numba kernels compiled (a cold cache takes seconds) before any window
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     sizes = ", ".join(f"{w}x{h}" for w, h in args.size)
     print(f"GUI benchmark: {args.channels} ch at {args.fs:g} Hz, {args.window:g} s window, "

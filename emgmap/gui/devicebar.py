@@ -9,7 +9,7 @@ from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, 
 from ..montage import MUSCLES, UNASSIGNED, Channel, Montage, MusclePair
 from ..session import State, Status
 from ..types import DeviceError, EmgmapError, MontageError, Remedy, Side
-from .theme import MEDIUM_PT, OKABE_ITO, Theme, font
+from .theme import MEDIUM_PT, OKABE_ITO, Theme, font, restyle
 
 REPLAY_ITEM = "Replay a recording…"
 # What to do about a device that cannot be opened, said for the dashboard (types.Remedy)
@@ -163,13 +163,13 @@ class DeviceBar(QWidget):
         """``ended``: a replay played to its end (not a device lost)."""
         colour = self.theme.muted if ended else STATE_COLOURS.get(st.state, self.theme.muted)
         self.state_label.setText("● replay finished" if ended else f"● {STATE_WORDS[st.state]}")
-        self.state_label.setStyleSheet(f"color: {colour}")
+        restyle(self.state_label, f"color: {colour}")
         if st.state == State.STREAMING and st.samples:
             self.rate_label.setText(f"{st.measured_rate:7.1f} Hz" if paced else "unpaced")
         else:
             self.rate_label.setText("— Hz")
         self.dropped_label.setText(f"{st.dropped_samples} dropped")
-        self.dropped_label.setStyleSheet(f"color: {OKABE_ITO['vermillion']}" if st.dropped_samples else "")
+        restyle(self.dropped_label, f"color: {OKABE_ITO['vermillion']}" if st.dropped_samples else "")
         self.latency_label.setText(f"{latency_ms:3.0f} ms to screen" if latency_ms is not None else "— ms to screen")
         self.rate_label.setToolTip(f"measured sample rate (nominal {nominal_fs:g} Hz)" if nominal_fs else
                                    "measured sample rate")

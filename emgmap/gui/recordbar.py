@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from .theme import MEDIUM_PT, OKABE_ITO, font
+from .theme import MEDIUM_PT, OKABE_ITO, font, restyle
 
 MARKER_TEXT_W = 240
 
@@ -70,15 +70,15 @@ class RecordBar(QWidget):
         self.recording = recording
         self.folder_button.setEnabled(not recording)
         self.record_button.setText("■ Stop" if recording else "● Record")
-        self.record_button.setStyleSheet(f"color: {OKABE_ITO['vermillion']}" if not recording else "")
+        restyle(self.record_button, f"color: {OKABE_ITO['vermillion']}" if not recording else "")
         if not recording:
             self.info.setText("not recording")
-            self.info.setStyleSheet("")
+            restyle(self.info, "")
 
     def show_progress(self, elapsed_s: float, size_bytes: int, path: str) -> None:
         m, s = divmod(int(elapsed_s), 60)
         self.info.setText(f"● REC {m:02d}:{s:02d}  {human_size(size_bytes)}")
-        self.info.setStyleSheet(f"color: {OKABE_ITO['vermillion']}")
+        restyle(self.info, f"color: {OKABE_ITO['vermillion']}")
         self.info.setToolTip(path)
 
     def show_marker(self, onset_s: float, label: str) -> None:

@@ -84,6 +84,13 @@ def apply(app: QApplication, theme: Theme) -> None:
     app.setFont(f)
 
 
+def restyle(widget, css: str) -> None:
+    """Set ``widget``'s style sheet when it differs: setting one re-polishes the widget even
+    when it is the same, and the status labels are set 4 times a second."""
+    if widget.styleSheet() != css:
+        widget.setStyleSheet(css)
+
+
 def paint_stale(p, rect, theme: Theme, text: str) -> None:
     """Grey what was painted in ``rect`` (QPainter ``p``) and say when it stopped: old data
     must never look live (its zone colours least of all)."""

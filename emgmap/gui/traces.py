@@ -154,7 +154,7 @@ class LanesItem(pg.GraphicsObject):
             return
         t = p.transform()
         sx, dx, sy, dy = t.m11(), t.dx(), t.m22(), t.dy()
-        if sx <= 0:
+        if sx <= 0 or sy >= 0:   # a collapsed plot (a splitter closed on it): nothing to draw
             return
         top = math.floor(sy * (self.C - 0.5) + dy)
         H = max(1, math.ceil(sy * -0.5 + dy) - top)
@@ -377,11 +377,18 @@ class TracesView(pg.PlotWidget):
         if self.lanes is not None:
             self.lanes.set_trace(self.trace)
 
+    def _fit_trace(self) -> None:
+        """Decimate to the plot's width again when it grew by over 50 px, or shrank at all: a
+        bucket must stay at least a pixel wide, or the image would skip some (and their peaks)."""
+        width = self.getPlotItem().getViewBox().width()
+        if self.trace is not None and (self.trace.points > max(200, width) or width - self.trace.points > 50):
+            self._rebuild_trace()
+
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
         # pyqtgraph resizes once inside PlotWidget.__init__, before our attributes exist
-        if getattr(self, "trace", None) is not None and abs(self.trace.points - self.getPlotItem().getViewBox().width()) > 50:
-            self._rebuild_trace()
+        if getattr(self, "trace", None) is not None:
+            self._fit_trace()
 
     # -- per frame ---------------------------------------------------------------
     def refresh(self) -> bool:
@@ -390,6 +397,7 @@ class TracesView(pg.PlotWidget):
             return False
         if self.method == "pyqtgraph":
             return self._update_pyqtgraph()
+        self._fit_trace()   # (the plot's layout settles after the resize event)
         if not self.trace.update():
             return False
         if self._rescale_due():

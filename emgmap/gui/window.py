@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
             self.device_bar.set_connected(False)
         if self.recorder is None:
             self.record_bar.set_recording(False)
-        else:
+        elif state.recording is not None:   # (a recording started since the poll: shown at the next)
             rs = state.recording
             self.record_bar.show_progress(rs.seconds, rs.file_bytes, rs.path)
 

@@ -27,7 +27,7 @@ from ..types import EmgmapError, Side
 from .history import file_and_compare
 from .patient_picker import PatientPicker
 from .summary_table import SummaryTable
-from .theme import OKABE_ITO, font
+from .theme import OKABE_ITO, font, restyle
 
 CUE_PT = 96       # the phase word (GO / HOLD / BACK / REST): readable from across the room
 COUNTER_PT = 40   # rep, set, leg, seconds left
@@ -93,6 +93,7 @@ class SessionWizard(QWidget):
         self.visit_id: int | None = None   # the patient-store visit this session was filed as
         self.flow = WizardFlow()           # page, placement guide, pseudonym guard (app/wizard_flow.py)
         self._fitted = 0                   # the shown page's height so far (fit_page)
+        self._shown: tuple | None = None   # what the run page shows (tick): redrawn when it changes
         # the pages, one shown at a time: a hidden page takes no room (a QStackedWidget asks for
         # the height of its tallest page, so the run page scrolled at 1366x768)
         self.stack = QWidget()
@@ -130,6 +131,7 @@ class SessionWizard(QWidget):
         for name, w in self.pages.items():
             w.setVisible(name == self.flow.page.value)
         self._fitted = 0
+        self._shown = None
         self.fit_page()
 
     def set_compact(self, compact: bool) -> None:
@@ -429,13 +431,20 @@ class SessionWizard(QWidget):
         w.bars.target = v.target
         if v.beep and w.settings.sound:
             QApplication.beep()
+        # the page changes a few times a second at most: restyled and refitted only then
+        # (a style sheet set 20 times a second re-polished the cue word every time)
+        colour = f"color: {PHASE_COLOURS.get(v.phase, '#888')}"
+        shown = (v.word, colour, v.text, v.counter, v.remaining, v.keys, detail_html(v), v.spoken)
+        if shown == self._shown:
+            return
+        restyle(self.cue_word, colour)
+        self._shown = shown
         self.cue_word.setText(v.word)
-        self.cue_word.setStyleSheet(f"color: {PHASE_COLOURS.get(v.phase, '#888')}")
         self.cue_text.setText(v.text)
         self.counter.setText(v.counter)
         self.remaining.setText(v.remaining)
         self.run_hint.setText(v.keys)
-        self.detail.setText(detail_html(v))
+        self.detail.setText(shown[6])
         self.pages["run"].setAccessibleDescription(v.spoken)
         self.fit_page()
 

@@ -164,3 +164,22 @@ def test_the_trace_image_keeps_every_peak_and_a_flat_line(qtbot):
     img = view.grab().toImage()
     assert not lit_rows(img, col, left, C - 1)                  # grey now, not the side's colour
     assert lit_rows(img, col, QColor(THEMES["dark"].muted).name(), C - 1)
+
+
+def test_the_status_frame_after_a_recording_started_since_the_last_poll(qtbot, tmp_path):
+    """The status bars draw the newest polled state a frame or two later (the frame cycle); a
+    recording started in between has no status in it yet: shown at the next poll, no error."""
+    w = MainWindow("sim:?fast=1&seed=2", settings=GuiSettings(record_dir=str(tmp_path)))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.state is not None, timeout=20000)
+    w.timer.stop()                       # the frames by hand from here
+    w._update_state(drawing=True, numbers=False)
+    assert w.start_recording(tmp_path / "a.h5") and w.state.recording is None
+    w._update_bar_status(w.state)        # raised AttributeError before
+    assert w.record_bar.recording
+    w._update_state(drawing=True, numbers=True)
+    assert w.state.recording is not None and w.record_bar.info.toolTip().endswith("a.h5")
+    assert w.record_bar.info.text().startswith("● REC")
+    w.stop_recording()
+    w.close()

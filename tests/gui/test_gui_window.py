@@ -115,9 +115,11 @@ def test_theme_switch_and_window_length(window, qtbot):
     w = window
     w.controls.theme_picker.setCurrentIndex(w.controls.theme_picker.findData("light"))
     assert w.theme.name == "light" and w.traces.theme.name == "light" and w.body.theme.name == "light"
+    before = w.traces.drawn_index
     w.controls.window_spin.setValue(4)
     assert w.traces.window_s == 4 and w.traces.trace.window_s == 4
-    qtbot.waitUntil(lambda: w.traces.drawn_index > 0, timeout=20000)
+    # a paint of the new window (one may have come before the change, of the old one)
+    qtbot.waitUntil(lambda: w.traces.drawn_index > before and len(w.traces.lane_data(0)[0]) > 0, timeout=20000)
     x, _ = w.traces.lane_data(0)
     assert x[0] >= -4
 
