@@ -1,8 +1,9 @@
-"""The numba kernel: the whole SOS cascade and the envelope in one call per block.
+"""The numba kernels: the whole SOS cascade and the envelope in one call per block
+(:func:`process_block`), and the live indices', onsets' and calibration's loops.
 
 All state lives in arrays owned by :class:`~emgmap.dsp.pipeline.Pipeline`, and
-the kernel walks the block sample by sample doing exactly the same arithmetic
-whatever the block size, so any chunking gives bit-identical output.
+every output sample gets exactly the same arithmetic whatever the block size, so
+any chunking gives bit-identical output.
 """
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def process_block(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_zi, 
     are contiguous and independent, so a tile whose samples are all finite (the
     usual case) runs section by section over the tile with the channels innermost
     (:func:`_cascade_block`, :func:`_rms_block`): branch-free loops the compiler
-    turns into SIMD lanes (4 channels per AVX2 instruction). Any other tile goes
-    sample by sample, channel by channel (:func:`_sample_by_sample`). Both do the
+    turns into SIMD lanes (4 channels per AVX2 instruction). Any other tile, and
+    every tile of more than :data:`LANES` channels, goes sample by sample, channel
+    by channel (:func:`_sample_by_sample`). Both do the
     same floating-point operations in the same order for every output (no
     fastmath, so no fused multiply-add), so the path never changes a bit.
     """
@@ -305,7 +307,13 @@ def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_
 
 
 def warm_up() -> None:
-    """Compile (or load from the cache) every specialisation the Pipeline uses."""
+    """Load from numba's on-disk cache (or compile) the kernels a live session runs on
+    every block: :func:`process_block`, :func:`trailing_mean_block` (the live indices)
+    and :func:`onset_block` (live onsets), so that the first block never waits for
+    them. In a fresh process most of the time is numba's own first use (loading its
+    registries, compiling its runtime), which any first cached function pays: about
+    0.3-0.4 s here, against about 20 ms for ``process_block`` itself (docs/dsp.md §9).
+    :func:`warm_up_analysis` loads the rest."""
     C = 2
     x = np.zeros((3, C))
     sos = np.zeros((1, 6))
@@ -315,11 +323,18 @@ def warm_up() -> None:
                   np.zeros((1, 2, C)), np.empty((3, C)), np.empty((3, C)), np.zeros(C, dtype=np.int64))
     trailing_mean_block(x, np.zeros((2, C)), np.zeros(1, dtype=np.int64), np.zeros(C), np.zeros(C, dtype=np.int64),
                         np.zeros(1, dtype=np.int64), 2, np.empty((3, C)), np.zeros(C))
-    tkeo_block(x, np.zeros((2, C)), np.empty((3, C)))
-    sliding_mean_extremes(x, 2, np.zeros(C), np.zeros(C))
     state = np.zeros((C, 5), dtype=np.int64)
     state[:, 2:4] = -1
     onset_block(x, np.ones(C), 1, 1, 1, state, 0, np.zeros((2 * 3 * C, 4), dtype=np.int64))
+
+
+def warm_up_analysis() -> None:
+    """Load (or compile) the kernels of recorded-data analysis and calibration:
+    :func:`tkeo_block` (offline onsets) and :func:`sliding_mean_extremes` (MVC)."""
+    C = 2
+    x = np.zeros((3, C))
+    tkeo_block(x, np.zeros((2, C)), np.empty((3, C)))
+    sliding_mean_extremes(x, 2, np.zeros(C), np.zeros(C))
 
 
 @njit(cache=True, nogil=True)

@@ -154,16 +154,22 @@ _FLOAT64 = np.dtype(np.float64)
 _output = functools.partial(tuple.__new__, PipelineOutput)
 
 
+def _warm_up_all() -> None:
+    kernels.warm_up()
+    kernels.warm_up_analysis()
+
+
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 
 
 def start_warm_up() -> threading.Thread:
     """Compile (or load from numba's on-disk cache) the kernels on a background
-    thread, once per process, so the first block never waits for the compiler."""
+    thread, once per process, so the first block never waits for the compiler:
+    the streaming kernels first, then those of analysis and calibration."""
     global _warm_thread
     with _warm_lock:
         if _warm_thread is None:
-            _warm_thread = threading.Thread(target=kernels.warm_up, name="emgmap-dsp-warm-up", daemon=True)
+            _warm_thread = threading.Thread(target=_warm_up_all, name="emgmap-dsp-warm-up", daemon=True)
             _warm_thread.start()
         return _warm_thread

@@ -7,13 +7,14 @@ from emgmap.dsp.onset import detect_bursts, tkeo_envelope
 from emgmap.session import Session
 from emgmap.sim import SimConfig
 
-KERNELS = (kernels.process_block, kernels.trailing_mean_block, kernels.onset_block)
+KERNELS = (kernels.process_block, kernels.trailing_mean_block, kernels.onset_block, kernels.tkeo_block,
+           kernels.sliding_mean_extremes)
 
 
 def test_warm_up_compiles_the_only_specialisations_the_engine_uses():
     start_warm_up().join(120)
     assert start_warm_up() is start_warm_up()            # once per process
-    assert [len(k.signatures) for k in KERNELS] == [1, 1, 1]
+    assert [len(k.signatures) for k in KERNELS] == [1] * len(KERNELS)
     clock = ManualClock()
     s = Session(SimDriver(SimConfig(fs=250.0), clock=clock), clock=clock,
                 pipeline_config=PipelineConfig(envelope="linear", notch=True))
@@ -24,4 +25,4 @@ def test_warm_up_compiles_the_only_specialisations_the_engine_uses():
     ro.flags.writeable = False                           # read-only input is copied, not recompiled
     detect_bursts(ro, 250.0, np.zeros(8), np.ones(8))
     tkeo_envelope(ro.astype(np.float32), 250.0)
-    assert [len(k.signatures) for k in KERNELS] == [1, 1, 1]
+    assert [len(k.signatures) for k in KERNELS] == [1] * len(KERNELS)
