@@ -219,6 +219,7 @@ def _rms_block(f, ring, pos, sums, envelope, a, b):
     """Trailing RMS of rows ``a:b`` of the filtered ``f`` (n, C) into ``envelope``, channels innermost."""
     C = f.shape[1]
     N = ring.shape[0]
+    inv_n = 1.0 / N  # a multiply per sample, not a divide: vdivpd is the slowest step of the loop
     acc = np.empty(C)
     for c in range(C):
         acc[c] = sums[c]
@@ -232,7 +233,7 @@ def _rms_block(f, ring, pos, sums, envelope, a, b):
                 m = acc[c] + (sq - ring[p + j, c])
                 acc[c] = m
                 ring[p + j, c] = sq
-                envelope[i + j, c] = math.sqrt(m / N) if m > 0.0 else 0.0
+                envelope[i + j, c] = math.sqrt(m * inv_n) if m > 0.0 else 0.0
         i += run
         p += run
         if p == N:
@@ -261,6 +262,7 @@ def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_
     S = sos.shape[0]
     E = env_sos.shape[0]
     N = ring.shape[0]
+    inv_n = 1.0 / N  # a multiply per sample, not a divide: vdivpd is the slowest step of the loop
     rms = E == 0
     for i in range(a, b):
         p = pos[0]
@@ -289,7 +291,7 @@ def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_
                 sums[c] += sq - ring[p, c]
                 ring[p, c] = sq
                 m = sums[c]
-                envelope[i, c] = math.sqrt(m / N) if m > 0.0 else 0.0
+                envelope[i, c] = math.sqrt(m * inv_n) if m > 0.0 else 0.0
             else:
                 u = abs(v)
                 for s in range(E):
