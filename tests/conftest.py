@@ -1,5 +1,9 @@
+import fcntl
 import os
+import subprocess
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,40 @@ os.environ["LSLAPICFG"] = str(Path(__file__).with_name("lsl_api.cfg"))
 os.environ.setdefault("EMGMAP_LOG_DIR", tempfile.mkdtemp(prefix="emgmap-test-log-"))
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+# numba compiles the DSP kernels into its on-disk cache the first time they run: about 14 s of
+# CPU. On a fresh checkout every pytest-xdist worker, and every subprocess started before the
+# cache is written, would compile them at once (26 s of the suite's wall time, measured). So the
+# controller compiles them once in a subprocess while the workers start and collect, holding an
+# exclusive lock that each worker waits on (shared) before its first test.
+KERNELS_LOCK = "EMGMAP_TEST_KERNELS_LOCK"
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return   # a worker, or a run without workers: the kernels compile on first use
+    lock_path = Path(tempfile.mkdtemp(prefix="emgmap-test-kernels-")) / "lock"
+    lock = open(lock_path, "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    os.environ[KERNELS_LOCK] = str(lock_path)   # the workers, spawned after this, inherit it
+    proc = subprocess.Popen([sys.executable, "-c", "from emgmap.dsp import kernels\n"
+                             "kernels.warm_up()\nkernels.warm_up_analysis()"])
+
+    def release():
+        proc.wait()   # a failed compile releases too: the workers then compile as they would have
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    threading.Thread(target=release, name="emgmap-test-kernels", daemon=True).start()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernels_compiled():
+    """A worker's first test waits for the controller's compile of the kernels (see above)."""
+    path = os.environ.get(KERNELS_LOCK)
+    if path:
+        with open(path) as f:
+            fcntl.flock(f, fcntl.LOCK_SH)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @pytest.fixture
