@@ -366,8 +366,9 @@ class TracesView(pg.PlotWidget):
     def _set_title(self) -> None:
         scale = "own scale per lane" if self.per_lane else \
             f"lane ±{self.scale_uv:g} µV" if self.scale_uv else ""
-        stale = " · STOPPED" if self.stale else ""   # when and why: on the time axis below
-        self.getPlotItem().setTitle(f"{self.unit_label} · {scale}{stale}", color=self.theme.muted, size=f"{MEDIUM_PT}pt")
+        stale = "STOPPED" if self.stale else ""   # when and why: on the time axis below
+        title = " · ".join(part for part in (self.unit_label, scale, stale) if part)
+        self.getPlotItem().setTitle(title, color=self.theme.muted, size=f"{MEDIUM_PT}pt")
 
     def _rebuild_trace(self) -> None:
         if self.ring is None:
