@@ -75,10 +75,18 @@ def test_a_resting_session_is_not_shown_at_100_percent_of_its_noise():
     from emgmap.sim import SimConfig
     clock = ManualClock()
     s = Session(SimDriver(SimConfig(seed=2), clock=clock), clock=clock)   # the demo rests for 5 s first
+    seen = {}
+
+    def at_rest(block):
+        # on the acquisition thread, at the first block past 4.5 s: the simulator runs free on
+        # the manual clock, so a read from the test's thread could come after the rest ended
+        if "rest" not in seen and s.rings.total >= 4.5 * 2000:
+            seen["rest"] = (s.rings.total, s.latest_indices())
+    s.add_listener(at_rest)
     s.start()
-    s.wait_until(lambda s: s.rings.total >= 4.5 * 2000, 30)
-    rest = s.latest_indices()
     s.wait_until(lambda s: s.rings.total >= 9 * 2000, 30)   # the first reps have started
+    total, rest = seen["rest"]
+    assert total < 5 * 2000
     active = s.calibration.snapshot()
     s.stop()
     assert {v.norm for v in rest.activation.values()} == {"none"}
