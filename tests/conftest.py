@@ -52,6 +52,17 @@ def kernels_compiled():
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+@pytest.fixture(scope="session")
+def tfl_dominant_clamshell(tmp_path_factory) -> Path:
+    """A guided clamshell session (5 reps a side, MVC trials) of the TFL-dominant simulated
+    patient, seed 6, recorded once per worker: the file several views and analyses read.
+    Read it; a test that changes a recording copies it first."""
+    from sessions import run_session
+    path = tmp_path_factory.mktemp("tfl-dominant") / "clam.h5"
+    run_session("clamshell", "tfl_dominant_clam", path, seed=6)
+    return path
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

@@ -4,7 +4,6 @@ Contract and exact definitions: DESIGN §3 "Streaming DSP API" and docs/dsp.md.
 """
 from __future__ import annotations
 
-import functools
 import threading
 from typing import NamedTuple
 
@@ -140,7 +139,7 @@ class Pipeline:
                                     self._pos, self._sums, self.design.env_sos, self._env_zi,
                                     filtered, envelope, self._invalid) if shape[0] else 0
         self.samples += shape[0]
-        return _output((filtered, envelope, self._flag_invalid() if bad else self._all_valid))
+        return PipelineOutput(filtered, envelope, self._flag_invalid() if bad else self._all_valid)
 
     def _flag_invalid(self) -> np.ndarray:
         """(C,) bool: the channels whose invalid count grew in the block just processed."""
@@ -150,8 +149,6 @@ class Pipeline:
 
 
 _FLOAT64 = np.dtype(np.float64)
-# PipelineOutput without its Python-level __new__: a per-block saving (tuple.__new__ is what it calls)
-_output = functools.partial(tuple.__new__, PipelineOutput)
 
 
 def _warm_up_all() -> None:

@@ -58,7 +58,7 @@ class LanesItem(pg.GraphicsObject):
         self.centre: np.ndarray | None = None
         self.gain: np.ndarray | float = 1.0
         self._geometry: tuple | None = None   # what the image was rendered for
-        self._final = 0                       # columns below this one are final (bucket complete)
+        self._final: int | None = None        # columns below this one are final (bucket complete); None: none yet
         self.set_window(window_s)
 
     def set_window(self, window_s: float) -> None:

@@ -7,7 +7,6 @@ from emgmap.analysis.judgement import ACTIVE_MVC_PCT, ratio_zone, symmetry_zone
 from emgmap.analysis.summary import summary_lines
 from emgmap.protocols import Zones
 
-from sessions import run_session
 
 
 def test_symmetry_is_judged_only_in_mvc_and_above_the_activity_threshold():
@@ -27,11 +26,9 @@ def test_ratio_is_judged_only_in_mvc_against_a_range():
     assert ratio_zone(0.9, "%MVC", None, z) is None
 
 
-@pytest.fixture(scope="module")
-def tfl_dominant(tmp_path_factory):
-    path = tmp_path_factory.mktemp("j") / "clam.h5"
-    run_session("clamshell", "tfl_dominant_clam", path, seed=6)
-    return path
+@pytest.fixture
+def tfl_dominant(tfl_dominant_clamshell):
+    return tfl_dominant_clamshell
 
 
 def test_the_terminal_summary_never_zones_percent_of_peak(tfl_dominant):

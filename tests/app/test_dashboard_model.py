@@ -13,7 +13,6 @@ from emgmap.protocols import Zones, load_protocol
 from emgmap.session import State, Status
 from emgmap.types import ConfigError, Side
 
-from sessions import run_session
 
 
 def test_a_unilateral_protocol_gets_no_live_symmetry_and_its_expected_ranges():
@@ -28,11 +27,9 @@ def test_a_unilateral_protocol_gets_no_live_symmetry_and_its_expected_ranges():
     assert bilateral.gauges.zones.symmetry(7.0) == "amber"
 
 
-@pytest.fixture(scope="module")
-def clam(tmp_path_factory):
-    path = tmp_path_factory.mktemp("dash") / "clam.h5"
-    run_session("clamshell", "tfl_dominant_clam", path, seed=6)
-    return path
+@pytest.fixture
+def clam(tfl_dominant_clamshell):
+    return tfl_dominant_clamshell
 
 
 def test_a_replayed_file_gives_its_protocol_mvc_and_working_leg(clam):

@@ -36,12 +36,17 @@ def wait_idle(r):
     assert r.session.wait_until(lambda s: not r.busy(s.now_s()), 30)
 
 
-def test_the_mvc_flow_shows_the_position_a_rest_countdown_and_the_captured_trial_number(screen):
-    r = screen.runner
-    while r.next_stage.kind != "mvc":
+def advance_to(r, kind):
+    """Start stages until one of ``kind`` ("mvc", "set") is the next one, idle."""
+    while r.next_stage.kind != kind:
         wait_idle(r)
         r.start_next()
     wait_idle(r)
+
+
+def test_the_mvc_flow_shows_the_position_a_rest_countdown_and_the_captured_trial_number(screen):
+    r = screen.runner
+    advance_to(r, "mvc")
     nxt = screen.update(r.session.now_s())   # waiting for the clinician: the position to set up
     assert nxt.word == "READY?" and MVC_POSITIONS["gmed"] in nxt.text and "trial 1/2" in nxt.keys
     r.start_next()
@@ -84,10 +89,7 @@ def test_a_stopped_device_says_so_and_names_the_recording(screen):
 def test_a_set_judges_the_working_side_only(screen):
     """TFL-dominant clamshell after the MVC trials: the warning names the working leg only."""
     r = screen.runner
-    while r.next_stage.kind != "set":
-        wait_idle(r)
-        r.start_next()
-    wait_idle(r)
+    advance_to(r, "set")
     r.start_next()
     side = r.current.steps[0].side
     assert screen.working_side(r.current.steps[0].start + 1.0) == side

@@ -30,7 +30,7 @@ from emgmap.protocols.model import MVC_POSITIONS  # noqa: E402
 from emgmap.types import Side  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sessions import run_session, short  # noqa: E402
+from sessions import short  # noqa: E402
 
 
 def sim_window(qtbot, tmp_path, protocol, scenario="tfl_dominant_clam"):
@@ -54,16 +54,22 @@ def idle(qtbot, r):
     qtbot.waitUntil(lambda: not r.busy(r.session.now_s()), timeout=30000)
 
 
+def advance_to(qtbot, wz, kind):
+    """Next through the plan until a stage of ``kind`` ("mvc", "set") is the next one, idle."""
+    r = wz.runner
+    while r.next_stage.kind != kind:
+        idle(qtbot, r)
+        wz.next()
+    idle(qtbot, r)
+
+
 def test_defect13_mvc_flow_position_on_ready_rest_between_trials_and_one_trial_number(qtbot, tmp_path):
     clam = short(load_protocol("clamshell"))
     clam = replace(clam, calibration=replace(clam.calibration, mvc_rest_s=120.0))
     w = sim_window(qtbot, tmp_path, clam)
     wz = to_run_page(w, clam)
     r = wz.runner
-    while r.next_stage.kind != "mvc":
-        idle(qtbot, r)
-        wz.next()
-    idle(qtbot, r)
+    advance_to(qtbot, wz, "mvc")
     r.countdown_s = 60.0   # a long GET READY (session time): the screen is looked at within it
     wz.next()
     wz.tick()
@@ -100,10 +106,7 @@ def test_defect12_squat_phase_words_never_contradict_the_cues(qtbot, tmp_path):
     w = sim_window(qtbot, tmp_path, squat, "healthy")
     wz = to_run_page(w, squat)
     r = wz.runner
-    while r.next_stage.kind != "set":
-        idle(qtbot, r)
-        wz.next()
-    idle(qtbot, r)
+    advance_to(qtbot, wz, "set")
     wz.next()
     words = {}
 
@@ -179,11 +182,9 @@ def test_the_patient_views_dominance_cue_needs_real_activity(qtbot):
     assert "left leg: tensor fasciae latae (TFL) is taking over" in view.accessibleDescription()
 
 
-def test_a_symmetry_index_at_3_percent_mvc_is_at_rest_in_the_summary_table(qtbot, tmp_path):
+def test_a_symmetry_index_at_3_percent_mvc_is_at_rest_in_the_summary_table(qtbot, tfl_dominant_clamshell):
     """A muscle the exercise does not work (bf in a clamshell, ~3 %MVC) showed red."""
-    path = tmp_path / "clam.h5"
-    run_session("clamshell", "tfl_dominant_clam", path, seed=6)
-    a = analyze_recording(path)
+    a = analyze_recording(tfl_dominant_clamshell)
     sym = a.exercises[0]["symmetry"]
     bf = next(y for y in sym if y["muscle"] == "bf")
     bf.update(left=3.0, right=1.5, si_percent=-66.7, lr_ratio=2.0)   # both sides under 5 %MVC

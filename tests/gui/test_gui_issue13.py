@@ -1,7 +1,5 @@
 """The dashboard and the wizard as a clinician meets them (issue 13), offscreen, on the
 simulator paced by a ManualClock where time matters (no sleeps). Each test failed before."""
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +14,6 @@ from emgmap.gui.settings import GuiSettings  # noqa: E402
 from emgmap.gui.window import MainWindow  # noqa: E402
 from emgmap.protocols import load_protocol  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sessions import run_session  # noqa: E402
 
 ZONE_WORDS = ("ok", "watch", "imbalance")
 
@@ -99,12 +95,11 @@ def test_the_window_and_the_wizard_fit_a_laptop_screen(qtbot, tmp_path):
     w.close()
 
 
-def test_replay_uses_the_file_and_says_when_it_finished(qtbot, tmp_path):
+def test_replay_uses_the_file_and_says_when_it_finished(qtbot, tmp_path, tfl_dominant_clamshell):
     """Replay a guided clamshell recording: the file's MVC (levels in %MVC, not "% of task peak"),
     its protocol (gmed:tfl gauges, no live L/R on a one-leg exercise); at its end the views are
     greyed and say "replay finished" (not "device lost")."""
-    path = tmp_path / "clam.h5"
-    run_session("clamshell", "tfl_dominant_clam", path, seed=6)
+    path = tfl_dominant_clamshell
     w = window(qtbot, None, tmp_path)
     assert w.replay(path, 0.0)   # unpaced: the whole file at once
     assert w.protocol is not None and w.protocol.name == "clamshell"
