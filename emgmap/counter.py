@@ -19,7 +19,8 @@ import enum
 import math
 from dataclasses import dataclass
 
-STALL_SLACK = 0.25  # of a wrap: host-time evidence for an extra wrap needs > 3/4 of one
+WRAP_SLACK = 0.05     # of a wrap: how early a sample may arrive, against the least latency, and still be a wrap later
+LATENCY_LEAK = 1e-3   # s/s the least latency may rise (device clocks run within a few hundred ppm of the host's)
 
 
 class Board(enum.StrEnum):
@@ -63,13 +64,21 @@ class CounterUnwrapper:
 
     The counter alone cannot tell a loss of ``k`` samples from one of
     ``k + modulus / step``; when host times are given (and ``fs``), whole
-    wraps are added when the elapsed host time says so, so a long dropout (a
-    radio fade) still gives the right gap. Host times are parse times, and a
-    reader that stalls delivers late without losing anything: the elapsed time
-    must exceed the counter's jump by more than 3/4 of a wrap before a wrap is
-    added (a stall shorter than that is never a false gap; host jitter up to
-    1/4 wrap never hides a real one). At a Cyton's 250 Hz a wrap is 1.02 s,
-    longer than the 1 s after which a silent device counts as lost anyway.
+    wraps are added when the host clock says so, so a long dropout (a radio
+    fade) still gives the right gap. Host times are parse times: late by the
+    delivery latency, never early. The least latency ``t - index / fs`` seen
+    (a lower envelope that may rise by :data:`LATENCY_LEAK` s/s, so that device
+    clock drift never accumulates) is the clock offset, as in
+    :func:`emgmap.recordings.openbci.unwrap_counter` and the device-rate check.
+    A wrap is added only when the sample, placed one wrap later, would still
+    arrive no earlier than that offset allows, less 1/20 of a wrap: a sender or
+    reader that stalls for less than 19/20 of a wrap and then delivers its
+    backlog is never a false gap, and a real loss is found unless its first
+    sample arrives more than 19/20 of a wrap late. (Judging by the time since
+    the previous sample instead misreads a stall: the previous sample may have
+    been on time and the stalled one late.) At a Cyton's 250 Hz and a
+    Cyton+Daisy's 125 Hz a wrap is 1.02 s; a device silent for 1 s counts as
+    lost anyway.
 
     Parameters
     ----------
@@ -111,6 +120,8 @@ class CounterUnwrapper:
         self._refused: int | None = None  # the last refused counter, when the previous sample was refused
         self._since: float | None = None  # earliest send time of the last sample
         self._established = False         # two accepted counters have followed each other
+        self._offset: float | None = None  # the least latency t - index / fs (leaky), and when it was taken
+        self._offset_t = 0.0
 
     @classmethod
     def for_rule(cls, rule: CounterRule | None, fs: float | None = None,
@@ -126,6 +137,7 @@ class CounterUnwrapper:
         self._last = None
         self._pos = None
         self._established = False
+        self._offset = None
 
     def __call__(self, counter: int | None, t: float | None = None, since: float | None = None) -> int | None:
         """The absolute index of the sample carrying ``counter`` (seen at host time ``t``, sent
@@ -154,6 +166,7 @@ class CounterUnwrapper:
                 self._pos = at + 1
                 self._index += 1
                 self._t = t
+                self._track_latency(t)
                 return self._index
             # from the last sample's place in its packet (unknown: its last place) to the new
             # packet's first sample
@@ -170,10 +183,11 @@ class CounterUnwrapper:
                 if dp > packets // 2 or not self._established:
                     self._last = None
                     return self(counter, t, since)
-            if t is not None and self._t is not None and self.fs:
-                # whole wraps the host clock says were missed; a late delivery (a stalled
-                # reader, a burst after a hiccup) must exceed 3/4 of a wrap to count
-                d += period * max(0, math.floor(((t - self._t) * self.fs - d) / period + STALL_SLACK))
+            if t is not None and self._offset is not None and self.fs:
+                # whole wraps the host clock says were missed: how much later than the least latency
+                # this sample arrives, at the counter's index (a stall's backlog is late, never early)
+                late = t - self._leaked_offset(t) - (self._index + d) / self.fs
+                d += period * max(0, math.floor(late * self.fs / period + WRAP_SLACK))
             index = self._index + d
         self._refused = None
         self._pos = pos
@@ -185,7 +199,18 @@ class CounterUnwrapper:
             self._last = -1  # no counter: anything but None, so resume() is still visible
         self._index, self._t = index, t
         self._since = t if since is None else since
+        self._track_latency(t)
         return index
+
+    def _leaked_offset(self, t: float) -> float:
+        return self._offset + LATENCY_LEAK * max(0.0, t - self._offset_t)
+
+    def _track_latency(self, t: float | None) -> None:
+        if t is None or not self.fs:
+            return
+        latency = t - self._index / self.fs
+        self._offset = latency if self._offset is None else min(self._leaked_offset(t), latency)
+        self._offset_t = t
 
     def _contradicted(self, d: int, t: float | None) -> bool:
         """Does the host clock rule out a jump of ``d`` samples since the last sample?"""

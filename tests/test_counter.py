@@ -29,14 +29,40 @@ def test_host_time_resolves_a_loss_longer_than_one_wrap():
     assert u(99, 601 / fs + 0.003) == 611  # jitter does not add a wrap
 
 
-def test_a_late_delivery_is_not_a_loss_but_a_long_loss_with_jitter_is():
+def test_a_late_delivery_is_not_a_loss_but_a_long_loss_after_a_late_sample_is():
     fs = 250.0
     u = CounterUnwrapper(256, fs=fs)
     assert u(0, 0.0) == 0
     assert u(1, 0.7) == 1  # the reader stalled 0.7 s (175 samples' time): packets were late, not lost
     v = CounterUnwrapper(256, fs=fs)
-    assert v(0, 0.0) == 0
-    assert v(44, 300 / fs - 0.2) == 300  # 300 lost, stamped 50 samples early: still one wrap
+    assert [v(c, c / fs) for c in range(10)] == list(range(10))
+    assert v(10, 10 / fs + 0.2) == 10        # delivered 0.2 s late (a stalled reader) ...
+    assert v(54, 310 / fs) == 310            # ... then 299 lost: one wrap, though only 0.96 s passed since
+
+
+def test_a_stall_of_nearly_a_wrap_then_its_backlog_is_not_a_gap():
+    """A sender that stalls 0.9 s (225 samples' time, 0.88 of a wrap) after an on-time sample and
+    then bursts its backlog lost nothing. Judged by the time since the previous sample (the old
+    rule: > 3/4 of a wrap) it was a false gap of 256 samples (a Cyton+Daisy through BrainFlow
+    under load, CI stop 20)."""
+    fs = 250.0
+    u = CounterUnwrapper(256, fs=fs)
+    assert [u(c, c / fs + 0.004) for c in range(50)] == list(range(50))
+    burst = [u(c % 256, 49 / fs + 0.9) for c in range(50, 50 + 225)]
+    assert burst == list(range(50, 275))
+    assert u(275 % 256, 275 / fs + 0.004) == 275
+
+
+def test_the_least_latency_follows_a_device_clock_that_runs_slow():
+    """A Cyton 500 ppm slow: after 2000 s its samples arrive 1 s later than fs says. The least
+    latency must follow, or the next small hiccup would add a wrap. (Every 100th sample is fed:
+    the others are lost, gaps the counter tells on its own.)"""
+    fs, slow = 250.0, 1 + 500e-6
+    u = CounterUnwrapper(256, fs=fs)
+    n = 500_000
+    assert [u(k % 256, k / fs * slow) for k in range(0, n, 100)][-1] == n - 100
+    assert u(n % 256, n / fs * slow + 0.3) == n                      # 0.3 s late: not a loss
+    assert u((n + 300) % 256, (n + 300) / fs * slow) == n + 300      # 299 lost: one wrap
 
 
 def test_resume_continues_by_the_clock_and_no_counter_is_consecutive():
