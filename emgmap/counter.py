@@ -133,7 +133,8 @@ class CounterUnwrapper:
 
     def resume(self) -> None:
         """Forget the counter (the device reset or was reconnected): the next sample's
-        index follows from the host time elapsed since the last one."""
+        index follows from the host time elapsed from the last one to the earliest moment
+        the next can have been sent (its ``since``; without one, its arrival)."""
         self._last = None
         self._pos = None
         self._established = False
@@ -151,7 +152,9 @@ class CounterUnwrapper:
         elif self._last is None or counter is None or self.modulus is None:
             d = 1
             if self._last is None and t is not None and self._t is not None and self.fs:
-                d = max(1, round((t - self._t) * self.fs))  # after resume(): by the clock
+                # after resume(): by the clock, from the earliest moment this sample can have been
+                # sent (from its arrival, a reader's stall would count as lost samples)
+                d = max(1, round(((t if since is None else since) - self._t) * self.fs))
             index = self._index + d
             pos = None
         else:
