@@ -26,9 +26,28 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 KERNELS_LOCK = "EMGMAP_TEST_KERNELS_LOCK"
 
 
+# Likewise Python's bytecode: on a fresh checkout no library module is compiled yet, and three
+# workers collecting at once each compiled the same thousands of modules (numpy, scipy, pandas,
+# h5py, matplotlib ...): about 12 s of CPU each. So the first worker collects alone and the
+# others wait for it, then collect from the bytecode it wrote. Only when the bytecode is missing:
+# on a warm checkout waiting would only idle a core.
+COLLECT_LOCK = "EMGMAP_TEST_COLLECT_LOCK"
+
+
+def _bytecode_missing() -> bool:
+    import importlib.util
+    for name in ("scipy", "pandas", "matplotlib"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and not os.path.exists(importlib.util.cache_from_source(spec.origin)):
+            return True
+    return False
+
+
 def pytest_configure(config):
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return   # a worker, or a run without workers: the kernels compile on first use
+    if not sys.flags.dont_write_bytecode and _bytecode_missing():
+        os.environ[COLLECT_LOCK] = str(Path(tempfile.mkdtemp(prefix="emgmap-test-collect-")) / "lock")
     lock_path = Path(tempfile.mkdtemp(prefix="emgmap-test-kernels-")) / "lock"
     lock = open(lock_path, "w")
     fcntl.flock(lock, fcntl.LOCK_EX)
@@ -40,6 +59,32 @@ def pytest_configure(config):
         proc.wait()   # a failed compile releases too: the workers then compile as they would have
         fcntl.flock(lock, fcntl.LOCK_UN)
     threading.Thread(target=release, name="emgmap-test-kernels", daemon=True).start()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection(session):
+    """A worker collects alone when it comes first and the bytecode is missing (see above)."""
+    path = os.environ.get(COLLECT_LOCK)
+    if not path or not hasattr(session.config, "workerinput"):
+        yield
+        return
+    with open(path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            first = os.path.getsize(path) == 0
+        except BlockingIOError:
+            fcntl.flock(lock, fcntl.LOCK_SH)   # the first is collecting: wait for it
+            first = False
+        if not first:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.write("collected\n")
+            lock.flush()
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -78,6 +78,7 @@ class PtyEmulator:
         self._t_start = 0.0
         self._sent = 0        # samples due since streaming started (sent or dropped)
         self.dropped = 0      # samples the emulator dropped on purpose
+        self.origin = 0       # the simulator sample that the current stream's sample 0 carries
 
     @property
     def path(self) -> str:
@@ -131,9 +132,12 @@ class PtyEmulator:
             self._stop.wait(0.004 if host else 0.02)
 
     def begin_stream(self) -> None:
+        """Stream from sample number 0; the simulated body runs on (it does not restart with the
+        board), so sample ``k`` now carries simulator sample ``origin + k``."""
         self.streaming = True
         self._t_start = self.clock.now()
         self._sent = 0
+        self.origin = self.source.next_index
 
     def _pump(self) -> None:
         due = int((self.clock.now() - self._t_start) * self.fs) - self._sent
@@ -167,8 +171,8 @@ class CytonEmulator(PtyEmulator):
     a Cyton+Daisy (16 channels at 125 Hz).
 
     Sample numbers count from 0 at each ``b``; the simulator's signal runs on
-    (a body does not restart), so sample ``k`` after the first ``b`` carries
-    simulator sample ``k``. Dropped packets (``drop_rate``) still advance the
+    (a body does not restart), so sample ``k`` carries simulator sample
+    ``origin + k`` (:meth:`PtyEmulator.begin_stream`; 0 after the first ``b``). Dropped packets (``drop_rate``) still advance the
     sample number, as a lost radio packet does. A Daisy sample ``k`` goes out
     as two packets: number ``2k`` with channels 9-16, then ``2k + 1`` with
     channels 1-8 (mod 256): the pairing BrainFlow 5.23's cyton_daisy driver

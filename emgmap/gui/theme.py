@@ -65,7 +65,11 @@ def font(pt: int, bold: bool = False) -> QFont:
 
 def apply(app: QApplication, theme: Theme) -> None:
     """Fusion style with the theme's palette, so every standard widget follows it."""
-    app.setStyle("Fusion")
+    # set once: setStyle() deletes the style every existing widget was polished with, and
+    # replacing it while windows of an earlier dashboard were alive crashed Qt (a segfault in
+    # the suite; switching theme only needs the palette)
+    if app.style() is None or app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     p = QPalette()
     bg, panel, fg, muted = (QColor(c) for c in (theme.bg, theme.panel, theme.fg, theme.muted))
     for role, c in ((QPalette.ColorRole.Window, bg), (QPalette.ColorRole.Base, panel),
