@@ -24,6 +24,7 @@ import numpy as np
 from ..clock import SYSTEM_CLOCK, Clock
 from ..counter import BRAINFLOW_BOARDS, COUNTERS, CounterUnwrapper
 from ..montage import guess_montage
+from ..recordings import brainflow_csv
 from ..types import DeviceError, DeviceLost, Remedy, SampleBlock, StreamSpec
 from .base import Driver
 from .spec import DeviceSpec
@@ -37,10 +38,9 @@ NEEDS_PORT = ("cyton", "cyton_daisy", "ganglion", "ganglion_native")
 
 def _brainflow():
     try:
-        from brainflow import board_shim
+        return brainflow_csv.board_shim()
     except Exception as e:  # missing, or setuptools >= 81 without pkg_resources
         raise DeviceError(f"BrainFlow cannot be imported ({e}); run `pip install brainflow 'setuptools<81'`") from None
-    return board_shim
 
 
 def board_names() -> dict[str, int]:

@@ -13,6 +13,7 @@ column confirms (within 20 %); boards with the same layout and rate
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,11 +59,22 @@ class BrainFlowLayout:
         return [n or f"Row {j}" for j, n in enumerate(out)]
 
 
+def board_shim():
+    """BrainFlow's ``board_shim`` module (the one import of it in emgmap).
+
+    BrainFlow 5.x finds its library through ``pkg_resources`` (``importlib.resources`` refuses
+    a module), which setuptools 80 flags with a UserWarning on the first board call: a line of
+    noise on every command that touches BrainFlow. It is not ours to act on, so it is muted."""
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning,
+                            module=r"brainflow\.")
+    from brainflow import board_shim as module
+    return module
+
+
 def board_names() -> dict[str, int]:
     """BrainFlow board name (lower case, no ``_board``) -> id. (The drivers have their own list, with
     ``playback``; recordings sit below drivers and read BrainFlow's enum themselves.)"""
-    from brainflow.board_shim import BoardIds
-    return {b.name.lower().removesuffix("_board"): int(b.value) for b in BoardIds}
+    return {b.name.lower().removesuffix("_board"): int(b.value) for b in board_shim().BoardIds}
 
 
 def board_id(text: str) -> int:
@@ -78,9 +90,8 @@ def board_id(text: str) -> int:
 
 
 def _descr(board_id: int) -> dict | None:
-    from brainflow.board_shim import BoardShim
     try:
-        d = BoardShim.get_board_descr(board_id)
+        d = board_shim().BoardShim.get_board_descr(board_id)
     except Exception:  # brainflow raises its own error for ids without a default preset
         return None
     return d if "num_rows" in d else None
