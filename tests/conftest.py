@@ -100,12 +100,10 @@ def kernels_compiled():
 @pytest.fixture(scope="session")
 def tfl_dominant_clamshell(tmp_path_factory) -> Path:
     """A guided clamshell session (5 reps a side, MVC trials) of the TFL-dominant simulated
-    patient, seed 6, recorded once per worker: the file several views and analyses read.
-    Read it; a test that changes a recording copies it first."""
-    from sessions import run_session
-    path = tmp_path_factory.mktemp("tfl-dominant") / "clam.h5"
-    run_session("clamshell", "tfl_dominant_clam", path, seed=6)
-    return path
+    patient, seed 6, recorded once per run: the file several views and analyses read."""
+    from sessions import built_once, run_session
+    return built_once(tmp_path_factory, "tfl-dominant-clamshell",
+                      lambda d: run_session("clamshell", "tfl_dominant_clam", d / "clam.h5", seed=6)) / "clam.h5"
 
 
 @pytest.fixture

@@ -1,5 +1,10 @@
-"""Whole simulated sessions for the protocol tests (ManualClock, unpaced: no sleeps)."""
+"""Whole simulated sessions for the protocol tests (ManualClock, unpaced: no sleeps), and
+:func:`built_once` to make one once per test run."""
+import fcntl
+import os
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 from emgmap.clock import ManualClock
 from emgmap.drivers.sim import sim_spec
@@ -37,3 +42,22 @@ def run_session(protocol_name, scenario, path=None, *, seed=0, extra="", reps=5,
     session.stop()
     status = recorder.stop() if recorder else None
     return driver, session, runner, status
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder that ``build(folder)`` fills once per test run, however many pytest-xdist workers
+    ask for it: the first builds it (into a scratch folder renamed into place, so no one sees it
+    half built) while the others wait on a lock, then all share it. For the simulated sessions
+    several test modules read (each is seconds of CPU). Read what is in it; a test that changes
+    a file copies it first."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent   # the run's temp folder, shared by its workers (one per run)
+    folder = base / f"built-{name}"
+    with open(base / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.exists():
+            scratch = Path(tempfile.mkdtemp(prefix=f"built-{name}-", dir=base))
+            build(scratch)
+            scratch.rename(folder)
+    return folder

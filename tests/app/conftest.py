@@ -8,7 +8,7 @@ import h5py
 import pytest
 
 from patientsupport import VISITS, emgmap, session_argv
-from sessions import run_session
+from sessions import built_once, run_session
 
 from emgmap.cli import main
 
@@ -32,24 +32,33 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def three_visits(tmp_path_factory):
-    """A data folder holding patient P01 and the three visits of VISITS."""
-    d = tmp_path_factory.mktemp("three-visits") / "data"
+def _file_three_visits(d: Path) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EMGMAP_DATA_DIR", str(d))
         assert emgmap("patients", "add", "P01", "--sport", "football", "--side", "left")[0] == 0
         for scenario, extra, note in VISITS:
             rc, out = emgmap(*session_argv(scenario, extra, note=note))
             assert rc == 0 and "filed under P01" in out, out
+
+
+@pytest.fixture(scope="module")
+def three_visits(tmp_path_factory):
+    """A data folder holding patient P01 and the three visits of VISITS: each module gets its own
+    copy (recordings are kept relative to the folder) of the one filed per run."""
+    filed = built_once(tmp_path_factory, "three-visits", lambda d: _file_three_visits(d / "data"))
+    d = tmp_path_factory.mktemp("three-visits") / "data"
+    shutil.copytree(filed / "data", d)
     return d
 
 
 @pytest.fixture(scope="session")
 def study_sessions(tmp_path_factory) -> Path:
-    """The six good visits (subfolders per subject); a base session is simulated once per
-    (protocol, scenario, seed) and stamped with the visit's subject and date."""
-    root = tmp_path_factory.mktemp("study")
+    """The six good visits (subfolders per subject), made once per run; a base session is
+    simulated once per (protocol, scenario, seed) and stamped with the visit's subject and date."""
+    return built_once(tmp_path_factory, "study", _make_study)
+
+
+def _make_study(root: Path) -> None:
     base: dict = {}
     for subject, date, protocol, scenario, seed in STUDY_VISITS:
         key = (protocol, scenario, seed)
@@ -62,7 +71,6 @@ def study_sessions(tmp_path_factory) -> Path:
         _stamp(out, subject, date)
     no_sets = root / "no-sets.h5"
     assert main(["record", "--device", "sim", "--duration", "2", "--fast", "--subject", "S09", "-o", str(no_sets)]) == 0
-    return root
 
 
 @pytest.fixture
