@@ -75,6 +75,16 @@ def test_cyton_emulator_through_brainflow_end_to_end(tmp_path):
     assert not os.path.exists(link)
 
 
+def test_brainflow_loads_without_a_warning():
+    """BrainFlow finds its library through pkg_resources, which setuptools 80 (what a fresh venv
+    gets under the <81 pin) flags with a UserWarning: emgmap's one import of BrainFlow mutes it.
+    In a fresh interpreter: the library loads once per process."""
+    code = ("from emgmap.recordings.brainflow_csv import board_shim\n"
+            "print(board_shim().BoardShim.get_board_descr(-1)['sampling_rate'])")
+    r = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "250" and "Warning" not in r.stderr, r.stderr
+
+
 def test_bad_board_specs_are_one_sentence():
     with pytest.raises(DeviceError, match=r"cannot open /dev/nonexistent-emgmap: no such port or no permission; "
                                           r"run `emgmap devices`"):

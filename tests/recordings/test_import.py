@@ -212,6 +212,7 @@ def _wait(cond, timeout=20.0):
     return False
 
 
+@pytest.mark.filterwarnings("ignore:pkg_resources is deprecated as an API")  # BrainFlow used directly, as a user would
 def test_brainflow_csv_from_the_real_synthetic_board(tmp_path):
     bs = pytest.importorskip("brainflow.board_shim")
     from brainflow.data_filter import DataFilter
