@@ -1,5 +1,6 @@
 """The guided session in the dashboard, review and compare: offscreen, on the unpaced
 simulator with a ManualClock (no sleeps: qtbot.waitUntil on conditions)."""
+import shutil
 import sys
 from dataclasses import replace
 import threading
@@ -131,9 +132,9 @@ def test_wizard_runs_a_clamshell_session_that_analyses_to_the_truth(qtbot, tmp_p
     qtbot.waitUntil(lambda: not acquisition_threads(), timeout=20000)
 
 
-def test_review_opens_replays_and_reports_and_compare_shows_two_files(qtbot, tmp_path):
+def test_review_opens_replays_and_reports_and_compare_shows_two_files(qtbot, tmp_path, tfl_dominant_clamshell):
     a, b = tmp_path / "before.h5", tmp_path / "after.h5"
-    run_session("clamshell", "tfl_dominant_clam", a, seed=6)
+    shutil.copyfile(tfl_dominant_clamshell, a)   # the clamshell of tfl_dominant_clam, seed 6
     run_session("clamshell", "healthy", b, seed=7)
     w = MainWindow(None, settings=GuiSettings(record_dir=str(tmp_path)))
     qtbot.addWidget(w)
