@@ -135,7 +135,10 @@ def cli(capsys):
 
     def run(*args) -> CliResult:
         capsys.readouterr()
-        code = main([str(a) for a in args])
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:   # argparse refusing an option exits, as the process would
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         out = capsys.readouterr()
         return CliResult(code, out.out, out.err)
     return run

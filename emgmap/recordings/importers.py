@@ -405,7 +405,8 @@ def _parse(source: Source, emg: list[int], aux: list[int], gain: float, zero: fl
         x = block[:, e_pos]
         if zero or gain != 1.0:
             x = (x - zero) * gain
-        x = x.astype(np.float32)
+        with np.errstate(over="ignore"):   # beyond float32 is inf: counted and reported just below
+            x = x.astype(np.float32)
         nonfinite += nonfinite_values(x)
         chunks_emg.append(x)
         chunks_aux.append(block[:, a_pos] if aux else None)

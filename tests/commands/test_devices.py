@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 from emgmap.commands.devices import classify_port
 
 
@@ -13,7 +10,7 @@ def test_openbci_dongles_and_arduinos_are_recognised():
     assert classify_port(None, "Arduino Leonardo").startswith("likely an Arduino-class board")
 
 
-def test_devices_lists_emulators_and_brainflow_boards():
-    r = subprocess.run([sys.executable, "-m", "emgmap", "devices"], capture_output=True, text=True, timeout=60)
+def test_devices_lists_emulators_and_brainflow_boards(cli):
+    r = cli("devices")
     assert r.returncode == 0
     assert "emgmap emulate cyton" in r.stdout and "cyton_daisy" in r.stdout and "playback" in r.stdout

@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 import numpy as np
 import serial
 
@@ -51,11 +48,10 @@ def test_cyton_scale_and_packet_layout():
     assert pkt[11:14] == b"\x80\x00\x00"
 
 
-def test_emulate_refuses_bad_options_in_one_sentence(tmp_path):
+def test_emulate_refuses_bad_options_in_one_sentence(tmp_path, cli):
     keep = tmp_path / "notes.txt"
     keep.write_text("precious")
     for args in (["serial", "--link", str(keep)], ["cyton", "--drop-rate", "1.5"], ["serial", "--channels", "40"]):
-        r = subprocess.run([sys.executable, "-m", "emgmap", "emulate", *args], capture_output=True, text=True,
-                           timeout=60)
-        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r
+        r = cli("emulate", *args)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
     assert keep.read_text() == "precious"

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,9 +59,8 @@ IMPORT = ["--fs", "1000", "--unit", "uV", "--channel", "1=gmed:left", "--channel
           "--channel", "3=tfl:left", "--channel", "4=tfl:right"]
 
 
-def test_import_onto_a_full_disk_is_refused_before_writing(full_disk, big_text):
-    r = subprocess.run([sys.executable, "-m", "emgmap", "import", str(big_text), "-o", str(full_disk / "x.h5"),
-                        *IMPORT], capture_output=True, text=True, env=ENV, cwd=REPO, timeout=120)
+def test_import_onto_a_full_disk_is_refused_before_writing(full_disk, big_text, cli):
+    r = cli("import", big_text, "-o", full_disk / "x.h5", *IMPORT)
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith(f"emgmap: folder {full_disk} has ") and "free some space" in r.stderr
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
@@ -171,19 +171,17 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def test_a_kill_while_the_file_is_created_leaves_no_broken_recording(tmp_path):
+def test_a_kill_while_the_file_is_created_leaves_no_broken_recording(tmp_path, cli):
     path = tmp_path / "k.h5"
     r = _run(KILLED_WHILE_CREATING, path)
     assert r.returncode == -signal.SIGKILL
     assert not path.exists()  # the half-made file never had the recording's name
     r = _run(KILLED_AFTER_CREATING, path)
     assert r.returncode == -signal.SIGKILL
-    info = subprocess.run([sys.executable, "-m", "emgmap", "info", str(path)], capture_output=True, text=True,
-                          env=ENV, cwd=REPO, timeout=60)
+    info = cli("info", path)
     assert info.returncode == 0, info.stderr
     assert "0 samples" in info.stdout and "not finalised" in info.stdout
-    fixed = subprocess.run([sys.executable, "-m", "emgmap", "repair", str(path)], capture_output=True,
-                           text=True, env=ENV, cwd=REPO, timeout=60)
+    fixed = cli("repair", path)
     assert fixed.returncode == 0, fixed.stderr
 
 
@@ -228,22 +226,23 @@ def two_mb_recording(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("argv", [["repair", "{rec}", "-o", "{disk}/r.h5"]])
-def test_repair_onto_a_full_disk_leaves_nothing(full_disk, two_mb_recording, argv):
+def test_repair_onto_a_full_disk_leaves_nothing(full_disk, two_mb_recording, argv, cli):
     """It left a truncated file (issue 18 item 8); every export format: tests/commands/test_export_outputs.py."""
-    r = subprocess.run([sys.executable, "-m", "emgmap", *[a.format(rec=two_mb_recording, disk=full_disk)
-                                                           for a in argv]],
-                       capture_output=True, text=True, env=ENV, cwd=REPO, timeout=120)
+    r = cli(*[a.format(rec=two_mb_recording, disk=full_disk) for a in argv])
     assert r.returncode == 2, r.stderr
     assert "free some space" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
 
 
-def test_import_warns_about_values_that_are_not_numbers(tmp_path):
+def test_import_warns_about_values_that_are_not_numbers(tmp_path, cli):
     src = tmp_path / "nan.txt"
     src.write_text("# fs = 100\n" + "".join(f"{v},1\n" for v in ["1", "nan", "inf", "1e300", "2"] * 20))
-    r = subprocess.run([sys.executable, "-m", "emgmap", "import", str(src), "-o", str(tmp_path / "n.h5"),
-                        "--unit", "uV", "--channel", "1=gmed:left", "--channel", "2=gmed:right"],
-                       capture_output=True, text=True, env=ENV, cwd=REPO, timeout=120)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = cli("import", src, "-o", tmp_path / "n.h5", "--unit", "uV", "--channel", "1=gmed:left", "--channel",
+                "2=gmed:right")
+    # numpy's own line about the float32 cast, with a source path, was printed to the user too
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
     assert r.returncode == 0, r.stderr
     assert "emgmap: warning: 60 EMG values in" in r.stderr and "not finite" in r.stderr  # was silent
     assert r.stdout.startswith("imported 100 samples")
