@@ -178,10 +178,8 @@ def test_protocol_sets_the_pairs_and_expected_ranges(qtbot):
     w.close()
 
 
-def test_unknown_protocol_is_one_sentence(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", EMGMAP_CONFIG_DIR=str(tmp_path))
-    r = subprocess.run([sys.executable, "-m", "emgmap", "gui", "--protocol", "nope"], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=60)
+def test_unknown_protocol_is_one_sentence(cli):
+    r = cli("gui", "--protocol", "nope")
     assert r.returncode == 2 and r.stderr.startswith("emgmap: unknown protocol 'nope'")
 
 

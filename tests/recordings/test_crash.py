@@ -120,10 +120,8 @@ def test_a_full_disk_stops_the_recording_not_the_session(tmp_path):
         np.testing.assert_array_equal(rec.data(), sim_samples(rec.n_samples).astype(np.float32))
 
 
-def test_an_unwritable_folder_is_one_clear_line(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "emgmap", "record", "--device", "sim:?channels=2", "--fast",
-                        "--duration", "1", "-o", str(tmp_path / "no" / "such" / "x.h5")],
-                       capture_output=True, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+def test_an_unwritable_folder_is_one_clear_line(tmp_path, cli):
+    r = cli("record", "--device", "sim:?channels=2", "--fast", "--duration", "1", "-o", tmp_path / "no" / "such" / "x.h5")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()  # refused before the device opens (docs/outputs.md)
     assert len(lines) == 1 and lines[0].startswith(
