@@ -65,12 +65,13 @@ def _compile_time(repeats: int = 3) -> tuple[float, float, float, float]:
 
 
 def run(args) -> int:
-    from brainflow.data_filter import DataFilter, FilterTypes
-
     from ..dsp import Pipeline, PipelineConfig
     from ..dsp.kernels import warm_up
     from ..dsp.scipy_peer import ScipyStreaming
+    from ..recordings.brainflow_csv import data_filter
     from ..sim import SimConfig, Simulator
+    bf = data_filter()
+    DataFilter, FilterTypes = bf.DataFilter, bf.FilterTypes
 
     fs, C = float(args.fs), int(args.channels)
     sim = Simulator(SimConfig(fs=fs, channels=C, seed=1))

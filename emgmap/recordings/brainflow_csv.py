@@ -60,15 +60,27 @@ class BrainFlowLayout:
 
 
 def board_shim():
-    """BrainFlow's ``board_shim`` module (the one import of it in emgmap).
-
-    BrainFlow 5.x finds its library through ``pkg_resources`` (``importlib.resources`` refuses
-    a module), which setuptools 80 flags with a UserWarning on the first board call: a line of
-    noise on every command that touches BrainFlow. It is not ours to act on, so it is muted."""
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning,
-                            module=r"brainflow\.")
+    """BrainFlow's ``board_shim`` module (boards); see :func:`data_filter`."""
+    _mute_pkg_resources()
     from brainflow import board_shim as module
     return module
+
+
+def data_filter():
+    """BrainFlow's ``data_filter`` module (its filters, its file format).
+
+    BrainFlow 5.x finds its libraries through ``pkg_resources`` (``importlib.resources`` refuses
+    a module), which setuptools 80 flags with a UserWarning on first use: a line of noise on
+    every command that touches BrainFlow. It is not ours to act on, so emgmap imports BrainFlow
+    only through these two functions, which mute that one warning."""
+    _mute_pkg_resources()
+    from brainflow import data_filter as module
+    return module
+
+
+def _mute_pkg_resources() -> None:
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning,
+                            module=r"brainflow\.")
 
 
 def board_names() -> dict[str, int]:
