@@ -69,14 +69,9 @@ def pytest_collection(session):
         yield
         return
     with open(path, "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            first = os.path.getsize(path) == 0
-        except BlockingIOError:
-            fcntl.flock(lock, fcntl.LOCK_SH)   # the first is collecting: wait for it
-            first = False
-        if not first:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        fcntl.flock(lock, fcntl.LOCK_EX)   # in turn, until the first has collected (the file says so)
+        if os.path.getsize(path):
+            fcntl.flock(lock, fcntl.LOCK_UN)   # the others then collect together
             yield
             return
         try:

@@ -46,9 +46,7 @@ def _brainflow():
 def board_names() -> dict[str, int]:
     """BrainFlow board name (lower case, no ``_board``) -> id, plus ``playback``."""
     bs = _brainflow()
-    names = {b.name.lower().removesuffix("_board"): int(b.value) for b in bs.BoardIds}
-    names["playback"] = int(bs.BoardIds.PLAYBACK_FILE_BOARD)
-    return names
+    return {**brainflow_csv.board_names(), "playback": int(bs.BoardIds.PLAYBACK_FILE_BOARD)}
 
 
 def board_id(name: str, what: str) -> int:

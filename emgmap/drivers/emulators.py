@@ -172,8 +172,9 @@ class CytonEmulator(PtyEmulator):
 
     Sample numbers count from 0 at each ``b``; the simulator's signal runs on
     (a body does not restart), so sample ``k`` carries simulator sample
-    ``origin + k`` (:meth:`PtyEmulator.begin_stream`; 0 after the first ``b``). Dropped packets (``drop_rate``) still advance the
-    sample number, as a lost radio packet does. A Daisy sample ``k`` goes out
+    ``origin + k`` (:meth:`PtyEmulator.begin_stream`; 0 after the first ``b``).
+    Dropped packets (``drop_rate``) still advance the sample number, as a lost
+    radio packet does. A Daisy sample ``k`` goes out
     as two packets: number ``2k`` with channels 9-16, then ``2k + 1`` with
     channels 1-8 (mod 256): the pairing BrainFlow 5.23's cyton_daisy driver
     joins (it emits on the odd packet and reports the even number).

@@ -219,7 +219,7 @@ def _rms_block(f, ring, pos, sums, envelope, a, b):
     """Trailing RMS of rows ``a:b`` of the filtered ``f`` (n, C) into ``envelope``, channels innermost."""
     C = f.shape[1]
     N = ring.shape[0]
-    inv_n = 1.0 / N  # a multiply per sample, not a divide: vdivpd is the slowest step of the loop
+    inv_n = 1.0 / N
     acc = np.empty(C)
     for c in range(C):
         acc[c] = sums[c]
@@ -233,7 +233,7 @@ def _rms_block(f, ring, pos, sums, envelope, a, b):
                 m = acc[c] + (sq - ring[p + j, c])
                 acc[c] = m
                 ring[p + j, c] = sq
-                envelope[i + j, c] = math.sqrt(m * inv_n) if m > 0.0 else 0.0
+                envelope[i + j, c] = _rms(m, inv_n)
         i += run
         p += run
         if p == N:
@@ -242,6 +242,14 @@ def _rms_block(f, ring, pos, sums, envelope, a, b):
     pos[0] = p
     for c in range(C):
         sums[c] = acc[c]
+
+
+@njit(inline="always", nogil=True)
+def _rms(m, inv_n):
+    """The envelope from the sum ``m`` of a window's squares and ``inv_n`` = 1/N (a multiply,
+    not a divide per sample: vdivpd was the slowest step of the loop); 0 for a sum that
+    rounding left at or below 0."""
+    return math.sqrt(m * inv_n) if m > 0.0 else 0.0
 
 
 @njit(inline="always", nogil=True)
@@ -262,7 +270,7 @@ def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_
     S = sos.shape[0]
     E = env_sos.shape[0]
     N = ring.shape[0]
-    inv_n = 1.0 / N  # a multiply per sample, not a divide: vdivpd is the slowest step of the loop
+    inv_n = 1.0 / N
     rms = E == 0
     for i in range(a, b):
         p = pos[0]
@@ -281,24 +289,18 @@ def _sample_by_sample(x, sos, zi_unit, zi, fresh, ring, pos, sums, env_sos, env_
                 fresh[c] = False
                 _restart(c, v, zi_unit, zi, ring, sums, env_zi)
             for s in range(S):
-                y = sos[s, 0] * v + zi[s, 0, c]
-                zi[s, 0, c] = sos[s, 1] * v - sos[s, 4] * y + zi[s, 1, c]
-                zi[s, 1, c] = sos[s, 2] * v - sos[s, 5] * y
-                v = y
+                v, zi[s, 0, c], zi[s, 1, c] = _df2t(v, zi[s, 0, c], zi[s, 1, c], _coefficients(sos, s))
             filtered[i, c] = v
             if rms:
                 sq = v * v
                 sums[c] += sq - ring[p, c]
                 ring[p, c] = sq
-                m = sums[c]
-                envelope[i, c] = math.sqrt(m * inv_n) if m > 0.0 else 0.0
+                envelope[i, c] = _rms(sums[c], inv_n)
             else:
                 u = abs(v)
                 for s in range(E):
-                    y = env_sos[s, 0] * u + env_zi[s, 0, c]
-                    env_zi[s, 0, c] = env_sos[s, 1] * u - env_sos[s, 4] * y + env_zi[s, 1, c]
-                    env_zi[s, 1, c] = env_sos[s, 2] * u - env_sos[s, 5] * y
-                    u = y
+                    u, env_zi[s, 0, c], env_zi[s, 1, c] = _df2t(u, env_zi[s, 0, c], env_zi[s, 1, c],
+                                                               _coefficients(env_sos, s))
                 envelope[i, c] = u
         p += 1
         if p == N:

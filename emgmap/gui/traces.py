@@ -109,14 +109,13 @@ class LanesItem(pg.GraphicsObject):
         self._geometry = geometry
         self._final = None
 
-    def _render(self, P0: int, P1: int, spp: float) -> None:
-        """Columns ``P0`` .. ``P1 - 1``, ``spp`` samples a pixel."""
+    def _render(self, P0: int, P1: int, spp: float, opened: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Columns ``P0`` .. ``P1 - 1``, ``spp`` samples a pixel; ``opened`` the open bucket's (min, max)."""
         tr = self.trace
         P = np.arange(P0, P1)
         b = np.floor(P * spp / tr.k).astype(np.int64)
         b_prev = np.floor((P - 1) * spp / tr.k).astype(np.int64)
         first, nxt = tr.first_bucket, tr.next_bucket
-        opened = tr.open_bucket()
         last = nxt if opened is not None else nxt - 1
         held = (b >= first) & (b <= last)
         if not held.any():
@@ -166,11 +165,12 @@ class LanesItem(pg.GraphicsObject):
         # the columns in the window, from the one at -window_s to the open bucket's last
         newest = tr.newest_index
         P_lo = math.floor((newest - self.window_s * tr.fs) / spp)
-        last = tr.next_bucket + (0 if tr.open_bucket() is None else 1)
+        opened = tr.open_bucket()
+        last = tr.next_bucket + (0 if opened is None else 1)
         P_hi = math.ceil(last * tr.k / spp)
         start = P_lo if self._final is None else max(P_lo, self._final)
         if P_hi > start:
-            self._render(start, P_hi, spp)
+            self._render(start, P_hi, spp, opened)
         self._final = math.ceil(tr.next_bucket * tr.k / spp)   # from here on the open bucket's columns
         # absolute column P sits at device x = P - newest / spp + dx (whole pixels: a copy)
         shift = round(dx - newest / spp)

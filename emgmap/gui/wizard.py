@@ -434,7 +434,8 @@ class SessionWizard(QWidget):
         # the page changes a few times a second at most: restyled and refitted only then
         # (a style sheet set 20 times a second re-polished the cue word every time)
         colour = f"color: {PHASE_COLOURS.get(v.phase, '#888')}"
-        shown = (v.word, colour, v.text, v.counter, v.remaining, v.keys, detail_html(v), v.spoken)
+        detail = detail_html(v)
+        shown = (v.word, colour, v.text, v.counter, v.remaining, v.keys, detail, v.spoken)
         if shown == self._shown:
             return
         restyle(self.cue_word, colour)
@@ -444,7 +445,7 @@ class SessionWizard(QWidget):
         self.counter.setText(v.counter)
         self.remaining.setText(v.remaining)
         self.run_hint.setText(v.keys)
-        self.detail.setText(shown[6])
+        self.detail.setText(detail)
         self.pages["run"].setAccessibleDescription(v.spoken)
         self.fit_page()
 

@@ -60,32 +60,30 @@ class BrainFlowLayout:
 
 
 def board_shim():
-    """BrainFlow's ``board_shim`` module (boards); see :func:`data_filter`."""
+    """BrainFlow's ``board_shim`` module (its boards): emgmap imports BrainFlow only through
+    this and :func:`data_filter` (see :func:`_mute_pkg_resources`)."""
     _mute_pkg_resources()
     from brainflow import board_shim as module
     return module
 
 
 def data_filter():
-    """BrainFlow's ``data_filter`` module (its filters, its file format).
-
-    BrainFlow 5.x finds its libraries through ``pkg_resources`` (``importlib.resources`` refuses
-    a module), which setuptools 80 flags with a UserWarning on first use: a line of noise on
-    every command that touches BrainFlow. It is not ours to act on, so emgmap imports BrainFlow
-    only through these two functions, which mute that one warning."""
+    """BrainFlow's ``data_filter`` module (its filters, its file format)."""
     _mute_pkg_resources()
     from brainflow import data_filter as module
     return module
 
 
 def _mute_pkg_resources() -> None:
+    """BrainFlow 5.x finds its libraries through ``pkg_resources`` (``importlib.resources`` refuses
+    a module), which setuptools 80 flags with a UserWarning on first use: a line of noise on
+    every command that touches BrainFlow. It is not ours to act on, so that one warning is muted."""
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning,
                             module=r"brainflow\.")
 
 
 def board_names() -> dict[str, int]:
-    """BrainFlow board name (lower case, no ``_board``) -> id. (The drivers have their own list, with
-    ``playback``; recordings sit below drivers and read BrainFlow's enum themselves.)"""
+    """BrainFlow board name (lower case, no ``_board``) -> id (the drivers add ``playback``)."""
     return {b.name.lower().removesuffix("_board"): int(b.value) for b in board_shim().BoardIds}
 
 
