@@ -359,11 +359,21 @@ class ActivationBars(QWidget):
         """(header height, row height, name column, number column, centre x) for the current size;
         a header too long for one line gets two."""
         w = self.width()
-        name_w, num_w = 70.0, 60.0
+        name_w = 70.0
         fm = QFontMetrics(font(SMALL_PT, bold=True))
         head = 30.0 if fm.horizontalAdvance(self.header) <= w - name_w - 44 else 48.0
         row_h = min(self.MAX_ROW, (self.height() - head) / max(1, len(self.rows)))
+        # as wide as three digits (or the widest value shown) in the value font, which grows with
+        # the rows: a fixed 60 px cut "100" to ".00" in the taller rows of a 1920x1080 screen
+        vm = QFontMetrics(self.value_font(row_h))
+        texts = ["000"] + [f"{v:.0f}" for v in self.values.values() if v is not None and math.isfinite(v)]
+        num_w = max(60.0, max(vm.horizontalAdvance(t) for t in texts) + 8.0)
         return head, row_h, name_w, num_w, name_w + (w - name_w) / 2
+
+    @staticmethod
+    def value_font(row_h: float):
+        """The numbers' font: bigger in taller rows."""
+        return font(min(BIG_PT, max(MEDIUM_PT, int(row_h * 0.42))), bold=True)
 
     def paintEvent(self, ev) -> None:
         p = QPainter(self)
@@ -392,7 +402,7 @@ class ActivationBars(QWidget):
             for sign in (-1, 1):
                 x0, x1 = cx + sign * half * lo, cx + sign * half * hi
                 p.fillRect(QRectF(min(x0, x1), head, abs(x1 - x0), bottom - head), band)
-        value_font = font(min(BIG_PT, max(MEDIUM_PT, int(row_h * 0.42))), bold=True)
+        value_font = self.value_font(row_h)
         for i, m in enumerate(self.rows):
             y = head + i * row_h
             p.setPen(th.qcolor("fg"))

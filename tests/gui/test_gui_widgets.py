@@ -55,6 +55,24 @@ def test_an_unjudged_gauge_paints_no_zone_colour_and_says_why(qtbot):
     assert QColor(ZONE_COLOURS["red"]).name() in colours_in(w.grab().toImage())
 
 
+def test_bar_numbers_fit_their_column_in_tall_rows(qtbot):
+    """At 1920x1080 the rows are tall and the numbers big: a fixed 60 px column cut "100" to
+    ".00" (seen in a screenshot). The column is as wide as the widest number in its font."""
+    from PyQt6.QtGui import QFontMetrics
+    bars = ActivationBars(THEMES["light"])
+    qtbot.addWidget(bars)
+    bars.set_montage(M)
+    bars.resize(480, 330)
+    model = LevelsModel(M)
+    for level in (100.0, 1234.0):   # % of peak at full scale; µV, unnormalised, four digits
+        act = {c.name: LabelledValue(level, "none") for c in M.channels}
+        bars.set_view(model.update(LiveIndices(0.0, 0, act, (), ())))
+        head, row_h, name_w, num_w, cx = bars.geometry_rows()
+        text = max((f"{v:.0f}" for v in bars.values.values()), key=len)
+        assert len(text) == len(f"{level:.0f}")
+        assert QFontMetrics(bars.value_font(row_h)).horizontalAdvance(text) + 4 <= num_w
+
+
 def test_bars_read_from_2_m_with_a_target_band_and_say_their_levels(qtbot):
     bars = ActivationBars(THEMES["dark"])
     qtbot.addWidget(bars)
