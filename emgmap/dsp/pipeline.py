@@ -54,16 +54,14 @@ class Pipeline:
             raise ConfigError(f"pipeline config must be a PipelineConfig, got {type(self.config).__name__}")
         self.design: Design = design(self.config, self.fs)
         d = self.design
-        self._zi_unit = np.ascontiguousarray(signal.sosfilt_zi(d.sos), dtype=np.float64)
         self._rms = self.config.envelope == "rms"
         C = self.n_channels
-        self._zi = np.zeros((d.sos.shape[0], 2, C))
-        self._env_zi = np.zeros((d.env_sos.shape[0], 2, C))
-        self._ring = np.zeros((d.window if self._rms else 1, C))
-        self._pos = np.zeros(1, dtype=np.int64)
-        self._sums = np.zeros(C)
-        self._fresh = np.ones(C, dtype=np.bool_)
-        self._invalid = np.zeros(C, dtype=np.int64)
+        # The kernel's state lives in three flat arrays (one numba call per block takes
+        # five arrays, not thirteen); the named views below are the same memory.
+        self._coef, self._state, self._counts = kernels.kernel_buffers(
+            d.sos, signal.sosfilt_zi(d.sos), d.env_sos, d.window if self._rms else 1, C)
+        (_, _, _, self._zi, self._env_zi, self._ring, self._sums, self._pos, self._fresh,
+         self._invalid) = kernels.views.py_func(self._coef, self._state, self._counts, C)
         self._invalid_before = np.zeros(C, dtype=np.int64)   # the counts after the last block with a bad sample
         self._all_valid = np.zeros(C, dtype=np.bool_)       # the `invalid` of every clean block, shared
         self._all_valid.flags.writeable = False
@@ -108,12 +106,9 @@ class Pipeline:
 
     def reset(self) -> None:
         """Forget all history: the next sample of each channel starts afresh."""
-        self._zi[:] = 0.0
-        self._env_zi[:] = 0.0
-        self._ring[:] = 0.0
+        self._state[:] = 0.0   # filter states, ring and sums
         self._pos[0] = 0
-        self._sums[:] = 0.0
-        self._fresh[:] = True
+        self._fresh[:] = 1
         self._invalid[:] = 0
         self._invalid_before[:] = 0
         self.samples = 0
@@ -122,8 +117,8 @@ class Pipeline:
     def process(self, x) -> PipelineOutput:
         """Filter and envelope one block ``x`` (n, C) µV, n >= 0.
 
-        The per-block Python work is kept to a few attribute reads and two
-        allocations: at 10-sample blocks it costs more than the kernel itself."""
+        The per-block Python work is kept to a few attribute reads and one
+        allocation: at 10-sample blocks it costs more than the kernel itself."""
         x = np.asarray(x)
         shape = x.shape
         if len(shape) != 2 or shape[1] != self.n_channels:
@@ -133,13 +128,10 @@ class Pipeline:
             if x.dtype.kind not in "iuf":
                 raise ConfigError(f"the pipeline expects real numbers in µV, got dtype {x.dtype}")
             x = kernels.as_input(x)
-        filtered = np.empty(shape)
-        envelope = np.empty(shape)
-        bad = kernels.process_block(x, self.design.sos, self._zi_unit, self._zi, self._fresh, self._ring,
-                                    self._pos, self._sums, self.design.env_sos, self._env_zi,
-                                    filtered, envelope, self._invalid) if shape[0] else 0
+        out = np.empty((2,) + shape)   # filtered, envelope: one allocation
+        bad = kernels.process_block(x, self._coef, self._state, self._counts, out) if shape[0] else 0
         self.samples += shape[0]
-        return PipelineOutput(filtered, envelope, self._flag_invalid() if bad else self._all_valid)
+        return PipelineOutput(out[0], out[1], self._flag_invalid() if bad else self._all_valid)
 
     def _flag_invalid(self) -> np.ndarray:
         """(C,) bool: the channels whose invalid count grew in the block just processed."""
