@@ -57,11 +57,10 @@ class Pipeline:
         self._rms = self.config.envelope == "rms"
         C = self.n_channels
         # The kernel's state lives in three flat arrays (one numba call per block takes
-        # five arrays, not thirteen); the named views below are the same memory.
+        # five arrays, not thirteen); the counters named below are views of the same memory.
         self._coef, self._state, self._counts = kernels.kernel_buffers(
             d.sos, signal.sosfilt_zi(d.sos), d.env_sos, d.window if self._rms else 1, C)
-        (_, _, _, self._zi, self._env_zi, self._ring, self._sums, self._pos, self._fresh,
-         self._invalid) = kernels.views.py_func(self._coef, self._state, self._counts, C)
+        *_, self._pos, self._fresh, self._invalid = kernels.views.py_func(self._coef, self._state, self._counts, C)
         self._invalid_before = np.zeros(C, dtype=np.int64)   # the counts after the last block with a bad sample
         self._all_valid = np.zeros(C, dtype=np.bool_)       # the `invalid` of every clean block, shared
         self._all_valid.flags.writeable = False
