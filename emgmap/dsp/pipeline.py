@@ -161,3 +161,11 @@ def start_warm_up() -> threading.Thread:
             _warm_thread = threading.Thread(target=_warm_up_all, name="emgmap-dsp-warm-up", daemon=True)
             _warm_thread.start()
         return _warm_thread
+
+
+def kernels_ready() -> bool:
+    """Whether :func:`start_warm_up` has loaded every kernel. Until then the first block
+    waits for them: well under a second from numba's cache, about 20 s when a first
+    start on this machine (a fresh checkout, a new emgmap version) compiles them."""
+    thread = _warm_thread
+    return thread is not None and not thread.is_alive()

@@ -28,6 +28,9 @@ STATE_COLOURS = {State.STREAMING: OKABE_ITO["green"], State.CONNECTING: OKABE_IT
 STATE_WORDS = {State.IDLE: "not connected", State.CONNECTING: "connecting", State.STREAMING: "connected",
                State.LOST: "device lost", State.RECONNECTING: "reconnecting", State.ERROR: "error",
                State.STOPPED: "disconnected"}
+PREPARING = "preparing filters"   # streaming, while a first start compiles the filters (Status.preparing)
+PREPARING_TIP = ("the first start on this computer compiles the signal filters, about 20 s; "
+                 "the data is kept and shown when they are ready; later starts take under a second")
 
 
 def usb_serial(port) -> bool:
@@ -112,10 +115,11 @@ class DeviceBar(QWidget):
         self.dropped_label = QLabel()
         self.latency_label = QLabel()
         # each as wide as its widest text: a status changing never widens the window
-        for lab, widest in ((self.state_label, "● replay finished"), (self.rate_label, "0000.0 Hz"),
-                            (self.dropped_label, "99999 dropped"), (self.latency_label, "9999 ms to screen")):
+        for lab, widest in ((self.state_label, ("● replay finished", f"● {PREPARING}")),
+                            (self.rate_label, ("0000.0 Hz",)), (self.dropped_label, ("99999 dropped",)),
+                            (self.latency_label, ("9999 ms to screen",))):
             lab.setFont(font(MEDIUM_PT, bold=True))
-            lab.setMinimumWidth(lab.fontMetrics().horizontalAdvance(widest) + 4)
+            lab.setMinimumWidth(max(map(lab.fontMetrics().horizontalAdvance, widest)) + 4)
         lay.addWidget(QLabel("Device"))
         lay.addWidget(self.picker, 1)
         lay.addWidget(self.connect_button)
@@ -161,8 +165,15 @@ class DeviceBar(QWidget):
     def show_status(self, st: Status, latency_ms: float | None, nominal_fs: float | None = None,
                     paced: bool = True, ended: bool = False) -> None:
         """``ended``: a replay played to its end (not a device lost)."""
-        colour = self.theme.muted if ended else STATE_COLOURS.get(st.state, self.theme.muted)
-        self.state_label.setText("● replay finished" if ended else f"● {STATE_WORDS[st.state]}")
+        preparing = st.state == State.STREAMING and st.preparing and not ended
+        if ended:
+            word, colour = "replay finished", self.theme.muted
+        elif preparing:
+            word, colour = PREPARING, STATE_COLOURS[State.CONNECTING]
+        else:
+            word, colour = STATE_WORDS[st.state], STATE_COLOURS.get(st.state, self.theme.muted)
+        self.state_label.setText(f"● {word}")
+        self.state_label.setToolTip(PREPARING_TIP if preparing else "")
         restyle(self.state_label, f"color: {colour}")
         if st.state == State.STREAMING and st.samples:
             self.rate_label.setText(f"{st.measured_rate:7.1f} Hz" if paced else "unpaced")

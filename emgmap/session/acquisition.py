@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..dsp import Pipeline, PipelineConfig, start_warm_up
+from ..dsp import Pipeline, PipelineConfig, kernels_ready, start_warm_up
 from ..dsp.indices import LiveIndices
 from ..dsp.onset import OnsetEvent
 from ..events import Event, EventLog
@@ -268,7 +268,7 @@ class Session:
                 gaps=self._gaps, elapsed_s=now - self._t0 if self._t0 else 0.0,
                 counters=dict(self.driver.counters),
                 warnings=tuple(self.driver.warnings) + self._pipeline.warnings,
-                invalid_channels=self._invalid_channels, **changes)
+                invalid_channels=self._invalid_channels, preparing=total == 0 and not kernels_ready(), **changes)
             self._changed.notify_all()
 
     @property

@@ -35,6 +35,7 @@ class Status:
     invalid_channels: tuple[str, ...] = ()  # channels whose newest block held NaN/inf (docs/dsp.md)
     losses: int = 0                 # times the device was lost (unplugged, silent)
     reconnects: int = 0             # times it came back
+    preparing: bool = False         # no block processed yet and the filters are still compiling
 
 
 class RateMeter:

@@ -147,6 +147,23 @@ def test_a_typed_spec_and_enter_asks_for_that_spec(qtbot):
     assert bar.picker.isEnabled()   # switching device while connected stays possible
 
 
+def test_a_stream_whose_filters_still_compile_says_preparing_not_connected(qtbot):
+    """A first start compiles the filters for about 20 s with no data on screen: the bar
+    says so (in the connecting colour, why in the tooltip) rather than a green "connected"."""
+    from emgmap.session import State, Status
+    bar = DeviceBar(THEMES["dark"])
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.show_status(Status(state=State.STREAMING, preparing=True), None)
+    text, style = bar.state_label.text(), bar.state_label.styleSheet()
+    assert text == "● preparing filters" and "first start" in bar.state_label.toolTip()
+    assert bar.state_label.fontMetrics().horizontalAdvance(text) <= bar.state_label.width()
+    assert bar.rate_label.text() == "— Hz"
+    bar.show_status(Status(state=State.STREAMING, samples=500, measured_rate=250.0), None)
+    assert bar.state_label.text() == "● connected" and not bar.state_label.toolTip()
+    assert bar.state_label.styleSheet() != style
+
+
 def bridge_analysis(norm="mvc"):
     from emgmap.protocols import load_protocol
     from emgmap.analysis.sets import Analysis, SetResult
