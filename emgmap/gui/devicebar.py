@@ -28,8 +28,8 @@ STATE_COLOURS = {State.STREAMING: OKABE_ITO["green"], State.CONNECTING: OKABE_IT
 STATE_WORDS = {State.IDLE: "not connected", State.CONNECTING: "connecting", State.STREAMING: "connected",
                State.LOST: "device lost", State.RECONNECTING: "reconnecting", State.ERROR: "error",
                State.STOPPED: "disconnected"}
-PREPARING = "preparing filters"   # streaming, while a first start compiles the filters (Status.preparing)
-PREPARING_TIP = ("the first start on this computer compiles the signal filters, about 20 s; "
+PREPARING = "preparing"   # streaming, while a first start compiles the filters (Status.preparing)
+PREPARING_TIP = ("preparing the signal filters: the first start on this computer compiles them, about 20 s; "
                  "the data is kept and shown when they are ready; later starts take under a second")
 
 
@@ -115,11 +115,10 @@ class DeviceBar(QWidget):
         self.dropped_label = QLabel()
         self.latency_label = QLabel()
         # each as wide as its widest text: a status changing never widens the window
-        for lab, widest in ((self.state_label, ("● replay finished", f"● {PREPARING}")),
-                            (self.rate_label, ("0000.0 Hz",)), (self.dropped_label, ("99999 dropped",)),
-                            (self.latency_label, ("9999 ms to screen",))):
+        for lab, widest in ((self.state_label, "● replay finished"), (self.rate_label, "0000.0 Hz"),
+                            (self.dropped_label, "99999 dropped"), (self.latency_label, "9999 ms to screen")):
             lab.setFont(font(MEDIUM_PT, bold=True))
-            lab.setMinimumWidth(max(map(lab.fontMetrics().horizontalAdvance, widest)) + 4)
+            lab.setMinimumWidth(lab.fontMetrics().horizontalAdvance(widest) + 4)
         lay.addWidget(QLabel("Device"))
         lay.addWidget(self.picker, 1)
         lay.addWidget(self.connect_button)

@@ -156,7 +156,7 @@ def test_a_stream_whose_filters_still_compile_says_preparing_not_connected(qtbot
     bar.show()
     bar.show_status(Status(state=State.STREAMING, preparing=True), None)
     text, style = bar.state_label.text(), bar.state_label.styleSheet()
-    assert text == "● preparing filters" and "first start" in bar.state_label.toolTip()
+    assert text == "● preparing" and "first start" in bar.state_label.toolTip()
     assert bar.state_label.fontMetrics().horizontalAdvance(text) <= bar.state_label.width()
     assert bar.rate_label.text() == "— Hz"
     bar.show_status(Status(state=State.STREAMING, samples=500, measured_rate=250.0), None)
