@@ -11,6 +11,6 @@ from .pipeline import Pipeline, PipelineOutput, kernels_ready, start_warm_up
 
 __all__ = ["Calibration", "CalibrationSnapshot", "ENVELOPES", "IndexLayout", "IndexTracker", "LiveIndices",
            "OnsetConfig", "OnsetDetector", "OnsetEvent", "Pipeline", "PipelineConfig", "PipelineOutput",
-           "TkeoEnvelope", "cci", "design", "detect_bursts", "kernels_ready", "lr_ratio", "median_frequency", "pair_ratio",
-           "rest_baseline", "sliding_mean_max", "sliding_means", "start_warm_up", "symmetry_index",
+           "TkeoEnvelope", "cci", "design", "detect_bursts", "kernels_ready", "lr_ratio", "median_frequency",
+           "pair_ratio", "rest_baseline", "sliding_mean_max", "sliding_means", "start_warm_up", "symmetry_index",
            "tkeo_envelope"]

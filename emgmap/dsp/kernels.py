@@ -30,7 +30,7 @@ def kernel_buffers(sos, zi_unit, env_sos, window: int, n_channels: int):
     (all float state, zero) and ``counts`` (the sizes, the ring position, every channel
     fresh, no invalid samples). :func:`views` names their parts."""
     S, E, C = sos.shape[0], env_sos.shape[0], n_channels
-    coef = np.concatenate([np.ravel(sos), np.ravel(zi_unit), np.ravel(env_sos)]).astype(np.float64)
+    coef = np.concatenate([np.ravel(sos), np.ravel(zi_unit), np.ravel(env_sos)], dtype=np.float64)
     state = np.zeros(2 * S * C + 2 * E * C + window * C + C)
     counts = np.zeros(4 + 2 * C, dtype=np.int64)
     counts[:3] = S, E, window
